@@ -1,0 +1,54 @@
+# Jiceng (基层) — the developer's entry points. Quick start: `make up`, then `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: up down status seed test test-unit bench lint deps venv clean
+
+## up: install what is missing, start the local region with demo data, print where to open it
+up: deps venv
+	$(PY) -m devstack up
+
+## down: stop the local region (data is kept under .jiceng/<region>)
+down:
+	@if [ -x $(PY) ]; then $(PY) -m devstack down; fi
+
+## status: each process of the local region and its health
+status:
+	$(PY) -m devstack status
+
+## seed: (re)create the demo admin and demo data
+seed:
+	$(PY) -m devstack seed
+
+## test: everything: unit, service and end-to-end tests (starts and stops the servers they need)
+test: deps venv
+	$(PY) -m pytest
+
+## test-unit: the fast tests of pure domain code (no servers)
+test-unit: venv
+	$(PY) -m pytest -m unit
+
+## bench: gateway and gRPC throughput and latency at rising concurrency
+bench: deps venv
+	$(PY) -m bench.gateway_auth
+
+## lint: ruff
+lint: venv
+	$(VENV)/bin/ruff check .
+
+deps:
+	@bash scripts/install-system-packages.sh
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml setup.py $(shell find protos -name '*.proto')
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+clean: down
+	rm -rf $(VENV) jiceng build *.egg-info

@@ -1,0 +1,128 @@
+"""Where a local region lives: its data directory and its ports, all derived from one region name."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+# Port bases of the regions the federation work starts side by side; any other region needs PORT_BASE.
+KNOWN_REGIONS = {"tianjin": 8080, "beijing": 8180, "central": 8280}
+PORTS_PER_REGION = 100
+
+
+@dataclass(frozen=True)
+class Layout:
+    region: str
+    data_dir: Path
+    port_base: int
+
+    @classmethod
+    def from_env(cls, root: Path) -> Layout:
+        """REGION (default tianjin) picks the data directory and, for known regions, the ports."""
+        region = os.environ.get("REGION", "tianjin")
+        base = os.environ.get("PORT_BASE")
+        if base is None:
+            if region not in KNOWN_REGIONS:
+                raise SystemExit(f"region {region!r} has no default ports: set PORT_BASE too (e.g. 8380)")
+            base = KNOWN_REGIONS[region]
+        data = Path(os.environ.get("JICENG_DATA", root / ".jiceng" / region))
+        return cls(region, data.resolve(), int(base))
+
+    # -- ports ------------------------------------------------------------------------------------
+    @property
+    def gateway_port(self) -> int:
+        return self.port_base
+
+    @property
+    def mongo_port(self) -> int:
+        return self.port_base + 1
+
+    @property
+    def amqp_port(self) -> int:
+        return self.port_base + 2
+
+    @property
+    def rabbit_dist_port(self) -> int:
+        return self.port_base + 3
+
+    @property
+    def s3_port(self) -> int:
+        return self.port_base + 4
+
+    @property
+    def gateway_metrics_port(self) -> int:
+        return self.port_base  # the gateway serves /metrics itself
+
+    def service_ports(self, slot: int) -> tuple[int, int, int]:
+        """(gRPC, server metrics, worker metrics) of the service in slot 1, 2, … (identity is 1)."""
+        base = self.port_base + 10 * slot
+        return base, base + 1, base + 2
+
+    # -- files ------------------------------------------------------------------------------------
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "log"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.data_dir / "run"
+
+    @property
+    def rabbit_node(self) -> str:
+        return f"jiceng-{self.region}-{self.port_base}@localhost"
+
+    def secrets(self) -> dict[str, str]:
+        """Per-region secrets, generated on first use and kept in the data directory (mode 0600)."""
+        path = self.data_dir / "secrets.env"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            values = {
+                "PII_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+                "OTP_PEPPER": base64.b64encode(secrets.token_bytes(32)).decode(),
+            }
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.writelines(f"{k}={v}\n" for k, v in values.items())
+        return dict(line.strip().split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+
+    def env(self) -> dict[str, str]:
+        """Environment shared by every process of the region."""
+        identity_grpc, _, _ = self.service_ports(1)
+        return {
+            "REGION": self.region,
+            "MONGO_URI": f"mongodb://127.0.0.1:{self.mongo_port}/",
+            "AMQP_URI": f"amqp://guest:guest@127.0.0.1:{self.amqp_port}/",
+            "S3_ENDPOINT": f"127.0.0.1:{self.s3_port}",
+            "KEYS_DIR": str(self.keys_dir),
+            "JWKS_PATH": str(self.keys_dir / "jwks.json"),
+            "IDENTITY_ADDR": f"127.0.0.1:{identity_grpc}",
+            **self.secrets(),
+        }
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port_base(start: int = 20000, stop: int = 60000) -> int:
+    """A base whose whole block of ports is free (for tests that run beside a developer's stack)."""
+    rng = secrets.SystemRandom()
+    for _ in range(200):
+        base = rng.randrange(start, stop - PORTS_PER_REGION, PORTS_PER_REGION)
+        if all(port_is_free(base + i) for i in range(40)):
+            return base
+    raise RuntimeError("no free block of ports found")

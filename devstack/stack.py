@@ -1,0 +1,273 @@
+"""Start, stop and inspect a local region: real servers (RabbitMQ, SecantusDB, localbucket) and the
+platform's processes, each detached with a pid file and a log file under the region's data directory."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devstack.layout import Layout
+
+PYTHON = sys.executable
+RABBIT_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+RABBIT_CTL = "/usr/lib/rabbitmq/bin/rabbitmqctl"  # not /usr/sbin/rabbitmqctl: that one switches user and HOME
+
+
+@dataclass
+class Process:
+    name: str
+    argv: list[str]
+    ready: Callable[[], bool]
+    env: dict[str, str] = field(default_factory=dict)
+    ready_timeout: float = 60.0
+    stop: Callable[[], None] | None = None  # a graceful stop of its own, before SIGTERM
+
+
+def _tcp_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1.0) as response:  # noqa: S310 - loopback only
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _mongo_ready(port: int) -> bool:
+    import pymongo
+
+    try:
+        pymongo.MongoClient(f"mongodb://127.0.0.1:{port}/", serverSelectionTimeoutMS=500).admin.command("ping")
+        return True
+    except pymongo.errors.PyMongoError:
+        return False
+
+
+def _grpc_serving(port: int) -> bool:
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=0.5)
+            return reply.status == health_pb2.HealthCheckResponse.SERVING
+    except grpc.RpcError:
+        return False
+
+
+def _queues_consumed(amqp_uri: str, queues: list[str]) -> bool:
+    """A worker is ready once each of its queues exists and has a consumer."""
+    import kombu
+    from amqp.exceptions import NotFound
+
+    try:
+        with kombu.Connection(amqp_uri, connect_timeout=1) as conn:
+            for queue in queues:
+                channel = conn.channel()
+                try:
+                    _, _, consumers = channel.queue_declare(queue, passive=True)
+                finally:
+                    channel.close()
+                if consumers < 1:
+                    return False
+        return True
+    except (OSError, NotFound, kombu.exceptions.OperationalError):
+        return False
+    except Exception:  # noqa: BLE001 - any broker-side refusal means "not ready yet"
+        return False
+
+
+class Stack:
+    def __init__(self, layout: Layout, root: Path):
+        self.layout = layout
+        self.root = root
+        self.env = {**os.environ, **layout.env(), "PYTHONUNBUFFERED": "1"}
+        self.processes = self._processes()
+
+    # -- what runs --------------------------------------------------------------------------------
+    def _processes(self) -> list[Process]:
+        lay = self.layout
+        identity_grpc, identity_metrics, identity_worker_metrics = lay.service_ports(1)
+        rabbit_dir = lay.data_dir / "rabbitmq"
+        amqp_uri = self.env["AMQP_URI"]
+        return [
+            Process(
+                "mongodb",
+                [PYTHON, "-m", "secantus", "--host", "127.0.0.1", "--port", str(lay.mongo_port),
+                 "--storage-path", str(lay.data_dir / "mongodb"), "--log-level", "WARNING"],
+                ready=lambda: _mongo_ready(lay.mongo_port),
+            ),
+            Process(
+                "rabbitmq",
+                [RABBIT_SERVER],
+                ready=lambda: _tcp_open(lay.amqp_port) and self._rabbit_ctl("await_startup", timeout=30) == 0,
+                env={
+                    "HOME": str(rabbit_dir),
+                    "RABBITMQ_NODENAME": lay.rabbit_node,
+                    "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+                    "RABBITMQ_NODE_PORT": str(lay.amqp_port),
+                    "RABBITMQ_DIST_PORT": str(lay.rabbit_dist_port),
+                    "RABBITMQ_MNESIA_BASE": str(rabbit_dir / "mnesia"),
+                    "RABBITMQ_LOG_BASE": str(rabbit_dir / "log"),
+                    "RABBITMQ_ENABLED_PLUGINS_FILE": str(rabbit_dir / "enabled_plugins"),
+                    "RABBITMQ_CONFIG_FILE": str(rabbit_dir / "rabbitmq"),
+                },
+                ready_timeout=90,
+                stop=lambda: self._rabbit_ctl("stop", timeout=30),
+            ),
+            Process(
+                "s3",
+                [PYTHON, "-m", "localbucket", "--host", "127.0.0.1", "--port", str(lay.s3_port),
+                 str(lay.data_dir / "s3")],
+                ready=lambda: _tcp_open(lay.s3_port),
+            ),
+            Process(
+                "identity",
+                [PYTHON, "-m", "services.identity.server"],
+                ready=lambda: _grpc_serving(identity_grpc),
+                env={"GRPC_PORT": str(identity_grpc), "METRICS_PORT": str(identity_metrics)},
+            ),
+            Process(
+                "identity-worker",
+                [PYTHON, "-m", "services.identity.worker"],
+                ready=lambda: _queues_consumed(amqp_uri, ["evt-orgs-org_created--identity_org_mirror.org_created"]),
+                env={"METRICS_PORT": str(identity_worker_metrics), "LOG_CODES": "true"},
+            ),
+            Process(
+                "gateway",
+                [PYTHON, "-m", "gateway"],
+                ready=lambda: _http_ok(f"http://127.0.0.1:{lay.gateway_port}/readyz"),
+                env={"HTTP_PORT": str(lay.gateway_port)},
+            ),
+        ]
+
+    def process(self, name: str) -> Process:
+        return next(p for p in self.processes if p.name == name)
+
+    # -- rabbitmq ---------------------------------------------------------------------------------
+    def _rabbit_ctl(self, *args: str, timeout: float = 30) -> int:
+        rabbit = self.process("rabbitmq")
+        env = {**self.env, **rabbit.env}
+        try:
+            return subprocess.run(  # noqa: S603 - fixed argv
+                [RABBIT_CTL, "-n", self.layout.rabbit_node, *args, "--timeout", str(int(timeout))],
+                env=env, capture_output=True, timeout=timeout + 5, check=False,
+            ).returncode
+        except subprocess.TimeoutExpired:
+            return 1
+
+    def _prepare_rabbit(self) -> None:
+        if not (Path(RABBIT_SERVER).exists() and Path(RABBIT_CTL).exists()):
+            raise SystemExit("RabbitMQ is not installed: run `make deps` (apt-get install rabbitmq-server)")
+        rabbit_dir = self.layout.data_dir / "rabbitmq"
+        (rabbit_dir / "log").mkdir(parents=True, exist_ok=True)
+        (rabbit_dir / "enabled_plugins").write_text("[].\n")
+        (rabbit_dir / "rabbitmq.conf").write_text("loopback_users.guest = true\nlog.console = false\n")
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def _pid_file(self, name: str) -> Path:
+        return self.layout.run_dir / f"{name}.pid"
+
+    def pid(self, name: str) -> int | None:
+        try:
+            pid = int(self._pid_file(name).read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return pid
+
+    def start(self, proc: Process) -> None:
+        if self.pid(proc.name) is not None:
+            return
+        self.layout.log_dir.mkdir(parents=True, exist_ok=True)
+        self.layout.run_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.layout.log_dir / f"{proc.name}.log", "ab")  # noqa: SIM115 - handed to the child
+        child = subprocess.Popen(  # noqa: S603 - fixed argv
+            proc.argv, env={**self.env, **proc.env}, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, cwd=self.root, start_new_session=True,
+        )
+        log.close()
+        self._pid_file(proc.name).write_text(str(child.pid))
+        deadline = time.monotonic() + proc.ready_timeout
+        while time.monotonic() < deadline:
+            if child.poll() is not None:
+                raise RuntimeError(f"{proc.name} exited with {child.returncode}; see {self.layout.log_dir / proc.name}.log")
+            if proc.ready():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"{proc.name} not ready after {proc.ready_timeout}s; see {self.layout.log_dir}/{proc.name}.log")
+
+    def stop(self, proc: Process, timeout: float = 20.0) -> None:
+        pid = self.pid(proc.name)
+        if pid is None:
+            self._pid_file(proc.name).unlink(missing_ok=True)
+            return
+        if proc.stop is not None:
+            proc.stop()
+        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(pid, sig)
+            except ProcessLookupError:
+                break
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline and _alive(pid):
+                time.sleep(0.1)
+            if not _alive(pid):
+                break
+        self._pid_file(proc.name).unlink(missing_ok=True)
+
+    def run_tool(self, *argv: str) -> str:
+        """Run a one-off command (key tool, seed) in the region's environment; returns its output."""
+        done = subprocess.run(  # noqa: S603 - fixed argv
+            [PYTHON, *argv], env=self.env, cwd=self.root, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} failed:\n{done.stdout}{done.stderr}")
+        return done.stdout
+
+    def up(self, names: list[str] | None = None) -> None:
+        self.layout.data_dir.mkdir(parents=True, exist_ok=True)
+        self._prepare_rabbit()
+        self.run_tool("-m", "services.identity.manage", "init-keys")
+        for proc in self.processes:
+            if names is None or proc.name in names:
+                self.start(proc)
+
+    def down(self) -> None:
+        for proc in reversed(self.processes):
+            self.stop(proc)
+
+    def status(self) -> list[tuple[str, int | None, bool]]:
+        return [(p.name, pid := self.pid(p.name), pid is not None and p.ready()) for p in self.processes]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by us) counts as gone.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False

@@ -1,0 +1,27 @@
+"""Run the gateway: `python -m gateway` (configuration from the environment, see settings.py)."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from gateway.app import create_app
+from gateway.settings import GatewayConfig
+from kernel import config as kconfig, logs
+
+
+def main() -> None:
+    config = kconfig.load(GatewayConfig)
+    logs.setup("gateway", config.log_level)
+    uvicorn.run(
+        create_app(config),
+        host=config.http_host,
+        port=config.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        proxy_headers=config.trust_forwarded_for,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""The gateway application: `create_app(config)` wires routes, middleware, errors and clients."""
+
+from __future__ import annotations
+
+import json
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import Response
+
+from gateway import errors
+from gateway.clients import Services
+from gateway.middleware import GatewayMiddleware
+from gateway.ratelimit import RateLimiter
+from gateway.routes import identity
+from gateway.settings import GatewayConfig
+from kernel.tokens import TokenVerifier
+
+DESCRIPTION = """
+Jiceng (基层) regional gateway. Every error is `{"error": {"code", "message", "field"}}` with a stable
+`code`; messages are Chinese by default (`Accept-Language: en` for English). Authenticate with
+`Authorization: Bearer <access_token>` from `/api/v1/auth/login`.
+"""
+
+
+def create_app(config: GatewayConfig) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.services = Services(config.region, config.identity_addr, config.grpc_timeout_seconds)
+        yield
+        await app.state.services.close()
+
+    app = FastAPI(
+        title=f"Jiceng gateway — {config.region}",
+        version="1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        responses={
+            400: {"description": "Invalid input; `field` names the offending field"},
+            429: {"description": "Rate limited; see the Retry-After header"},
+        },
+    )
+    app.state.config = config
+    app.state.verifier = TokenVerifier(config.jwks_path, config.region)
+    app.state.limiters = {
+        "auth": RateLimiter(config.auth_rate_per_minute),
+        "codes": RateLimiter(config.code_rate_per_minute),
+    }
+    errors.install(app)
+    app.include_router(identity.router)
+
+    @app.get("/", include_in_schema=False)
+    async def index():
+        return {"service": "jiceng-gateway", "region": config.region, "docs": "/docs", "openapi": "/openapi.json"}
+
+    @app.get("/healthz", tags=["operations"], summary="The process is alive")
+    async def healthz():
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], summary="Every backing service answers its health check")
+    async def readyz(request: Request):
+        status = await request.app.state.services.health()
+        ready = all(status.values())
+        return JSONResponse({"ready": ready, "services": status}, status_code=200 if ready else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics():
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/.well-known/jwks.json", tags=["operations"], summary="Public keys that verify access tokens")
+    async def jwks():
+        return JSONResponse(json.loads(config.jwks_path.read_text()))
+
+    return GatewayMiddleware(app, config.max_body_bytes)  # type: ignore[return-value]

@@ -1,0 +1,46 @@
+"""Who is calling: the bearer token, verified locally against identity's public keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from kernel.errors import DomainError, ErrorCode
+from kernel.tokens import TokenVerifier, VerifiedToken
+
+bearer_scheme = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
+
+
+@dataclass(frozen=True)
+class Caller:
+    token: str
+    verified: VerifiedToken
+
+    @property
+    def account_id(self) -> str:
+        return self.verified.actor.account_id
+
+
+def verifier(request: Request) -> TokenVerifier:
+    return request.app.state.verifier
+
+
+async def caller(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)
+) -> Caller:
+    if credentials is None:
+        if request.headers.get("authorization"):
+            raise DomainError(ErrorCode.TOKEN_INVALID)
+        raise DomainError(ErrorCode.UNAUTHENTICATED)
+    verified = verifier(request).verify(credentials.credentials)
+    return Caller(credentials.credentials, verified)
+
+
+def client_address(request: Request) -> str:
+    if request.app.state.config.trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,41 @@
+"""gRPC clients of the services, called on behalf of the HTTP caller (tenant, actor, request id)."""
+
+from __future__ import annotations
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from jiceng.identity.v1 import identity_pb2_grpc
+from kernel import context, logs
+from kernel.errors import from_rpc_error
+
+
+class Services:
+    def __init__(self, region: str, identity_addr: str, timeout: float):
+        self.region = region
+        self.timeout = timeout
+        options = [("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)]
+        self._identity_channel = grpc.aio.insecure_channel(identity_addr, options=options)
+        self.identity = identity_pb2_grpc.IdentityServiceStub(self._identity_channel)
+        self._health = {"identity": health_pb2_grpc.HealthStub(self._identity_channel)}
+
+    async def call(self, method, request, token: str | None = None):
+        """Call a service method; its DomainError is raised here again, ready to become JSON."""
+        ctx = context.CallContext(self.region, logs.request_id_var.get(), None, token or "")
+        try:
+            return await method(request, metadata=context.outgoing_metadata(ctx), timeout=self.timeout)
+        except grpc.aio.AioRpcError as err:
+            raise from_rpc_error(err) from None
+
+    async def health(self) -> dict[str, bool]:
+        result = {}
+        for name, stub in self._health.items():
+            try:
+                reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1.0)
+                result[name] = reply.status == health_pb2.HealthCheckResponse.SERVING
+            except grpc.aio.AioRpcError:
+                result[name] = False
+        return result
+
+    async def close(self) -> None:
+        await self._identity_channel.close()

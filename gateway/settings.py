@@ -1,0 +1,30 @@
+"""Gateway configuration (environment variables, validated at start-up)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import field_validator
+
+from kernel.config import BaseConfig
+
+
+class GatewayConfig(BaseConfig):
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    identity_addr: str = "127.0.0.1:50051"
+    jwks_path: Path
+    max_body_bytes: int = 64 * 1024
+    grpc_timeout_seconds: float = 5.0
+    # per client address, per minute
+    auth_rate_per_minute: int = 30
+    code_rate_per_minute: int = 5
+    # Honour X-Forwarded-For only behind a trusted proxy (the Kubernetes ingress).
+    trust_forwarded_for: bool = False
+
+    @field_validator("jwks_path")
+    @classmethod
+    def _jwks(cls, v: Path) -> Path:
+        if not v.is_file():
+            raise ValueError("no such file: run identity's `manage init-keys` first")
+        return v

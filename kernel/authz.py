@@ -1,0 +1,78 @@
+"""Role policy: which roles may do which action, decided from the target org's ancestor path.
+
+A grant of role R on org X covers X and its whole subtree, so "may A do action on org Y" asks whether
+any of A's grants names an org on Y's path (root … Y) with a role that allows the action. Platform
+roles apply to the whole region. This module is pure: the caller supplies grants and the path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+ORG_ROLES = ("secretary", "deputy_secretary", "committee_member", "organization_officer", "member")
+REGION_ADMIN = "region_admin"
+CENTRAL_AUDITOR = "central_auditor"
+PLATFORM_ROLES = (REGION_ADMIN, CENTRAL_AUDITOR)
+
+_LEADERS = frozenset({"secretary", "deputy_secretary"})
+_OFFICERS = _LEADERS | {"organization_officer"}
+_COMMITTEE = _OFFICERS | {"committee_member"}
+_EVERYONE = frozenset(ORG_ROLES)
+
+# action -> org roles that allow it on the org where they are held and everything below.
+ACTIONS: dict[str, frozenset[str]] = {
+    "org.read": _EVERYONE,
+    "org.manage": _OFFICERS,
+    "member.read": _COMMITTEE,
+    "member.manage": _OFFICERS,
+    "role.grant": frozenset({"secretary"}),
+    "personal_data.read": frozenset({"secretary", "organization_officer"}),
+    "notice.publish": _COMMITTEE,
+    "stats.read": _COMMITTEE,
+    "audit.read": frozenset(),
+}
+
+# platform role -> actions it allows anywhere in the region (None: every action).
+PLATFORM_ACTIONS: dict[str, frozenset[str] | None] = {
+    REGION_ADMIN: None,
+    CENTRAL_AUDITOR: frozenset({"org.read", "stats.read", "audit.read"}),
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    role: str = ""
+    org_id: str = ""  # the org on the path whose grant allowed it; "" for a platform role
+
+
+DENY = Decision(False)
+
+
+def is_known_action(action: str) -> bool:
+    return action in ACTIONS
+
+
+def decide(
+    action: str,
+    org_path: Sequence[str],
+    grants: Iterable[tuple[str, str]],
+    platform_roles: Iterable[str] = (),
+) -> Decision:
+    """Allow if a platform role covers the action, or a grant on an org of org_path (root…target) does."""
+    for role in platform_roles:
+        allowed = PLATFORM_ACTIONS.get(role, frozenset())
+        if allowed is None or action in allowed:
+            return Decision(True, role)
+    roles_for_action = ACTIONS.get(action, frozenset())
+    on_path = set(org_path)
+    # Prefer the grant nearest the root: it explains the widest authority.
+    best: Decision = DENY
+    best_depth = len(org_path)
+    for role, org_id in grants:
+        if role in roles_for_action and org_id in on_path:
+            depth = list(org_path).index(org_id)
+            if depth < best_depth or not best.allowed:
+                best, best_depth = Decision(True, role, org_id), depth
+    return best

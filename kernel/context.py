@@ -1,0 +1,64 @@
+"""Who is calling, for which region: set once per gRPC call (or event) from verified data only."""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass, field
+
+from kernel.errors import DomainError, ErrorCode
+
+# gRPC metadata keys (lower case, as gRPC requires).
+AUTHORIZATION = "authorization"
+REQUEST_ID = "x-request-id"
+TENANT = "x-tenant"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The account behind a verified access token, with the roles the token carries."""
+
+    account_id: str
+    session_id: str = ""
+    platform_roles: tuple[str, ...] = ()
+    grants: tuple[tuple[str, str], ...] = ()  # (role, org_id)
+
+
+@dataclass(frozen=True)
+class CallContext:
+    tenant: str
+    request_id: str = ""
+    actor: Actor | None = None
+    token: str = field(default="", repr=False)  # forwarded on onward calls, never logged
+
+    def require_actor(self) -> Actor:
+        if self.actor is None:
+            raise DomainError(ErrorCode.UNAUTHENTICATED)
+        return self.actor
+
+
+_current: contextvars.ContextVar[CallContext | None] = contextvars.ContextVar("call_context", default=None)
+
+
+def current() -> CallContext:
+    ctx = _current.get()
+    if ctx is None:
+        raise RuntimeError("no call context: this code must run inside a gRPC call or event handler")
+    return ctx
+
+
+def bind(ctx: CallContext) -> contextvars.Token:
+    return _current.set(ctx)
+
+
+def unbind(token: contextvars.Token) -> None:
+    _current.reset(token)
+
+
+def outgoing_metadata(ctx: CallContext) -> list[tuple[str, str]]:
+    """Metadata for a call made on behalf of ctx, so the callee sees the same tenant, actor and id."""
+    md = [(TENANT, ctx.tenant)]
+    if ctx.request_id:
+        md.append((REQUEST_ID, ctx.request_id))
+    if ctx.token:
+        md.append((AUTHORIZATION, f"Bearer {ctx.token}"))
+    return md

@@ -1,0 +1,162 @@
+"""Consuming events in nameko workers: idempotent, retried with backoff, never silently dropped.
+
+    class IdentityWorker:
+        name = "identity_worker"
+
+        @handles("orgs", "org_created")
+        def mirror_org(self, event: Event) -> None: ...
+
+Each handler remembers the event ids it has handled (the inbox), so a redelivered event is skipped.
+A failing handler is retried (requeued after a growing pause); after MAX_ATTEMPTS the event is parked
+in the dead-letter collection, logged as an error and counted, to be replayed by an operator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import mongoengine as me
+from nameko.events import event_handler
+from prometheus_client import Counter, Histogram
+
+from kernel import context, logs
+from kernel.store import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+KEEP_HANDLED = dt.timedelta(days=30)
+
+HANDLED = Counter("jiceng_events_handled_total", "Events handled", ["consumer", "outcome"])
+LATENCY = Histogram("jiceng_event_handler_seconds", "Event handler duration", ["consumer"])
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    source: str
+    type: str
+    tenant: str
+    occurred_at: str
+    actor_id: str
+    request_id: str
+    data: dict[str, Any]
+
+    @classmethod
+    def from_envelope(cls, envelope: dict[str, Any]) -> Event:
+        return cls(
+            id=str(envelope["id"]),
+            source=str(envelope["source"]),
+            type=str(envelope["type"]),
+            tenant=str(envelope["tenant"]),
+            occurred_at=str(envelope.get("occurred_at", "")),
+            actor_id=str(envelope.get("actor_id", "")),
+            request_id=str(envelope.get("request_id", "")),
+            data=dict(envelope.get("data") or {}),
+        )
+
+
+class HandledEvent(me.Document):
+    """The inbox: one row per (consumer, event id) handled."""
+
+    id = me.StringField(primary_key=True)  # "<consumer>:<event id>"
+    handled_at = me.DateTimeField(required=True)
+    meta = {
+        "collection": "inbox",
+        "indexes": [{"fields": ["handled_at"], "expireAfterSeconds": int(KEEP_HANDLED.total_seconds())}],
+    }
+
+
+class FailedAttempts(me.Document):
+    id = me.StringField(primary_key=True)  # "<consumer>:<event id>"
+    attempts = me.IntField(default=0)
+    last_error = me.StringField()
+    meta = {"collection": "inbox_failures"}
+
+
+class DeadLetter(me.Document):
+    """An event a handler failed on MAX_ATTEMPTS times: kept for an operator to inspect and replay."""
+
+    id = me.StringField(primary_key=True)
+    consumer = me.StringField(required=True)
+    envelope = me.DictField()
+    error = me.StringField()
+    parked_at = me.DateTimeField(required=True)
+    meta = {"collection": "dead_letters"}
+
+
+def backoff_seconds(attempt: int) -> float:
+    return min(0.2 * (2 ** (attempt - 1)), 30.0)
+
+
+def handles(source: str, event_type: str) -> Callable:
+    """Decorate a nameko worker method as the idempotent, retried handler of source.event_type."""
+
+    def decorate(fn: Callable[[Any, Event], None]) -> Callable:
+        @functools.wraps(fn)
+        def entrypoint(self, envelope: dict[str, Any]) -> None:
+            consumer = f"{getattr(self, 'name', type(self).__name__)}.{fn.__name__}"
+            process(consumer, envelope, lambda event: fn(self, event))
+
+        return event_handler(source, event_type, requeue_on_error=True)(entrypoint)
+
+    return decorate
+
+
+def process(consumer: str, envelope: dict[str, Any], handler: Callable[[Event], None]) -> str:
+    """Handle one delivery; returns 'handled', 'duplicate' or 'parked'; raises to ask for a retry."""
+    event = Event.from_envelope(envelope)
+    key = f"{consumer}:{event.id}"
+    if HandledEvent.objects(id=key).first() is not None:
+        HANDLED.labels(consumer, "duplicate").inc()
+        return "duplicate"
+    rid_token = logs.request_id_var.set(event.request_id)
+    ctx_token = context.bind(context.CallContext(tenant=event.tenant, request_id=event.request_id))
+    try:
+        with LATENCY.labels(consumer).time():
+            handler(event)
+    except Exception as exc:
+        return _failed(consumer, key, envelope, exc)
+    finally:
+        context.unbind(ctx_token)
+        logs.request_id_var.reset(rid_token)
+    HandledEvent(id=key, handled_at=utcnow()).save()
+    FailedAttempts.objects(id=key).delete()
+    HANDLED.labels(consumer, "handled").inc()
+    return "handled"
+
+
+def _failed(consumer: str, key: str, envelope: dict[str, Any], exc: Exception) -> str:
+    error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    FailedAttempts.objects(id=key).update_one(upsert=True, inc__attempts=1, set__last_error=error)
+    attempts = FailedAttempts.objects(id=key).first().attempts
+    if attempts >= MAX_ATTEMPTS:
+        DeadLetter(id=key, consumer=consumer, envelope=envelope, error=error, parked_at=utcnow()).save()
+        HandledEvent(id=key, handled_at=utcnow()).save()
+        HANDLED.labels(consumer, "parked").inc()
+        log.error(
+            "event parked after repeated failures",
+            extra={"consumer": consumer, "event_id": envelope.get("id"), "attempts": attempts, "error": error},
+        )
+        return "parked"
+    HANDLED.labels(consumer, "retried").inc()
+    pause = backoff_seconds(attempts)
+    log.warning(
+        "event handler failed; will retry",
+        extra={"consumer": consumer, "event_id": envelope.get("id"), "attempt": attempts, "retry_in": pause},
+        exc_info=exc,
+    )
+    _sleep(pause)
+    raise exc
+
+
+def _sleep(seconds: float) -> None:
+    import eventlet  # workers are eventlet processes; a green sleep keeps the other handlers running
+
+    eventlet.sleep(seconds)

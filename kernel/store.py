@@ -1,0 +1,136 @@
+"""MongoDB through mongoengine: connection, tenant-scoped documents, and the unit of work.
+
+Every document of a service inherits `TenantDocument`, and every lookup goes through
+`Model.in_tenant(tenant)`, so a query can't forget its region. A write and the events announcing it
+commit together in one transaction (`atomically`), the outbox relay publishes them afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import mongoengine as me
+from pymongo import MongoClient, WriteConcern
+from pymongo.client_session import ClientSession
+from pymongo.read_concern import ReadConcern
+
+from kernel.config import StoreConfig
+
+T = TypeVar("T")
+
+MAJORITY = WriteConcern(w="majority", wtimeout=10_000)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def database_name(config: StoreConfig, service: str) -> str:
+    return config.mongo_db or f"{config.region.replace('-', '_')}_{service}"
+
+
+def connect(config: StoreConfig, service: str) -> MongoClient:
+    """Connect mongoengine's default alias to the service's own database (majority writes)."""
+    me.disconnect(alias="default")
+    me.connect(
+        db=database_name(config, service),
+        host=config.mongo_uri,
+        alias="default",
+        tz_aware=True,
+        uuidRepresentation="standard",
+        w="majority",
+        wtimeoutMS=10_000,
+        retryWrites=True,
+        serverSelectionTimeoutMS=5_000,
+        connect=False,
+    )
+    return me.get_connection(alias="default")
+
+
+def client() -> MongoClient:
+    return me.get_connection(alias="default")
+
+
+class TenantDocument(me.Document):
+    """Base of every stored document: it belongs to one tenant (region)."""
+
+    meta = {"abstract": True}
+    tenant = me.StringField(required=True)
+
+    @classmethod
+    def in_tenant(cls, tenant: str) -> me.QuerySet:
+        if not tenant:
+            raise ValueError(f"{cls.__name__}: a query needs a tenant")
+        return cls.objects(tenant=tenant)
+
+
+# -- unit of work --------------------------------------------------------------------------------------
+
+_after_commit_hooks: list[Callable[[], None]] = []
+_hooks_lock = threading.Lock()
+
+
+def on_commit(hook: Callable[[], None]) -> None:
+    """Run hook after every committed unit of work (the outbox relay uses it to wake up)."""
+    with _hooks_lock:
+        _after_commit_hooks.append(hook)
+
+
+class UnitOfWork:
+    """Writes made through one transaction; documents are validated by mongoengine before writing."""
+
+    def __init__(self, tenant: str, session: ClientSession):
+        self.tenant = tenant
+        self.session = session
+        self.emitted = 0
+
+    def insert(self, doc: TenantDocument) -> TenantDocument:
+        if doc.tenant != self.tenant:
+            raise ValueError("a unit of work writes one tenant's documents only")
+        doc.validate()
+        result = doc._get_collection().insert_one(doc.to_mongo(), session=self.session)
+        doc.pk = result.inserted_id
+        doc._created = False
+        return doc
+
+    def update_one(self, model: type[TenantDocument], query: dict, update: dict) -> int:
+        """Update one document of this tenant; returns how many matched (0 or 1)."""
+        query = {**query, "tenant": self.tenant}
+        return model._get_collection().update_one(query, update, session=self.session).matched_count
+
+    def update_many(self, model: type[TenantDocument], query: dict, update: dict) -> int:
+        query = {**query, "tenant": self.tenant}
+        return model._get_collection().update_many(query, update, session=self.session).modified_count
+
+    def emit(self, source: str, event_type: str, data: dict[str, Any], actor_id: str = "") -> str:
+        """Add an event to the outbox in this transaction; returns its id."""
+        from kernel.outbox import new_event  # late import: outbox depends on this module
+
+        event = new_event(self.tenant, source, event_type, data, actor_id)
+        self.insert(event)
+        self.emitted += 1
+        return event.pk
+
+
+def atomically(tenant: str, work: Callable[[UnitOfWork], T]) -> T:
+    """Run work(uow) in a transaction, retried on transient conflicts; events commit with the data."""
+    uow_holder: list[UnitOfWork] = []
+
+    def callback(session: ClientSession) -> T:
+        uow = UnitOfWork(tenant, session)
+        uow_holder[:] = [uow]
+        return work(uow)
+
+    with client().start_session() as session:
+        result = session.with_transaction(
+            callback, read_concern=ReadConcern("majority"), write_concern=MAJORITY
+        )
+    if uow_holder and uow_holder[0].emitted:
+        with _hooks_lock:
+            hooks = list(_after_commit_hooks)
+        for hook in hooks:
+            hook()
+    return result

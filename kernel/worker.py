@@ -1,0 +1,43 @@
+"""Run nameko worker classes as one process (eventlet-patched: never host a gRPC server here)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+from kernel import logs, metrics
+from kernel.config import BusConfig
+
+log = logging.getLogger(__name__)
+
+
+def run(process_name: str, config: BusConfig, *service_classes: type, on_start=None) -> None:
+    """Start the services' event handlers and block until SIGTERM/SIGINT, then stop gracefully."""
+    import eventlet
+    from nameko.runners import ServiceRunner
+
+    logs.setup(process_name, config.log_level)
+    metrics.serve(config.metrics_port)
+    if on_start is not None:
+        on_start()
+    runner = ServiceRunner(
+        config={
+            "AMQP_URI": config.amqp_uri,
+            "serializer": "json",
+            "max_workers": 10,
+            "HEARTBEAT": 30,
+        }
+    )
+    for cls in service_classes:
+        runner.add_service(cls)
+
+    def stop(signum, _frame):
+        log.info("stopping worker", extra={"signal": signum})
+        eventlet.spawn_n(runner.stop)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    runner.start()
+    log.info("worker started", extra={"services": [c.name for c in service_classes]})
+    runner.wait()
+    log.info("worker stopped")

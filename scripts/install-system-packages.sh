@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Debian packages the local stack and the tests need (installed once; a no-op when present).
+set -euo pipefail
+need=()
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+if ((${#need[@]})); then
+  echo "installing Debian packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# The Debian package starts a system-wide broker on 5672; the platform runs its own per region.
+if command -v service >/dev/null && pgrep -f 'rabbit@' >/dev/null 2>&1; then
+  service rabbitmq-server stop >/dev/null 2>&1 || true
+fi

@@ -1,0 +1,1 @@
+"""identity: accounts keyed by mobile number, sessions, scoped roles, personal data, security audit."""

@@ -1,0 +1,152 @@
+"""The gRPC servicer: translates messages to domain calls and back; no rules live here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from jiceng.identity.v1 import identity_pb2 as pb
+from jiceng.identity.v1 import identity_pb2_grpc
+from services.identity import audit, roles
+from services.identity.domain import phone as phones
+from services.identity.personal_data import PersonalDataVault, PersonalDataView
+from services.identity.sessions import OpenedSession, Sessions
+from services.identity.store import Account, AuditEntry, RoleGrant
+
+SERVICE = "jiceng.identity.v1.IdentityService"
+ANONYMOUS = {
+    f"/{SERVICE}/{m}"
+    for m in (
+        "RequestCode", "Register", "Login", "LoginWithCode", "Refresh", "Logout", "ResetPassword", "GetJwks",
+    )
+}
+
+_PURPOSES = {
+    pb.CODE_PURPOSE_LOGIN: "login",
+    pb.CODE_PURPOSE_REGISTER: "register",
+    pb.CODE_PURPOSE_RESET_PASSWORD: "reset_password",
+}
+
+
+def _ts(moment: dt.datetime | float | None) -> Timestamp:
+    ts = Timestamp()
+    if isinstance(moment, int | float):
+        ts.FromSeconds(int(moment))
+    elif moment is not None:
+        ts.FromDatetime(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+    return ts
+
+
+def grant_message(g: RoleGrant) -> pb.RoleGrant:
+    return pb.RoleGrant(
+        id=str(g.id), account_id=g.account_id, role=g.role, org_id=g.org_id,
+        granted_by=g.granted_by, granted_at=_ts(g.granted_at),
+    )
+
+
+def account_message(account: Account, grants: list[RoleGrant]) -> pb.Account:
+    return pb.Account(
+        id=str(account.id),
+        phone_masked=phones.mask(account.phone),
+        display_name=account.display_name,
+        has_password=bool(account.password_hash),
+        platform_roles=[g.role for g in grants if not g.org_id],
+        roles=[grant_message(g) for g in grants if g.org_id],
+        created_at=_ts(account.created_at),
+    )
+
+
+def session_message(s: OpenedSession) -> pb.Session:
+    return pb.Session(
+        access_token=s.access.token,
+        access_expires_at=_ts(s.access.expires_at),
+        refresh_token=s.refresh_token,
+        refresh_expires_at=_ts(s.refresh_expires_at),
+        account=account_message(s.account, s.grants),
+    )
+
+
+def personal_message(v: PersonalDataView) -> pb.PersonalData:
+    return pb.PersonalData(
+        account_id=v.account_id, real_name=v.real_name, id_card_number=v.id_card_number, unmasked=v.unmasked
+    )
+
+
+def audit_message(e: AuditEntry) -> pb.AuditEntry:
+    return pb.AuditEntry(
+        id=str(e.id), at=_ts(e.at), action=e.action, actor_id=e.actor_id, target_id=e.target_id,
+        request_id=e.request_id, outcome=e.outcome, details=e.details,
+    )
+
+
+class IdentityApi(identity_pb2_grpc.IdentityServiceServicer):
+    def __init__(self, sessions: Sessions, vault: PersonalDataVault, jwks_json: callable):
+        self.sessions = sessions
+        self.vault = vault
+        self.jwks_json = jwks_json
+
+    def RequestCode(self, request, context):
+        expires_in, resend_after = self.sessions.request_code(request.phone, _PURPOSES.get(request.purpose, ""))
+        return pb.RequestCodeResponse(expires_in_seconds=expires_in, resend_after_seconds=resend_after)
+
+    def Register(self, request, context):
+        return session_message(
+            self.sessions.register(request.phone, request.code, request.password, request.display_name)
+        )
+
+    def Login(self, request, context):
+        return session_message(self.sessions.login(request.phone, request.password))
+
+    def LoginWithCode(self, request, context):
+        return session_message(self.sessions.login_with_code(request.phone, request.code))
+
+    def Refresh(self, request, context):
+        return session_message(self.sessions.refresh(request.refresh_token))
+
+    def Logout(self, request, context):
+        return pb.LogoutResponse(sessions_revoked=self.sessions.logout(request.refresh_token))
+
+    def LogoutEverywhere(self, request, context):
+        return pb.LogoutResponse(sessions_revoked=self.sessions.logout_everywhere())
+
+    def ChangePassword(self, request, context):
+        self.sessions.change_password(request.current_password, request.new_password)
+        return pb.ChangePasswordResponse()
+
+    def ResetPassword(self, request, context):
+        self.sessions.reset_password(request.phone, request.code, request.new_password)
+        return pb.ChangePasswordResponse()
+
+    def GetMe(self, request, context):
+        return account_message(*self.sessions.me())
+
+    def GrantRole(self, request, context):
+        return grant_message(roles.grant(request.account_id, request.role, request.org_id))
+
+    def RevokeRole(self, request, context):
+        roles.revoke(request.grant_id)
+        return pb.RevokeRoleResponse()
+
+    def ListRoles(self, request, context):
+        return pb.ListRolesResponse(grants=[grant_message(g) for g in roles.list_grants(request.account_id)])
+
+    def CheckPermission(self, request, context):
+        decision = roles.check(request.account_id, request.action, request.org_id)
+        via = pb.RoleGrant(role=decision.role, org_id=decision.org_id) if decision.allowed else None
+        return pb.CheckPermissionResponse(allowed=decision.allowed, via=via)
+
+    def SetPersonalData(self, request, context):
+        return personal_message(self.vault.set_own(request.real_name, request.id_card_number))
+
+    def GetPersonalData(self, request, context):
+        return personal_message(self.vault.read(request.account_id, request.unmask, request.reason))
+
+    def ListAuditEntries(self, request, context):
+        entries, cursor = audit.list_entries(
+            request.action, request.actor_id, request.target_id, request.page_size, request.cursor
+        )
+        return pb.ListAuditEntriesResponse(entries=[audit_message(e) for e in entries], next_cursor=cursor)
+
+    def GetJwks(self, request, context):
+        return pb.GetJwksResponse(jwks_json=self.jwks_json())

@@ -1,0 +1,29 @@
+"""Events identity publishes (exchange `identity.events`) and consumes.
+
+Published (envelope: kernel/outbox.py; `data` below):
+- account_registered  {account_id, phone_masked}
+- otp_requested       {phone, purpose, code, expires_in}  — the sms service delivers the code
+- role_granted        {grant_id, account_id, role, org_id}
+- role_revoked        {grant_id, account_id, role, org_id}
+- password_changed    {account_id}
+- sessions_revoked    {account_id, families}
+
+Consumed (from `orgs.events`, the org tree's changes, mirrored for permission decisions):
+- org_created    {org_id, parent_id, name, path}   path: root … org
+- org_moved      {org_id, old_path, new_path}
+- org_dissolved  {org_id}
+"""
+
+SOURCE = "identity"
+
+ACCOUNT_REGISTERED = "account_registered"
+OTP_REQUESTED = "otp_requested"
+ROLE_GRANTED = "role_granted"
+ROLE_REVOKED = "role_revoked"
+PASSWORD_CHANGED = "password_changed"
+SESSIONS_REVOKED = "sessions_revoked"
+
+ORGS = "orgs"
+ORG_CREATED = "org_created"
+ORG_MOVED = "org_moved"
+ORG_DISSOLVED = "org_dissolved"

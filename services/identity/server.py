@@ -1,0 +1,44 @@
+"""identity's gRPC server process: `python -m services.identity.server`."""
+
+from __future__ import annotations
+
+import base64
+
+from jiceng.identity.v1 import identity_pb2_grpc
+from kernel import config as kconfig, store
+from kernel.grpc_server import ServiceSpec, run
+from services.identity import store as identity_store
+from services.identity.api import ANONYMOUS, SERVICE, IdentityApi
+from services.identity.personal_data import PersonalDataVault
+from services.identity.pii import FieldCipher
+from services.identity.sessions import Sessions
+from services.identity.settings import IdentityConfig
+
+
+def build_spec(config: IdentityConfig) -> ServiceSpec:
+    sessions = Sessions(config)
+    vault = PersonalDataVault(FieldCipher(base64.b64decode(config.pii_key)))
+    jwks_path = config.keys_dir / "jwks.json"
+    api = IdentityApi(sessions, vault, jwks_path.read_text)
+    return ServiceSpec(
+        name="identity",
+        full_names=[SERVICE],
+        register=lambda server: identity_pb2_grpc.add_IdentityServiceServicer_to_server(api, server),
+        anonymous_methods=ANONYMOUS,
+    )
+
+
+def main() -> None:
+    config = kconfig.load(IdentityConfig)
+    if not config.jwks_path:
+        config = kconfig.load(IdentityConfig, jwks_path=str(config.keys_dir / "jwks.json"))
+
+    def on_start() -> None:
+        store.connect(config, "identity")
+        identity_store.ensure_indexes()
+
+    run(build_spec(config), config, on_start=on_start)
+
+
+if __name__ == "__main__":
+    main()

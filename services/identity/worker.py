@@ -1,0 +1,68 @@
+"""identity's event worker (nameko, eventlet): `python -m services.identity.worker`.
+
+Mirrors the org tree from orgs' events (for permission decisions) and, on the local stack only,
+logs one-time codes until the sms service delivers them.
+"""
+
+import eventlet
+
+eventlet.monkey_patch()  # must precede every other import in a worker process
+
+import logging  # noqa: E402
+
+from kernel import config as kconfig, store  # noqa: E402
+from kernel.config import BusConfig, StoreConfig  # noqa: E402
+from kernel.events import Event, handles  # noqa: E402
+from kernel.worker import run  # noqa: E402
+from services.identity import events, roles  # noqa: E402
+from services.identity import store as identity_store  # noqa: E402
+
+log = logging.getLogger("identity.worker")
+
+
+class WorkerConfig(StoreConfig, BusConfig):
+    log_codes: bool = False
+
+
+class OrgTreeMirror:
+    name = "identity_org_mirror"
+
+    @handles(events.ORGS, events.ORG_CREATED)
+    def org_created(self, event: Event) -> None:
+        d = event.data
+        roles.mirror_org_created(event.tenant, d["org_id"], d.get("name", ""), list(d["path"]))
+
+    @handles(events.ORGS, events.ORG_MOVED)
+    def org_moved(self, event: Event) -> None:
+        d = event.data
+        roles.mirror_org_moved(event.tenant, d["org_id"], list(d["old_path"]), list(d["new_path"]))
+
+    @handles(events.ORGS, events.ORG_DISSOLVED)
+    def org_dissolved(self, event: Event) -> None:
+        roles.mirror_org_dissolved(event.tenant, event.data["org_id"])
+
+
+class CodeLogger:
+    """Local stack only: prints codes to the worker log, standing in for SMS delivery."""
+
+    name = "identity_code_logger"
+
+    @handles(events.SOURCE, events.OTP_REQUESTED)
+    def log_code(self, event: Event) -> None:
+        d = event.data
+        log.info("one-time code (local stack: not sent by SMS)", extra={"phone": d["phone"], "purpose": d["purpose"], "code": d["code"]})
+
+
+def main() -> None:
+    config = kconfig.load(WorkerConfig)
+    services = [OrgTreeMirror, CodeLogger] if config.log_codes else [OrgTreeMirror]
+
+    def on_start() -> None:
+        store.connect(config, "identity")
+        identity_store.ensure_indexes()
+
+    run("identity-worker", config, *services, on_start=on_start)
+
+
+if __name__ == "__main__":
+    main()
