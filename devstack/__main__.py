@@ -5,19 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from devstack.demo import ADMIN_PASSWORD, ADMIN_PHONE, seed
 from devstack.layout import Layout
 from devstack.stack import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN_PHONE = "13800000000"
-ADMIN_PASSWORD = "Jiceng-admin-2026"
-
-
-def seed(stack: Stack) -> str:
-    out = stack.run_tool(
-        "-m", "services.identity.manage", "create-admin", "--phone", ADMIN_PHONE, "--password", ADMIN_PASSWORD
-    )
-    return out + stack.run_tool("-m", "services.identity.manage", "seed-demo")
 
 
 def main(argv: list[str]) -> int:

@@ -51,7 +51,8 @@ def _mongo_ready(port: int) -> bool:
     import pymongo
 
     try:
-        pymongo.MongoClient(f"mongodb://127.0.0.1:{port}/", serverSelectionTimeoutMS=500).admin.command("ping")
+        with pymongo.MongoClient(f"mongodb://127.0.0.1:{port}/", serverSelectionTimeoutMS=500) as client:
+            client.admin.command("ping")
         return True
     except pymongo.errors.PyMongoError:
         return False
@@ -92,11 +93,12 @@ def _queues_consumed(amqp_uri: str, queues: list[str]) -> bool:
 
 
 class Stack:
-    def __init__(self, layout: Layout, root: Path):
+    def __init__(self, layout: Layout, root: Path, extra_env: dict[str, str] | None = None):
         self.layout = layout
         self.root = root
-        self.env = {**os.environ, **layout.env(), "PYTHONUNBUFFERED": "1"}
+        self.env = {**os.environ, **layout.env(), "PYTHONUNBUFFERED": "1", **(extra_env or {})}
         self.processes = self._processes()
+        self._children: dict[str, subprocess.Popen] = {}  # started by this object: reaped on stop
 
     # -- what runs --------------------------------------------------------------------------------
     def _processes(self) -> list[Process]:
@@ -206,6 +208,7 @@ class Stack:
             stdin=subprocess.DEVNULL, cwd=self.root, start_new_session=True,
         )
         log.close()
+        self._children[proc.name] = child
         self._pid_file(proc.name).write_text(str(child.pid))
         deadline = time.monotonic() + proc.ready_timeout
         while time.monotonic() < deadline:
@@ -233,6 +236,9 @@ class Stack:
                 time.sleep(0.1)
             if not _alive(pid):
                 break
+        child = self._children.pop(proc.name, None)
+        if child is not None:
+            child.wait(timeout=5)
         self._pid_file(proc.name).unlink(missing_ok=True)
 
     def run_tool(self, *argv: str) -> str:

@@ -1,0 +1,163 @@
+"""Shared fixtures. Unit tests use none of these; service and e2e tests share one real local region
+(SecantusDB, RabbitMQ, localbucket, identity server and worker, gateway) on free ports in a temp dir."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import kombu
+import pytest
+
+from devstack import demo
+from devstack.layout import Layout, free_port_base
+from devstack.stack import Stack
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "testregion"
+ARTIFACTS = ROOT / "test-artifacts"
+
+# Realistic limits; each test speaks from its own client address (X-Forwarded-For, trusted here).
+STACK_ENV = {
+    "TRUST_FORWARDED_FOR": "true",
+    "AUTH_RATE_PER_MINUTE": "30",
+    "CODE_RATE_PER_MINUTE": "5",
+    "LOG_LEVEL": "INFO",
+}
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Iterator[Stack]:
+    layout = Layout(REGION, tmp_path_factory.mktemp("region"), free_port_base())
+    region = Stack(layout, ROOT, STACK_ENV)
+    try:
+        region.up()
+        demo.seed(region)
+        yield region
+    finally:
+        region.down()
+        if layout.log_dir.exists():  # keep the logs of the run for whoever reads a failure
+            shutil.copytree(layout.log_dir, ARTIFACTS / "logs", dirs_exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def gateway_url(stack: Stack) -> str:
+    return f"http://127.0.0.1:{stack.layout.gateway_port}"
+
+
+@dataclass
+class EventTap:
+    """Listens on the real broker to the events a source publishes (bound before the test acts)."""
+
+    messages: list[dict]
+    lock: threading.Lock
+
+    def wait_for(self, predicate, timeout: float = 10.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                for message in reversed(self.messages):
+                    if predicate(message):
+                        return message
+            time.sleep(0.05)
+        raise AssertionError("no matching event arrived")
+
+    def code_for(self, phone: str, purpose: str, timeout: float = 10.0) -> str:
+        """The one-time code identity announced for phone (what the sms service would deliver)."""
+        event = self.wait_for(
+            lambda m: m["type"] == "otp_requested" and m["data"]["phone"] == phone and m["data"]["purpose"] == purpose
+            and not m.get("_taken"),
+            timeout,
+        )
+        event["_taken"] = True
+        return event["data"]["code"]
+
+
+@pytest.fixture(scope="session")
+def identity_events(stack: Stack) -> Iterator[EventTap]:
+    tap = EventTap([], threading.Lock())
+    stop = threading.Event()
+    ready = threading.Event()
+
+    def consume() -> None:
+        with kombu.Connection(stack.env["AMQP_URI"]) as conn:
+            exchange = kombu.Exchange("identity.events", type="topic", durable=True, auto_delete=False)
+            queue = kombu.Queue(f"test-tap-{secrets.token_hex(4)}", exchange, routing_key="#", exclusive=True)
+
+            def on_message(body, message):
+                with tap.lock:
+                    tap.messages.append(json.loads(body) if isinstance(body, str | bytes) else body)
+                message.ack()
+
+            with conn.Consumer(queue, callbacks=[on_message], accept=["json"]):
+                ready.set()
+                while not stop.is_set():
+                    try:
+                        conn.drain_events(timeout=0.2)
+                    except TimeoutError:
+                        pass
+
+    thread = threading.Thread(target=consume, daemon=True)
+    thread.start()
+    assert ready.wait(10), "could not bind the test queue to identity.events"
+    yield tap
+    stop.set()
+    thread.join(5)
+
+
+def new_phone() -> str:
+    return "139" + "".join(secrets.choice("0123456789") for _ in range(8))
+
+
+@pytest.fixture
+def api(gateway_url: str) -> Iterator[httpx.Client]:
+    """An HTTP client of the gateway, speaking from a client address of its own."""
+    address = f"203.0.113.{secrets.randbelow(250) + 1}, 10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.1"
+    with httpx.Client(base_url=gateway_url, headers={"X-Forwarded-For": address}, timeout=15) as client:
+        yield client
+
+
+@dataclass
+class Person:
+    phone: str
+    password: str
+    account_id: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+def register(api: httpx.Client, tap: EventTap, display_name: str = "测试用户") -> Person:
+    phone, password = new_phone(), "Pass-" + secrets.token_hex(6)
+    sent = api.post("/api/v1/auth/codes", json={"phone": phone, "purpose": "register"})
+    assert sent.status_code == 200, sent.text
+    code = tap.code_for(phone, "register")
+    reply = api.post(
+        "/api/v1/auth/register",
+        json={"phone": phone, "code": code, "password": password, "display_name": display_name},
+    )
+    assert reply.status_code == 201, reply.text
+    body = reply.json()
+    return Person(phone, password, body["account"]["id"], body["access_token"], body["refresh_token"])
+
+
+def login(api: httpx.Client, phone: str, password: str) -> dict:
+    reply = api.post("/api/v1/auth/login", json={"phone": phone, "password": password})
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+@pytest.fixture
+def admin(api: httpx.Client) -> Person:
+    body = login(api, demo.ADMIN_PHONE, demo.ADMIN_PASSWORD)
+    return Person(demo.ADMIN_PHONE, demo.ADMIN_PASSWORD, body["account"]["id"], body["access_token"], body["refresh_token"])
