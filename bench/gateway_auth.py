@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import os
 import platform
 import re
@@ -89,7 +90,7 @@ def percentile(sorted_values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of an already sorted list."""
     if not sorted_values:
         return 0.0
-    rank = max(1, min(len(sorted_values), round(q / 100 * len(sorted_values) + 0.5)))
+    rank = max(1, min(len(sorted_values), math.ceil(q / 100 * len(sorted_values))))
     return sorted_values[rank - 1]
 
 
@@ -105,9 +106,22 @@ def _proc_cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def _machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent not idle, all cores together (from /proc/stat)."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    guest = sum(ticks[8:10])  # already counted in user and nice
+    return (sum(ticks) - idle - guest) / CLK_TCK
+
+
 class CpuMeter:
     """CPU time used between start() and stop(), per named process; `client` is this process (the gRPC
-    client) plus the children it reaped meanwhile (wrk)."""
+    client) plus the children it reaped meanwhile (wrk); `rest` is everything else on the machine
+    (the region's idle processes, and whatever else runs here)."""
 
     def __init__(self, pids: dict[str, int]):
         self.pids = pids
@@ -115,6 +129,7 @@ class CpuMeter:
     def start(self) -> None:
         self._t0 = time.perf_counter()
         self._self0 = self._own()
+        self._busy0 = _machine_busy_seconds()
         self._procs0 = {name: _proc_cpu_seconds(pid) for name, pid in self.pids.items()}
 
     def stop(self) -> dict[str, float]:
@@ -124,6 +139,7 @@ class CpuMeter:
             before, after = self._procs0.get(name), _proc_cpu_seconds(pid)
             if before is not None and after is not None:
                 used[name] = after - before
+        used["rest"] = max(0.0, _machine_busy_seconds() - self._busy0 - sum(used.values()))
         return {name: round(100 * sec / wall, 1) for name, sec in used.items()} if wall > 0 else {}
 
     @staticmethod
@@ -176,7 +192,8 @@ def _http_error(exc: BaseException) -> str:
 
 async def measure_async(target: str, client: str, make_call, error_of, concurrency: int, args,
                         meter: CpuMeter) -> Run:
-    await closed_loop(make_call, concurrency, args.warmup, error_of)  # warm-up, thrown away
+    if args.warmup > 0:
+        await closed_loop(make_call, concurrency, args.warmup, error_of)  # warm-up, thrown away
     meter.start()
     latencies, errors, wall = await closed_loop(make_call, concurrency, args.seconds, error_of)
     cpu = meter.stop()
@@ -243,7 +260,8 @@ def wrk_run(wrk: str, script: Path, url: str, token: str, concurrency: int, seco
 
 def wrk_level(wrk: str, script: Path, url: str, token: str, concurrency: int, args, meter: CpuMeter,
               label: str) -> Run:
-    wrk_run(wrk, script, url, token, concurrency, args.warmup)  # warm-up, thrown away
+    if args.warmup > 0:
+        wrk_run(wrk, script, url, token, concurrency, args.warmup)  # warm-up, thrown away
     meter.start()
     r = wrk_run(wrk, script, url, token, concurrency, args.seconds)
     cpu = meter.stop()
@@ -322,7 +340,8 @@ def _cpu(run: Run) -> str:
 def report(runs: list[Run], levels) -> str:
     lines = []
     by = {(r.target, r.concurrency): r for r in runs}
-    head = f"{'target':<8} {'conc':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ok':>8} {'errors':>6}  cpu % of one core"
+    head = (f"{'target':<8} {'conc':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ok':>8} {'errors':>6}"
+            "  cpu % of one core")
     lines += [head, "-" * len(head)]
     for n in levels:
         for target in ("gateway", "direct", "echo"):
@@ -338,7 +357,8 @@ def report(runs: list[Run], levels) -> str:
     for n in levels:
         g, d, e = (by.get((t, n)) for t in ("gateway", "direct", "echo"))
         if g and d and e:
-            lines.append(f"{n:>4} {_ratio(g.rps, d.rps):>15} {_ratio(d.rps, e.rps):>12} {_ratio(g.rps, e.rps):>13}")
+            lines.append(f"{n:>4} {_ratio(g.rps, d.rps):>15} {_ratio(d.rps, e.rps):>12} "
+                         f"{_ratio(g.rps, e.rps):>13}")
     errors = [(r.target, r.concurrency, r.errors) for r in runs if r.errors]
     lines.append("")
     if errors:
@@ -369,14 +389,17 @@ def ratios(runs: list[Run], levels) -> list[dict]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.gateway_auth", description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per target and level (5)")
-    parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds before each measurement (1)")
+    parser.add_argument("--seconds", type=float, default=5.0,
+                        help="measured seconds per target and level (5)")
+    parser.add_argument("--warmup", type=float, default=1.0,
+                        help="warm-up seconds before each measurement (1)")
     parser.add_argument("--levels", default=",".join(map(str, DEFAULT_LEVELS)),
                         help="concurrency levels, comma-separated (1,4,16,64)")
     parser.add_argument("--http-client", choices=("auto", "wrk", "httpx"), default="auto",
                         help="HTTP load generator: wrk if installed (auto), or asyncio httpx")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this path")
-    parser.add_argument("--keep-data", action="store_true", help="keep the region's temp dir (logs) afterwards")
+    parser.add_argument("--keep-data", action="store_true",
+                        help="keep the region's temp dir (logs) afterwards")
     args = parser.parse_args(argv)
     try:
         args.levels = [int(x) for x in args.levels.split(",") if x.strip()]
@@ -470,9 +493,9 @@ def main(argv: list[str] | None = None) -> int:
         }
         print(f"  HTTP load: {http_label}; gRPC load: grpc.aio {grpc.__version__} in this process "
               f"(one channel, N tasks)")
-        print(f"  cpu columns: % of one core used during the measured seconds; 'client' is the load "
-              f"generator ({'wrk' if http_client == 'wrk' else 'httpx'} for gateway, grpc.aio otherwise)\n",
-              flush=True)
+        print(f"  cpu: % of one core used during the measured seconds ({100 * cores}% = all cores busy); "
+              f"'client' is the load generator ({http_client} for gateway, grpc.aio otherwise), 'rest' is "
+              "everything else on the machine\n", flush=True)
 
         url = f"{base_url}/api/v1/me"
         metadata = (("authorization", f"Bearer {token}"), ("x-tenant", REGION))
@@ -514,9 +537,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"total {time.monotonic() - started:.0f}s. Reproduce with:\n  {command}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(
-            {"info": info, "command": command, "runs": [r.as_dict() for r in runs], "ratios": ratios(runs, levels)},
-            indent=2, ensure_ascii=False) + "\n")
+        results = {"info": info, "command": command, "runs": [r.as_dict() for r in runs],
+                   "ratios": ratios(runs, levels)}
+        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
         print(f"results written to {args.json}")
     return 1 if any(r.errors for r in runs) else 0
 

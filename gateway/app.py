@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
 from gateway import errors
+from gateway.errors import ErrorOut
 from gateway.clients import Services
 from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import RateLimiter
@@ -41,8 +42,15 @@ def create_app(config: GatewayConfig) -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
         responses={
-            400: {"description": "Invalid input; `field` names the offending field"},
-            429: {"description": "Rate limited; see the Retry-After header"},
+            400: {"model": ErrorOut, "description": "Invalid input; `field` names the offending field"},
+            401: {"model": ErrorOut, "description": "Missing, invalid or expired credentials"},
+            403: {"model": ErrorOut, "description": "Not allowed (another region, or outside your org subtree)"},
+            404: {"model": ErrorOut, "description": "Not found"},
+            413: {"model": ErrorOut, "description": "Body too large"},
+            415: {"model": ErrorOut, "description": "Body is not application/json"},
+            429: {"model": ErrorOut, "description": "Rate limited or locked; see Retry-After"},
+            500: {"model": ErrorOut, "description": "Internal error (nothing internal is disclosed)"},
+            503: {"model": ErrorOut, "description": "A backing service is unavailable"},
         },
     )
     app.state.config = config

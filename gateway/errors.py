@@ -7,12 +7,26 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kernel import messages
 from kernel.errors import DomainError, ErrorCode
 
 log = logging.getLogger(__name__)
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+    retry_after: int | None = None
+
+
+class ErrorOut(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorDetail
+
 
 _HTTP_CODES = {
     404: ErrorCode.NOT_FOUND,
