@@ -1,0 +1,107 @@
+"""The kernel's outbox and inbox against the real database and broker."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import kombu
+import mongoengine as me
+import pytest
+
+from kernel import events, store
+from kernel.config import StoreConfig
+from kernel.outbox import OutboxEvent, OutboxRelay
+
+pytestmark = pytest.mark.service
+
+
+class Note(store.TenantDocument):
+    text = me.StringField()
+    meta = {"collection": "notes"}
+
+
+@pytest.fixture(scope="module")
+def database(stack):
+    config = StoreConfig(region="kerneltest", mongo_uri=stack.env["MONGO_URI"], mongo_db=f"kernel_{uuid.uuid4().hex[:8]}")
+    client = store.connect(config, "kernel")
+    yield client
+    client.drop_database(config.mongo_db)
+    me.disconnect(alias="default")
+
+
+def test_a_write_and_its_event_commit_together(database):
+    def write(uow):
+        uow.insert(Note(tenant="kerneltest", text="kept"))
+        uow.emit("kerneltest", "note_added", {"text": "kept"})
+
+    store.atomically("kerneltest", write)
+    assert Note.in_tenant("kerneltest").filter(text="kept").count() == 1
+    assert OutboxEvent.objects(type="note_added", pending=True).count() == 1
+
+    def failing(uow):
+        uow.insert(Note(tenant="kerneltest", text="lost"))
+        uow.emit("kerneltest", "note_added", {"text": "lost"})
+        raise RuntimeError("the business rule said no")
+
+    with pytest.raises(RuntimeError):
+        store.atomically("kerneltest", failing)
+    assert Note.in_tenant("kerneltest").filter(text="lost").count() == 0
+    assert OutboxEvent.objects(data__text="lost").count() == 0
+
+
+def test_a_unit_of_work_writes_one_tenant_only(database):
+    with pytest.raises(ValueError, match="one tenant"):
+        store.atomically("kerneltest", lambda uow: uow.insert(Note(tenant="other", text="x")))
+    with pytest.raises(ValueError, match="needs a tenant"):
+        Note.in_tenant("")
+
+
+def test_the_relay_publishes_persistent_messages_and_marks_them(database, stack):
+    with kombu.Connection(stack.env["AMQP_URI"]) as conn:
+        queue = kombu.Queue(f"kt-{uuid.uuid4().hex[:6]}", kombu.Exchange("relaytest.events", "topic", durable=True),
+                            routing_key="#", exclusive=True)
+        queue(conn.channel()).declare()
+        store.atomically("kerneltest", lambda uow: [uow.emit("relaytest", "ping", {"n": n}) for n in range(3)])
+        relay = OutboxRelay("relaytest", stack.env["AMQP_URI"])
+        assert relay.relay_once() == 3
+        assert relay.relay_once() == 0
+        relay.publisher.close()
+        got = []
+        for _ in range(3):
+            message = queue(conn.channel()).get(no_ack=True)
+            got.append(message)
+        assert sorted(json.loads(m.body)["data"]["n"] for m in got) == [0, 1, 2]
+        assert all(m.properties["delivery_mode"] == 2 for m in got)
+        assert got[0].headers["nameko.request_id"] == ""
+    assert OutboxEvent.objects(source="relaytest", pending=True).count() == 0
+
+
+def _envelope(event_id: str) -> dict:
+    return {"id": event_id, "source": "s", "type": "t", "tenant": "kerneltest", "data": {"x": 1}}
+
+
+def test_a_handled_event_is_skipped_when_delivered_again(database):
+    calls = []
+    event_id = uuid.uuid4().hex
+    assert events.process("c.h", _envelope(event_id), calls.append) == "handled"
+    assert events.process("c.h", _envelope(event_id), calls.append) == "duplicate"
+    assert len(calls) == 1 and calls[0].tenant == "kerneltest" and calls[0].data == {"x": 1}
+
+
+def test_a_failing_handler_is_retried_then_parked_never_dropped(database, monkeypatch):
+    pauses = []
+    monkeypatch.setattr(events, "_sleep", pauses.append)
+    event_id = uuid.uuid4().hex
+
+    def broken(event):
+        raise KeyError("missing field")
+
+    for _ in range(events.MAX_ATTEMPTS - 1):
+        with pytest.raises(KeyError):
+            events.process("c.broken", _envelope(event_id), broken)
+    assert pauses == sorted(pauses) and pauses[0] < pauses[-1]  # backing off
+    assert events.process("c.broken", _envelope(event_id), broken) == "parked"
+    parked = events.DeadLetter.objects(id=f"c.broken:{event_id}").first()
+    assert parked is not None and "missing field" in parked.error and parked.envelope["data"] == {"x": 1}
+    assert events.process("c.broken", _envelope(event_id), broken) == "duplicate"
