@@ -39,6 +39,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import grpc
@@ -190,19 +191,28 @@ def _http_error(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-async def measure_async(target: str, client: str, make_call, error_of, concurrency: int, args,
-                        meter: CpuMeter) -> Run:
+async def measure_async(target: str, client: str, make_call, error_of, concurrency: int, args, meter: CpuMeter) -> Run:
     if args.warmup > 0:
         await closed_loop(make_call, concurrency, args.warmup, error_of)  # warm-up, thrown away
     meter.start()
     latencies, errors, wall = await closed_loop(make_call, concurrency, args.seconds, error_of)
     cpu = meter.stop()
-    return Run(target, concurrency, client, wall, len(latencies), dict(errors),
-               percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000, cpu)
+    return Run(
+        target,
+        concurrency,
+        client,
+        wall,
+        len(latencies),
+        dict(errors),
+        percentile(latencies, 50) * 1000,
+        percentile(latencies, 99) * 1000,
+        cpu,
+    )
 
 
-async def grpc_runs(target: str, address: str, stub_class, method: str, request, metadata, levels, args,
-                    meter: CpuMeter) -> list[Run]:
+async def grpc_runs(
+    target: str, address: str, stub_class, method: str, request, metadata, levels, args, meter: CpuMeter
+) -> list[Run]:
     ids = itertools.count()
     async with grpc.aio.insecure_channel(address) as channel:
         rpc = getattr(stub_class(channel), method)
@@ -249,8 +259,22 @@ def _wrk_duration(seconds: float) -> str:
 
 
 def wrk_run(wrk: str, script: Path, url: str, token: str, concurrency: int, seconds: float) -> dict:
-    argv = [wrk, "-t", "1", "-c", str(concurrency), "-d", _wrk_duration(seconds), "--timeout", "10s",
-            "-H", f"Authorization: Bearer {token}", "-s", str(script), url]
+    argv = [
+        wrk,
+        "-t",
+        "1",
+        "-c",
+        str(concurrency),
+        "-d",
+        _wrk_duration(seconds),
+        "--timeout",
+        "10s",
+        "-H",
+        f"Authorization: Bearer {token}",
+        "-s",
+        str(script),
+        url,
+    ]
     done = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
     match = re.search(r"^WRK_RESULT (.*)$", done.stdout, re.MULTILINE)
     if done.returncode != 0 or match is None:
@@ -258,8 +282,7 @@ def wrk_run(wrk: str, script: Path, url: str, token: str, concurrency: int, seco
     return json.loads(match.group(1))
 
 
-def wrk_level(wrk: str, script: Path, url: str, token: str, concurrency: int, args, meter: CpuMeter,
-              label: str) -> Run:
+def wrk_level(wrk: str, script: Path, url: str, token: str, concurrency: int, args, meter: CpuMeter, label: str) -> Run:
     if args.warmup > 0:
         wrk_run(wrk, script, url, token, concurrency, args.warmup)  # warm-up, thrown away
     meter.start()
@@ -270,8 +293,9 @@ def wrk_level(wrk: str, script: Path, url: str, token: str, concurrency: int, ar
         errors["not 200"] = r["not200"]
     # Requests that were not 200 are among "requests"; only 200s count as throughput.
     ok = r["requests"] - r["not200"]
-    return Run("gateway", concurrency, label, r["duration_us"] / 1e6, ok, errors,
-               r["p50_us"] / 1000, r["p99_us"] / 1000, cpu)
+    return Run(
+        "gateway", concurrency, label, r["duration_us"] / 1e6, ok, errors, r["p50_us"] / 1000, r["p99_us"] / 1000, cpu
+    )
 
 
 async def httpx_runs(url: str, token: str, levels, args, meter: CpuMeter) -> list[Run]:
@@ -285,8 +309,11 @@ async def httpx_runs(url: str, token: str, levels, args, meter: CpuMeter) -> lis
                 response = await client.get(url)
                 return None if response.status_code == 200 else f"HTTP {response.status_code}"
 
-            runs.append(await measure_async("gateway", f"httpx {httpx.__version__} (asyncio)", call,
-                                            _http_error, n, args, meter))
+            runs.append(
+                await measure_async(
+                    "gateway", f"httpx {httpx.__version__} (asyncio)", call, _http_error, n, args, meter
+                )
+            )
     return runs
 
 
@@ -302,8 +329,12 @@ class EchoServer:
     def start(self) -> None:
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(  # noqa: S603 - fixed argv
-            [sys.executable, "-m", "bench.echo_server", "--port", "0"], cwd=ROOT,
-            stdout=subprocess.PIPE, stderr=self.log, stdin=subprocess.DEVNULL, text=True,
+            [sys.executable, "-m", "bench.echo_server", "--port", "0"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            stdin=subprocess.DEVNULL,
+            text=True,
         )
         line = self.proc.stdout.readline()  # "listening on 127.0.0.1:<port>", or EOF if it died
         match = re.search(r"listening on (\S+)", line)
@@ -340,25 +371,27 @@ def _cpu(run: Run) -> str:
 def report(runs: list[Run], levels) -> str:
     lines = []
     by = {(r.target, r.concurrency): r for r in runs}
-    head = (f"{'target':<8} {'conc':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ok':>8} {'errors':>6}"
-            "  cpu % of one core")
+    head = (
+        f"{'target':<8} {'conc':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ok':>8} {'errors':>6}  cpu % of one core"
+    )
     lines += [head, "-" * len(head)]
     for n in levels:
         for target in ("gateway", "direct", "echo"):
             r = by.get((target, n))
             if r is None:
                 continue
-            lines.append(f"{target:<8} {n:>4} {r.rps:>9.1f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.ok:>8} "
-                         f"{r.error_count:>6}  {_cpu(r)}")
+            lines.append(
+                f"{target:<8} {n:>4} {r.rps:>9.1f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.ok:>8} "
+                f"{r.error_count:>6}  {_cpu(r)}"
+            )
         lines.append("")
-    lines.append("throughput ratios (higher = closer to the one below it)")
+    lines.append("throughput ratios (1.000 = no overhead over the second)")
     head = f"{'conc':>4} {'gateway/direct':>15} {'direct/echo':>12} {'gateway/echo':>13}"
     lines += [head, "-" * len(head)]
     for n in levels:
         g, d, e = (by.get((t, n)) for t in ("gateway", "direct", "echo"))
         if g and d and e:
-            lines.append(f"{n:>4} {_ratio(g.rps, d.rps):>15} {_ratio(d.rps, e.rps):>12} "
-                         f"{_ratio(g.rps, e.rps):>13}")
+            lines.append(f"{n:>4} {_ratio(g.rps, d.rps):>15} {_ratio(d.rps, e.rps):>12} {_ratio(g.rps, e.rps):>13}")
     errors = [(r.target, r.concurrency, r.errors) for r in runs if r.errors]
     lines.append("")
     if errors:
@@ -375,12 +408,14 @@ def ratios(runs: list[Run], levels) -> list[dict]:
     for n in levels:
         g, d, e = (by.get((t, n)) for t in ("gateway", "direct", "echo"))
         if g and d and e:
-            out.append({
-                "concurrency": n,
-                "gateway_over_direct": round(g.rps / d.rps, 4) if d.rps else None,
-                "direct_over_echo": round(d.rps / e.rps, 4) if e.rps else None,
-                "gateway_over_echo": round(g.rps / e.rps, 4) if e.rps else None,
-            })
+            out.append(
+                {
+                    "concurrency": n,
+                    "gateway_over_direct": round(g.rps / d.rps, 4) if d.rps else None,
+                    "direct_over_echo": round(d.rps / e.rps, 4) if e.rps else None,
+                    "gateway_over_echo": round(g.rps / e.rps, 4) if e.rps else None,
+                }
+            )
     return out
 
 
@@ -389,17 +424,19 @@ def ratios(runs: list[Run], levels) -> list[dict]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.gateway_auth", description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0,
-                        help="measured seconds per target and level (5)")
-    parser.add_argument("--warmup", type=float, default=1.0,
-                        help="warm-up seconds before each measurement (1)")
-    parser.add_argument("--levels", default=",".join(map(str, DEFAULT_LEVELS)),
-                        help="concurrency levels, comma-separated (1,4,16,64)")
-    parser.add_argument("--http-client", choices=("auto", "wrk", "httpx"), default="auto",
-                        help="HTTP load generator: wrk if installed (auto), or asyncio httpx")
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per target and level (5)")
+    parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds before each measurement (1)")
+    parser.add_argument(
+        "--levels", default=",".join(map(str, DEFAULT_LEVELS)), help="concurrency levels, comma-separated (1,4,16,64)"
+    )
+    parser.add_argument(
+        "--http-client",
+        choices=("auto", "wrk", "httpx"),
+        default="auto",
+        help="HTTP load generator: wrk if installed (auto), or asyncio httpx",
+    )
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this path")
-    parser.add_argument("--keep-data", action="store_true",
-                        help="keep the region's temp dir (logs) afterwards")
+    parser.add_argument("--keep-data", action="store_true", help="keep the region's temp dir (logs) afterwards")
     args = parser.parse_args(argv)
     try:
         args.levels = [int(x) for x in args.levels.split(",") if x.strip()]
@@ -413,20 +450,47 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def reproduce_command(args: argparse.Namespace, http_client: str) -> str:
-    argv = [".venv/bin/python", "-m", "bench.gateway_auth", "--seconds", f"{args.seconds:g}",
-            "--warmup", f"{args.warmup:g}", "--levels", ",".join(map(str, args.levels)),
-            "--http-client", http_client]
+    argv = [
+        ".venv/bin/python",
+        "-m",
+        "bench.gateway_auth",
+        "--seconds",
+        f"{args.seconds:g}",
+        "--warmup",
+        f"{args.warmup:g}",
+        "--levels",
+        ",".join(map(str, args.levels)),
+        "--http-client",
+        http_client,
+    ]
     if args.json:
-        argv += ["--json", str(args.json)]
+        argv += ["--json", str(args.json.resolve())]
     return f"cd {shlex.quote(str(ROOT))} && {shlex.join(argv)}"
 
 
-def login(base_url: str, password: str) -> str:
-    response = httpx.post(f"{base_url}/api/v1/auth/login", json={"phone": ADMIN_PHONE, "password": password},
-                          timeout=30)
-    if response.status_code != 200:
-        raise RuntimeError(f"login through the gateway failed: {response.status_code} {response.text}")
-    return response.json()["access_token"]
+class Login:
+    """An access token from POST /api/v1/auth/login, renewed (a new login) when it would expire
+    during the next level: tokens live 10 minutes and long runs (--seconds 60) outlast them."""
+
+    def __init__(self, base_url: str, password: str):
+        self.base_url = base_url
+        self.password = password
+        self.token = ""
+        self.expires_at = 0.0
+        self.logins = 0
+
+    def token_for(self, seconds_needed: float) -> str:
+        if self.expires_at - time.time() < seconds_needed + 30:
+            response = httpx.post(
+                f"{self.base_url}/api/v1/auth/login", json={"phone": ADMIN_PHONE, "password": self.password}, timeout=30
+            )
+            if response.status_code != 200:
+                raise RuntimeError(f"login through the gateway failed: {response.status_code} {response.text}")
+            session = response.json()
+            self.token = session["access_token"]
+            self.expires_at = datetime.fromisoformat(session["expires_at"]).timestamp()
+            self.logins += 1
+        return self.token
 
 
 def _on_sigterm(signum, _frame):
@@ -454,13 +518,20 @@ def main(argv: list[str] | None = None) -> int:
     estimate = len(levels) * 3 * (args.seconds + args.warmup)
 
     print("Jiceng benchmark: authenticated requests, gateway vs direct gRPC vs bare gRPC echo")
-    print(f"  machine: {cores} cores ({platform.machine()}), Linux {platform.release()}, "
-          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} before start")
-    print(f"  NOTE: the load generator and every server share these {cores} cores, so figures are "
-          f"lower bounds of what the servers do on their own hardware; see the cpu columns.")
+    print(
+        f"  machine: {cores} cores ({platform.machine()}), Linux {platform.release()}, "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} before start"
+    )
+    print(
+        f"  NOTE: the load generator and every server share these {cores} cores, so figures are "
+        f"lower bounds of what the servers do on their own hardware; see the cpu columns."
+    )
     print(f"  region {REGION!r}, ports from {layout.port_base}, data in {data_dir}")
-    print(f"  levels {levels}, {args.seconds:g}s measured after {args.warmup:g}s warm-up each "
-          f"(~{estimate:.0f}s of load after start-up)", flush=True)
+    print(
+        f"  levels {levels}, {args.seconds:g}s measured after {args.warmup:g}s warm-up each "
+        f"(~{estimate:.0f}s of load after start-up)",
+        flush=True,
+    )
 
     runs: list[Run] = []
     info: dict = {}
@@ -469,14 +540,17 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.monotonic()
         stack.up()
         password = f"Bench-{secrets.token_urlsafe(12)}-9z"
-        stack.run_tool("-m", "services.identity.manage", "create-admin", "--phone", ADMIN_PHONE,
-                       "--password", password)
-        print(f"  stack up in {time.monotonic() - t0:.1f}s: "
-              + ", ".join(f"{p.name} pid {stack.pid(p.name)}" for p in stack.processes), flush=True)
+        stack.run_tool("-m", "services.identity.manage", "create-admin", "--phone", ADMIN_PHONE, "--password", password)
+        print(
+            f"  stack up in {time.monotonic() - t0:.1f}s: "
+            + ", ".join(f"{p.name} pid {stack.pid(p.name)}" for p in stack.processes),
+            flush=True,
+        )
         echo.start()
         print(f"  echo server on {echo.address} (pid {echo.proc.pid})", flush=True)
 
-        token = login(base_url, password)
+        login = Login(base_url, password)
+        token = login.token_for(0)
         me = httpx.get(f"{base_url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
         if me.status_code != 200:
             raise RuntimeError(f"GET /api/v1/me failed: {me.status_code} {me.text}")
@@ -486,19 +560,27 @@ def main(argv: list[str] | None = None) -> int:
         server_pids = {k: v for k, v in server_pids.items() if v is not None}
         http_label = wrk_version(wrk) + ", 1 thread" if http_client == "wrk" else f"httpx {httpx.__version__}"
         info = {
-            "cores": cores, "python": sys.version.split()[0], "grpcio": grpc.__version__,
-            "http_client": http_label, "grpc_client": f"grpc.aio {grpc.__version__}, one channel, N tasks",
-            "levels": levels, "seconds": args.seconds, "warmup": args.warmup,
+            "cores": cores,
+            "python": sys.version.split()[0],
+            "grpcio": grpc.__version__,
+            "http_client": http_label,
+            "grpc_client": f"grpc.aio {grpc.__version__}, one channel, N tasks",
+            "levels": levels,
+            "seconds": args.seconds,
+            "warmup": args.warmup,
             "echo_payload_bytes": len(PAYLOAD),
         }
-        print(f"  HTTP load: {http_label}; gRPC load: grpc.aio {grpc.__version__} in this process "
-              f"(one channel, N tasks)")
-        print(f"  cpu: % of one core used during the measured seconds ({100 * cores}% = all cores busy); "
-              f"'client' is the load generator ({http_client} for gateway, grpc.aio otherwise), 'rest' is "
-              "everything else on the machine\n", flush=True)
+        print(
+            f"  HTTP load: {http_label}; gRPC load: grpc.aio {grpc.__version__} in this process (one channel, N tasks)"
+        )
+        print(
+            f"  cpu: % of one core used during the measured seconds ({100 * cores}% = all cores busy); "
+            f"'client' is the load generator ({http_client} for gateway, grpc.aio otherwise), 'rest' is "
+            "everything else on the machine\n",
+            flush=True,
+        )
 
         url = f"{base_url}/api/v1/me"
-        metadata = (("authorization", f"Bearer {token}"), ("x-tenant", REGION))
         echo_meter = CpuMeter({"echo": echo.proc.pid})
         stack_meter = CpuMeter(server_pids)
         script = data_dir / "bench.lua"
@@ -506,20 +588,45 @@ def main(argv: list[str] | None = None) -> int:
 
         # Level by level, the three targets back to back, so each ratio compares like conditions.
         for n in levels:
+            token = login.token_for(3 * (args.seconds + args.warmup + 1))
+            metadata = (("authorization", f"Bearer {token}"), ("x-tenant", REGION))
             if http_client == "wrk":
                 gateway = wrk_level(wrk, script, url, token, n, args, stack_meter, http_label)
             else:
                 gateway = asyncio.run(httpx_runs(url, token, [n], args, stack_meter))[0]
-            direct = asyncio.run(grpc_runs(
-                "direct", identity_addr, identity_pb2_grpc.IdentityServiceStub, "GetMe",
-                identity_pb2.GetMeRequest(), metadata, [n], args, stack_meter))[0]
-            bare = asyncio.run(grpc_runs(
-                "echo", echo.address, echo_pb2_grpc.EchoServiceStub, "Echo",
-                echo_pb2.EchoRequest(payload=PAYLOAD), (), [n], args, echo_meter))[0]
+            direct = asyncio.run(
+                grpc_runs(
+                    "direct",
+                    identity_addr,
+                    identity_pb2_grpc.IdentityServiceStub,
+                    "GetMe",
+                    identity_pb2.GetMeRequest(),
+                    metadata,
+                    [n],
+                    args,
+                    stack_meter,
+                )
+            )[0]
+            bare = asyncio.run(
+                grpc_runs(
+                    "echo",
+                    echo.address,
+                    echo_pb2_grpc.EchoServiceStub,
+                    "Echo",
+                    echo_pb2.EchoRequest(payload=PAYLOAD),
+                    (),
+                    [n],
+                    args,
+                    echo_meter,
+                )
+            )[0]
             for r in (gateway, direct, bare):
                 runs.append(r)
-                print(f"  {r.target:<8} {n:>3} in flight: {r.rps:9.1f} req/s  p50 {r.p50_ms:7.2f} ms  "
-                      f"p99 {r.p99_ms:7.2f} ms  errors {r.error_count}  cpu% {_cpu(r)}", flush=True)
+                print(
+                    f"  {r.target:<8} {n:>3} in flight: {r.rps:9.1f} req/s  p50 {r.p50_ms:7.2f} ms  "
+                    f"p99 {r.p99_ms:7.2f} ms  errors {r.error_count}  cpu% {_cpu(r)}",
+                    flush=True,
+                )
     finally:
         echo.stop()
         stack.down()
@@ -532,17 +639,27 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report(runs, levels))
     print()
-    print(f"HTTP client: {info['http_client']}; gRPC client: {info['grpc_client']}; "
-          f"{cores} cores shared by client and servers.")
+    print(
+        f"HTTP client: {info['http_client']}; gRPC client: {info['grpc_client']}; "
+        f"{cores} cores shared by client and servers."
+    )
     print(f"total {time.monotonic() - started:.0f}s. Reproduce with:\n  {command}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        results = {"info": info, "command": command, "runs": [r.as_dict() for r in runs],
-                   "ratios": ratios(runs, levels)}
+        results = {
+            "info": info,
+            "command": command,
+            "runs": [r.as_dict() for r in runs],
+            "ratios": ratios(runs, levels),
+        }
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
         print(f"results written to {args.json}")
     return 1 if any(r.errors for r in runs) else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\ninterrupted: the bench region was stopped", file=sys.stderr)
+        sys.exit(130)

@@ -20,7 +20,9 @@ def main(argv: list[str]) -> int:
         stack.up()
         print(seed(stack), end="")
         print(f"\nJiceng region '{lay.region}' is up (data in {lay.data_dir}, logs in {lay.log_dir}).")
-        print(f"  gateway:  http://127.0.0.1:{lay.gateway_port}/        API docs: http://127.0.0.1:{lay.gateway_port}/docs")
+        print(
+            f"  gateway:  http://127.0.0.1:{lay.gateway_port}/        API docs: http://127.0.0.1:{lay.gateway_port}/docs"
+        )
         print(f"  admin:    phone {ADMIN_PHONE}, password {ADMIN_PASSWORD}")
         print(f"  SMS codes are written to {lay.log_dir / 'identity-worker.log'} until the sms service exists.")
     elif command == "down":

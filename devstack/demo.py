@@ -9,7 +9,7 @@ import pymongo
 from devstack.stack import Stack
 
 ADMIN_PHONE = "13800000000"
-ADMIN_PASSWORD = "Jiceng-admin-2026"
+ADMIN_PASSWORD = "Jiceng-admin-2026"  # noqa: S105 - the demo admin's, printed by `make up`
 DEMO_ORG_COUNT = 6
 
 

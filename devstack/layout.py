@@ -123,6 +123,6 @@ def free_port_base(start: int = 20000, stop: int = 60000) -> int:
     rng = secrets.SystemRandom()
     for _ in range(200):
         base = rng.randrange(start, stop - PORTS_PER_REGION, PORTS_PER_REGION)
-        if all(port_is_free(base + i) for i in range(40)):
+        if all(port_is_free(base + i) for i in range(PORTS_PER_REGION)):
             return base
     raise RuntimeError("no free block of ports found")

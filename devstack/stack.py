@@ -109,8 +109,19 @@ class Stack:
         return [
             Process(
                 "mongodb",
-                [PYTHON, "-m", "secantus", "--host", "127.0.0.1", "--port", str(lay.mongo_port),
-                 "--storage-path", str(lay.data_dir / "mongodb"), "--log-level", "WARNING"],
+                [
+                    PYTHON,
+                    "-m",
+                    "secantus",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(lay.mongo_port),
+                    "--storage-path",
+                    str(lay.data_dir / "mongodb"),
+                    "--log-level",
+                    "WARNING",
+                ],
                 ready=lambda: _mongo_ready(lay.mongo_port),
             ),
             Process(
@@ -133,8 +144,16 @@ class Stack:
             ),
             Process(
                 "s3",
-                [PYTHON, "-m", "localbucket", "--host", "127.0.0.1", "--port", str(lay.s3_port),
-                 str(lay.data_dir / "s3")],
+                [
+                    PYTHON,
+                    "-m",
+                    "localbucket",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(lay.s3_port),
+                    str(lay.data_dir / "s3"),
+                ],
                 ready=lambda: _tcp_open(lay.s3_port),
             ),
             Process(
@@ -167,7 +186,10 @@ class Stack:
         try:
             return subprocess.run(  # noqa: S603 - fixed argv
                 [RABBIT_CTL, "-n", self.layout.rabbit_node, *args, "--timeout", str(int(timeout))],
-                env=env, capture_output=True, timeout=timeout + 5, check=False,
+                env=env,
+                capture_output=True,
+                timeout=timeout + 5,
+                check=False,
             ).returncode
         except subprocess.TimeoutExpired:
             return 1
@@ -204,8 +226,13 @@ class Stack:
         self.layout.run_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.layout.log_dir / f"{proc.name}.log", "ab")  # noqa: SIM115 - handed to the child
         child = subprocess.Popen(  # noqa: S603 - fixed argv
-            proc.argv, env={**self.env, **proc.env}, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, cwd=self.root, start_new_session=True,
+            proc.argv,
+            env={**self.env, **proc.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=self.root,
+            start_new_session=True,
         )
         log.close()
         self._children[proc.name] = child
@@ -213,11 +240,15 @@ class Stack:
         deadline = time.monotonic() + proc.ready_timeout
         while time.monotonic() < deadline:
             if child.poll() is not None:
-                raise RuntimeError(f"{proc.name} exited with {child.returncode}; see {self.layout.log_dir / proc.name}.log")
+                raise RuntimeError(
+                    f"{proc.name} exited with {child.returncode}; see {self.layout.log_dir / proc.name}.log"
+                )
             if proc.ready():
                 return
             time.sleep(0.2)
-        raise RuntimeError(f"{proc.name} not ready after {proc.ready_timeout}s; see {self.layout.log_dir}/{proc.name}.log")
+        raise RuntimeError(
+            f"{proc.name} not ready after {proc.ready_timeout}s; see {self.layout.log_dir}/{proc.name}.log"
+        )
 
     def stop(self, proc: Process, timeout: float = 20.0) -> None:
         pid = self.pid(proc.name)

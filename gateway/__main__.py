@@ -6,7 +6,8 @@ import uvicorn
 
 from gateway.app import create_app
 from gateway.settings import GatewayConfig
-from kernel import config as kconfig, logs
+from kernel import config as kconfig
+from kernel import logs
 
 
 def main() -> None:

@@ -11,8 +11,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
 from gateway import errors
-from gateway.errors import ErrorOut
 from gateway.clients import Services
+from gateway.errors import ErrorOut
 from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import RateLimiter
 from gateway.routes import identity
@@ -44,7 +44,10 @@ def create_app(config: GatewayConfig) -> FastAPI:
         responses={
             400: {"model": ErrorOut, "description": "Invalid input; `field` names the offending field"},
             401: {"model": ErrorOut, "description": "Missing, invalid or expired credentials"},
-            403: {"model": ErrorOut, "description": "Not allowed (another region, or outside your org subtree)"},
+            403: {
+                "model": ErrorOut,
+                "description": "Not allowed (another region, or outside your org subtree)",
+            },
             404: {"model": ErrorOut, "description": "Not found"},
             413: {"model": ErrorOut, "description": "Body too large"},
             415: {"model": ErrorOut, "description": "Body is not application/json"},
@@ -64,7 +67,12 @@ def create_app(config: GatewayConfig) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     async def index():
-        return {"service": "jiceng-gateway", "region": config.region, "docs": "/docs", "openapi": "/openapi.json"}
+        return {
+            "service": "jiceng-gateway",
+            "region": config.region,
+            "docs": "/docs",
+            "openapi": "/openapi.json",
+        }
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive")
     async def healthz():

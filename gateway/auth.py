@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -28,7 +29,7 @@ def verifier(request: Request) -> TokenVerifier:
 
 
 async def caller(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 ) -> Caller:
     if credentials is None:
         if request.headers.get("authorization"):
@@ -36,6 +37,9 @@ async def caller(
         raise DomainError(ErrorCode.UNAUTHENTICATED)
     verified = verifier(request).verify(credentials.credentials)
     return Caller(credentials.credentials, verified)
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
 
 
 def client_address(request: Request) -> str:

@@ -15,6 +15,7 @@ from kernel.errors import DomainError, ErrorCode
 
 log = logging.getLogger(__name__)
 
+
 class ErrorDetail(BaseModel):
     code: str
     message: str

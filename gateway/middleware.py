@@ -75,8 +75,12 @@ class GatewayMiddleware:
             HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
             log.info(
                 "http request",
-                extra={"method": scope["method"], "path": scope["path"], "status": status_holder["status"],
-                       "ms": round(elapsed * 1000, 2)},
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status_holder["status"],
+                    "ms": round(elapsed * 1000, 2),
+                },
             )
             logs.request_id_var.reset(token)
 

@@ -11,6 +11,8 @@ from kernel.errors import DomainError, ErrorCode
 
 class RateLimiter:
     def __init__(self, limit: int, window_seconds: float = 60.0, max_keys: int = 100_000):
+        if limit < 1 or max_keys < 2:
+            raise ValueError("a rate limit needs limit >= 1 and max_keys >= 2")
         self.limit = limit
         self.window = window_seconds
         self.max_keys = max_keys

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from kernel.config import BaseConfig
 
@@ -17,8 +17,8 @@ class GatewayConfig(BaseConfig):
     max_body_bytes: int = 64 * 1024
     grpc_timeout_seconds: float = 5.0
     # per client address, per minute
-    auth_rate_per_minute: int = 30
-    code_rate_per_minute: int = 5
+    auth_rate_per_minute: int = Field(30, ge=1)
+    code_rate_per_minute: int = Field(5, ge=1)
     # Honour X-Forwarded-For only behind a trusted proxy (the Kubernetes ingress).
     trust_forwarded_for: bool = False
 

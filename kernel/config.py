@@ -24,7 +24,7 @@ class BaseConfig(BaseSettings):
     @field_validator("region")
     @classmethod
     def _region_slug(cls, v: str) -> str:
-        if not REGION_RE.match(v):
+        if not REGION_RE.fullmatch(v):
             raise ValueError("must be a lower-case slug such as 'tianjin'")
         return v
 

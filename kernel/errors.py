@@ -104,7 +104,11 @@ class DomainError(Exception):
 
     # -- HTTP ---------------------------------------------------------------------------------------
     def to_json(self, locale: str = messages.DEFAULT_LOCALE) -> dict:
-        body: dict[str, object] = {"code": self.code.code, "message": self.message(locale), "field": self.field}
+        body: dict[str, object] = {
+            "code": self.code.code,
+            "message": self.message(locale),
+            "field": self.field,
+        }
         if "retry_after" in self.params:
             body["retry_after"] = int(float(str(self.params["retry_after"])))
         return {"error": body}

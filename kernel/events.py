@@ -31,6 +31,7 @@ from kernel.store import utcnow
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+LEASE = dt.timedelta(seconds=60)  # longer than any handler may take
 KEEP_HANDLED = dt.timedelta(days=30)
 
 HANDLED = Counter("jiceng_events_handled_total", "Events handled", ["consumer", "outcome"])
@@ -63,9 +64,15 @@ class Event:
 
 
 class HandledEvent(me.Document):
-    """The inbox: one row per (consumer, event id) handled."""
+    """The inbox: one row per (consumer, event id), claimed before handling and marked done after.
+
+    The claim is a lease: two deliveries of one event handled at the same time run the handler once,
+    and a worker killed mid-handler leaves a lease that expires, so the redelivery is handled then.
+    """
 
     id = me.StringField(primary_key=True)  # "<consumer>:<event id>"
+    state = me.StringField(default="done", choices=("processing", "done"))
+    lease_until = me.DateTimeField()
     handled_at = me.DateTimeField(required=True)
     meta = {
         "collection": "inbox",
@@ -113,23 +120,51 @@ def process(consumer: str, envelope: dict[str, Any], handler: Callable[[Event], 
     """Handle one delivery; returns 'handled', 'duplicate' or 'parked'; raises to ask for a retry."""
     event = Event.from_envelope(envelope)
     key = f"{consumer}:{event.id}"
-    if HandledEvent.objects(id=key).first() is not None:
+    claim = _claim(key)
+    if claim == "done":
         HANDLED.labels(consumer, "duplicate").inc()
         return "duplicate"
+    if claim == "busy":  # another delivery is being handled right now: look again later
+        HANDLED.labels(consumer, "busy").inc()
+        _sleep(1.0)
+        raise EventBusy(key)
     rid_token = logs.request_id_var.set(event.request_id)
     ctx_token = context.bind(context.CallContext(tenant=event.tenant, request_id=event.request_id))
     try:
         with LATENCY.labels(consumer).time():
             handler(event)
     except Exception as exc:
+        HandledEvent.objects(id=key, state="processing").delete()  # release the claim for the retry
         return _failed(consumer, key, envelope, exc)
     finally:
         context.unbind(ctx_token)
         logs.request_id_var.reset(rid_token)
-    HandledEvent(id=key, handled_at=utcnow()).save()
+    HandledEvent.objects(id=key).update_one(set__state="done", unset__lease_until=True, set__handled_at=utcnow())
     FailedAttempts.objects(id=key).delete()
     HANDLED.labels(consumer, "handled").inc()
     return "handled"
+
+
+class EventBusy(Exception):
+    """The same event is being handled by another delivery; nameko requeues this one."""
+
+
+def _claim(key: str) -> str:
+    """'claimed' (handle it now), 'done' (already handled) or 'busy' (being handled elsewhere)."""
+    now = utcnow()
+    try:
+        HandledEvent(id=key, state="processing", lease_until=now + LEASE, handled_at=now).save(force_insert=True)
+        return "claimed"
+    except me.NotUniqueError:
+        pass
+    existing = HandledEvent.objects(id=key).first()
+    if existing is None or existing.state != "processing":
+        return "done" if existing is not None else _claim(key)
+    # A claim whose lease ran out belongs to a worker that died mid-handler: take it over.
+    taken = HandledEvent.objects(id=key, state="processing", lease_until__lte=now).update_one(
+        set__lease_until=now + LEASE
+    )
+    return "claimed" if taken else "busy"
 
 
 def _failed(consumer: str, key: str, envelope: dict[str, Any], exc: Exception) -> str:
@@ -138,11 +173,16 @@ def _failed(consumer: str, key: str, envelope: dict[str, Any], exc: Exception) -
     attempts = FailedAttempts.objects(id=key).first().attempts
     if attempts >= MAX_ATTEMPTS:
         DeadLetter(id=key, consumer=consumer, envelope=envelope, error=error, parked_at=utcnow()).save()
-        HandledEvent(id=key, handled_at=utcnow()).save()
+        HandledEvent(id=key, state="done", handled_at=utcnow()).save()
         HANDLED.labels(consumer, "parked").inc()
         log.error(
             "event parked after repeated failures",
-            extra={"consumer": consumer, "event_id": envelope.get("id"), "attempts": attempts, "error": error},
+            extra={
+                "consumer": consumer,
+                "event_id": envelope.get("id"),
+                "attempts": attempts,
+                "error": error,
+            },
         )
         return "parked"
     HANDLED.labels(consumer, "retried").inc()

@@ -13,7 +13,10 @@ CATALOG: dict[str, dict[str, str]] = {
     # generic codes (kernel/errors.py)
     "invalid_argument": {"zh-CN": "请求参数无效", "en": "The request is invalid"},
     "unauthenticated": {"zh-CN": "请先登录", "en": "Please log in"},
-    "token_expired": {"zh-CN": "登录已过期，请重新登录", "en": "The session has expired; please log in again"},
+    "token_expired": {
+        "zh-CN": "登录已过期，请重新登录",
+        "en": "The session has expired; please log in again",
+    },
     "token_invalid": {"zh-CN": "登录凭证无效", "en": "The access token is invalid"},
     "invalid_credentials": {"zh-CN": "手机号或密码错误", "en": "Wrong phone number or password"},
     "invalid_code": {"zh-CN": "验证码错误或已过期", "en": "The code is wrong or has expired"},
@@ -78,7 +81,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Too many wrong codes; request a new one",
     },
     "current_password_wrong": {"zh-CN": "当前密码错误", "en": "The current password is wrong"},
-    "refresh_token_invalid": {"zh-CN": "登录凭证无效或已过期，请重新登录", "en": "The refresh token is invalid or expired"},
+    "refresh_token_invalid": {
+        "zh-CN": "登录凭证无效或已过期，请重新登录",
+        "en": "The refresh token is invalid or expired",
+    },
     "role_unknown": {"zh-CN": "未知角色：{role}", "en": "Unknown role: {role}"},
     "role_needs_org": {"zh-CN": "组织角色必须指定组织", "en": "An org role needs an org id"},
     "platform_role_no_org": {
@@ -116,8 +122,19 @@ def negotiate(accept_language: str | None) -> str:
     """Pick a supported locale from an Accept-Language header (zh-CN unless English is preferred)."""
     if not accept_language:
         return DEFAULT_LOCALE
-    for part in accept_language.split(","):
-        tag = part.split(";")[0].strip().lower()
+    ranked = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, *params = (p.strip() for p in part.split(";"))
+        quality = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            ranked.append((-quality, position, tag.lower()))
+    for _, _, tag in sorted(ranked):
         if tag.startswith("zh"):
             return "zh-CN"
         if tag.startswith("en"):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram, start_http_server
 
-GRPC_HANDLED = Counter(
-    "jiceng_grpc_server_handled_total", "gRPC calls handled", ["service", "method", "code"]
-)
+GRPC_HANDLED = Counter("jiceng_grpc_server_handled_total", "gRPC calls handled", ["service", "method", "code"])
 GRPC_LATENCY = Histogram(
     "jiceng_grpc_server_handling_seconds",
     "gRPC call duration",

@@ -10,7 +10,7 @@ from kernel.config import BaseConfig
 class ObjectStoreConfig(BaseConfig):
     s3_endpoint: str = "127.0.0.1:9000"  # host:port
     s3_access_key: str = "jiceng"
-    s3_secret_key: str = "jiceng-local-secret"
+    s3_secret_key: str = "jiceng-local-secret"  # noqa: S105 - local stack default; production sets it
     s3_secure: bool = False
     # Given explicitly so the client never asks the server for a bucket's location
     # (localbucket doesn't implement GetBucketLocation; MinIO answers either way).

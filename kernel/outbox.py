@@ -166,9 +166,7 @@ class OutboxRelay(threading.Thread):
 
     def relay_once(self) -> int:
         """Publish one batch of pending events; return how many were published."""
-        batch = list(
-            OutboxEvent.objects(pending=True, source=self.source).order_by("occurred_at").limit(self.BATCH)
-        )
+        batch = list(OutboxEvent.objects(pending=True, source=self.source).order_by("occurred_at").limit(self.BATCH))
         self._report_backlog(batch)
         published = []
         for event in batch:

@@ -125,9 +125,7 @@ def atomically(tenant: str, work: Callable[[UnitOfWork], T]) -> T:
         return work(uow)
 
     with client().start_session() as session:
-        result = session.with_transaction(
-            callback, read_concern=ReadConcern("majority"), write_concern=MAJORITY
-        )
+        result = session.with_transaction(callback, read_concern=ReadConcern("majority"), write_concern=MAJORITY)
     if uow_holder and uow_holder[0].emitted:
         with _hooks_lock:
             hooks = list(_after_commit_hooks)

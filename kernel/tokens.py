@@ -38,7 +38,11 @@ def generate_signing_key(keys_dir: Path) -> str:
     """Create a new signing key (the newest signs from now on), rewrite jwks.json; return its kid."""
     signing = keys_dir / "signing"
     signing.mkdir(parents=True, exist_ok=True)
-    kid = time.strftime("k%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
+    now = time.time()
+    kid = time.strftime("k%Y%m%dT%H%M%S", time.gmtime(now)) + f"{int(now * 1e6) % 1_000_000:06d}"
+    newest = max((p.stem for p in signing.glob("*.pem")), default="")
+    if kid <= newest:  # kids must sort by creation: the issuer signs with the greatest
+        kid = newest + "1"
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -129,7 +133,9 @@ class VerifiedToken:
 class TokenVerifier:
     """Verifies access tokens against jwks.json, reloading it when a token names an unknown key."""
 
-    RELOAD_EVERY = 2.0  # seconds between reloads prompted by unknown kids (bounds the cost of junk)
+    # At most this often, jwks.json is checked for changes (a new key, or a retired one): checking is
+    # a stat() of the file, so a retired key stops verifying within seconds in every process.
+    RELOAD_EVERY = 2.0
 
     def __init__(self, jwks_path: Path, region: str, leeway_seconds: int = 5):
         self.jwks_path = Path(jwks_path)
@@ -137,24 +143,36 @@ class TokenVerifier:
         self.leeway = leeway_seconds
         self._lock = threading.Lock()
         self._keys: dict[str, Ed25519PublicKey] = {}
-        self._loaded_at = 0.0
+        self._checked_at = 0.0
+        self._mtime_ns = -1
         self._load()
 
     def _load(self) -> None:
+        self._mtime_ns = self.jwks_path.stat().st_mtime_ns
         jwks = json.loads(self.jwks_path.read_text())
         keys = {}
         for jwk in jwks.get("keys", []):
             keys[jwk["kid"]] = OKPAlgorithm.from_jwk(json.dumps(jwk))
         self._keys = keys
-        self._loaded_at = time.monotonic()
+        self._checked_at = time.monotonic()
+
+    def _refresh(self) -> None:
+        if time.monotonic() - self._checked_at < self.RELOAD_EVERY:
+            return
+        with self._lock:
+            if time.monotonic() - self._checked_at < self.RELOAD_EVERY:
+                return
+            self._checked_at = time.monotonic()
+            try:
+                changed = self.jwks_path.stat().st_mtime_ns != self._mtime_ns
+            except OSError:
+                return  # keep the keys we have while the file is being replaced
+            if changed:
+                self._load()
 
     def _key_for(self, kid: str) -> Ed25519PublicKey:
+        self._refresh()
         key = self._keys.get(kid)
-        if key is None:
-            with self._lock:
-                if time.monotonic() - self._loaded_at > self.RELOAD_EVERY:
-                    self._load()
-                key = self._keys.get(kid)
         if key is None:
             raise DomainError(ErrorCode.TOKEN_INVALID)
         return key

@@ -4,6 +4,7 @@ set -euo pipefail
 need=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+command -v wrk >/dev/null || need+=(wrk)  # make bench's HTTP load generator
 if ((${#need[@]})); then
   echo "installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -72,8 +72,12 @@ class EventTap:
     def code_for(self, phone: str, purpose: str, timeout: float = 10.0) -> str:
         """The one-time code identity announced for phone (what the sms service would deliver)."""
         event = self.wait_for(
-            lambda m: m["type"] == "otp_requested" and m["data"]["phone"] == phone and m["data"]["purpose"] == purpose
-            and not m.get("_taken"),
+            lambda m: (
+                m["type"] == "otp_requested"
+                and m["data"]["phone"] == phone
+                and m["data"]["purpose"] == purpose
+                and not m.get("_taken")
+            ),
             timeout,
         )
         event["_taken"] = True
@@ -160,4 +164,10 @@ def login(api: httpx.Client, phone: str, password: str) -> dict:
 @pytest.fixture
 def admin(api: httpx.Client) -> Person:
     body = login(api, demo.ADMIN_PHONE, demo.ADMIN_PASSWORD)
-    return Person(demo.ADMIN_PHONE, demo.ADMIN_PASSWORD, body["account"]["id"], body["access_token"], body["refresh_token"])
+    return Person(
+        demo.ADMIN_PHONE,
+        demo.ADMIN_PASSWORD,
+        body["account"]["id"],
+        body["access_token"],
+        body["refresh_token"],
+    )

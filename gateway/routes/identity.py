@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.auth import Caller, caller, client_address
+from gateway.auth import CallerDep, client_address
 from jiceng.identity.v1 import identity_pb2 as pb
 
 router = APIRouter(prefix="/api/v1")
@@ -24,6 +24,7 @@ class Body(BaseModel):
 
 
 # -- request bodies ---------------------------------------------------------------------------------
+
 
 class CodeRequest(Body):
     phone: Phone
@@ -75,6 +76,7 @@ class PersonalDataRequest(Body):
 
 # -- responses --------------------------------------------------------------------------------------
 
+
 class RoleGrantOut(BaseModel):
     id: str
     account_id: str
@@ -95,7 +97,7 @@ class AccountOut(BaseModel):
 
 
 class SessionOut(BaseModel):
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the scheme's name, not a secret
     access_token: str
     expires_at: dt.datetime
     refresh_token: str
@@ -155,22 +157,34 @@ def _time(ts) -> dt.datetime | None:
 
 def grant_out(g: pb.RoleGrant) -> RoleGrantOut:
     return RoleGrantOut(
-        id=g.id, account_id=g.account_id, role=g.role, org_id=g.org_id,
-        granted_by=g.granted_by, granted_at=_time(g.granted_at),
+        id=g.id,
+        account_id=g.account_id,
+        role=g.role,
+        org_id=g.org_id,
+        granted_by=g.granted_by,
+        granted_at=_time(g.granted_at),
     )
 
 
 def account_out(a: pb.Account) -> AccountOut:
     return AccountOut(
-        id=a.id, phone_masked=a.phone_masked, display_name=a.display_name, has_password=a.has_password,
-        platform_roles=list(a.platform_roles), roles=[grant_out(g) for g in a.roles], created_at=_time(a.created_at),
+        id=a.id,
+        phone_masked=a.phone_masked,
+        display_name=a.display_name,
+        has_password=a.has_password,
+        platform_roles=list(a.platform_roles),
+        roles=[grant_out(g) for g in a.roles],
+        created_at=_time(a.created_at),
     )
 
 
 def session_out(s: pb.Session) -> SessionOut:
     return SessionOut(
-        access_token=s.access_token, expires_at=_time(s.access_expires_at), refresh_token=s.refresh_token,
-        refresh_expires_at=_time(s.refresh_expires_at), account=account_out(s.account),
+        access_token=s.access_token,
+        expires_at=_time(s.access_expires_at),
+        refresh_token=s.refresh_token,
+        refresh_expires_at=_time(s.refresh_expires_at),
+        account=account_out(s.account),
     )
 
 
@@ -191,6 +205,7 @@ def _identity(request: Request):
 
 
 # -- routes -----------------------------------------------------------------------------------------
+
 
 @router.post("/auth/codes", response_model=CodeOut, tags=["auth"], summary="Send a one-time code by SMS")
 async def request_code(body: CodeRequest, request: Request):
@@ -218,14 +233,18 @@ async def register(body: RegisterRequest, request: Request):
 async def login(body: LoginRequest, request: Request):
     _limit(request, "auth")
     services = _identity(request)
-    return session_out(await services.call(services.identity.Login, pb.LoginRequest(phone=body.phone, password=body.password)))
+    return session_out(
+        await services.call(services.identity.Login, pb.LoginRequest(phone=body.phone, password=body.password))
+    )
 
 
 @router.post("/auth/login/code", response_model=SessionOut, tags=["auth"], summary="Log in with an SMS code")
 async def login_with_code(body: CodeLoginRequest, request: Request):
     _limit(request, "auth")
     services = _identity(request)
-    reply = await services.call(services.identity.LoginWithCode, pb.LoginWithCodeRequest(phone=body.phone, code=body.code))
+    reply = await services.call(
+        services.identity.LoginWithCode, pb.LoginWithCodeRequest(phone=body.phone, code=body.code)
+    )
     return session_out(reply)
 
 
@@ -233,7 +252,9 @@ async def login_with_code(body: CodeLoginRequest, request: Request):
 async def refresh(body: RefreshRequest, request: Request):
     _limit(request, "auth")
     services = _identity(request)
-    return session_out(await services.call(services.identity.Refresh, pb.RefreshRequest(refresh_token=body.refresh_token)))
+    return session_out(
+        await services.call(services.identity.Refresh, pb.RefreshRequest(refresh_token=body.refresh_token))
+    )
 
 
 @router.post("/auth/logout", response_model=RevokedOut, tags=["auth"], summary="End this session")
@@ -244,14 +265,14 @@ async def logout(body: RefreshRequest, request: Request):
 
 
 @router.post("/auth/logout-everywhere", response_model=RevokedOut, tags=["auth"], summary="End every session")
-async def logout_everywhere(request: Request, who: Caller = Depends(caller)):
+async def logout_everywhere(request: Request, who: CallerDep):
     services = _identity(request)
     reply = await services.call(services.identity.LogoutEverywhere, pb.LogoutEverywhereRequest(), who.token)
     return RevokedOut(sessions_revoked=reply.sessions_revoked)
 
 
 @router.post("/auth/password/change", response_model=OkOut, tags=["auth"])
-async def change_password(body: ChangePasswordRequest, request: Request, who: Caller = Depends(caller)):
+async def change_password(body: ChangePasswordRequest, request: Request, who: CallerDep):
     _limit(request, "auth")
     services = _identity(request)
     await services.call(
@@ -274,33 +295,39 @@ async def reset_password(body: ResetPasswordRequest, request: Request):
 
 
 @router.get("/me", response_model=AccountOut, tags=["accounts"], summary="The logged-in account")
-async def me(request: Request, who: Caller = Depends(caller)):
+async def me(request: Request, who: CallerDep):
     services = _identity(request)
     return account_out(await services.call(services.identity.GetMe, pb.GetMeRequest(), who.token))
 
 
 @router.put("/me/personal-data", response_model=PersonalDataOut, tags=["accounts"])
-async def set_personal_data(body: PersonalDataRequest, request: Request, who: Caller = Depends(caller)):
+async def set_personal_data(body: PersonalDataRequest, request: Request, who: CallerDep):
     services = _identity(request)
     reply = await services.call(
         services.identity.SetPersonalData,
         pb.SetPersonalDataRequest(real_name=body.real_name, id_card_number=body.id_card_number),
         who.token,
     )
-    return PersonalDataOut(account_id=reply.account_id, real_name=reply.real_name,
-                           id_card_number=reply.id_card_number, unmasked=reply.unmasked)
+    return PersonalDataOut(
+        account_id=reply.account_id,
+        real_name=reply.real_name,
+        id_card_number=reply.id_card_number,
+        unmasked=reply.unmasked,
+    )
 
 
 @router.get(
-    "/accounts/{account_id}/personal-data", response_model=PersonalDataOut, tags=["accounts"],
+    "/accounts/{account_id}/personal-data",
+    response_model=PersonalDataOut,
+    tags=["accounts"],
     summary="Read personal data (masked unless unmask=true with a reason; every unmasked read is audited)",
 )
 async def get_personal_data(
     account_id: Id,
     request: Request,
+    who: CallerDep,
     unmask: bool = False,
     reason: Annotated[str, Query(max_length=200)] = "",
-    who: Caller = Depends(caller),
 ):
     services = _identity(request)
     target = who.account_id if account_id == "me" else account_id
@@ -309,12 +336,16 @@ async def get_personal_data(
         pb.GetPersonalDataRequest(account_id=target, unmask=unmask, reason=reason),
         who.token,
     )
-    return PersonalDataOut(account_id=reply.account_id, real_name=reply.real_name,
-                           id_card_number=reply.id_card_number, unmasked=reply.unmasked)
+    return PersonalDataOut(
+        account_id=reply.account_id,
+        real_name=reply.real_name,
+        id_card_number=reply.id_card_number,
+        unmasked=reply.unmasked,
+    )
 
 
 @router.post("/roles", response_model=RoleGrantOut, status_code=201, tags=["roles"], summary="Grant a role")
-async def grant_role(body: GrantRequest, request: Request, who: Caller = Depends(caller)):
+async def grant_role(body: GrantRequest, request: Request, who: CallerDep):
     services = _identity(request)
     reply = await services.call(
         services.identity.GrantRole,
@@ -325,14 +356,14 @@ async def grant_role(body: GrantRequest, request: Request, who: Caller = Depends
 
 
 @router.delete("/roles/{grant_id}", response_model=OkOut, tags=["roles"], summary="Revoke a role grant")
-async def revoke_role(grant_id: Id, request: Request, who: Caller = Depends(caller)):
+async def revoke_role(grant_id: Id, request: Request, who: CallerDep):
     services = _identity(request)
     await services.call(services.identity.RevokeRole, pb.RevokeRoleRequest(grant_id=grant_id), who.token)
     return OkOut()
 
 
 @router.get("/accounts/{account_id}/roles", response_model=GrantsOut, tags=["roles"])
-async def list_roles(account_id: Id, request: Request, who: Caller = Depends(caller)):
+async def list_roles(account_id: Id, request: Request, who: CallerDep):
     services = _identity(request)
     target = "" if account_id == "me" else account_id
     reply = await services.call(services.identity.ListRoles, pb.ListRolesRequest(account_id=target), who.token)
@@ -342,10 +373,10 @@ async def list_roles(account_id: Id, request: Request, who: Caller = Depends(cal
 @router.get("/authz/check", response_model=DecisionOut, tags=["roles"], summary="May this account do action on org?")
 async def check_permission(
     request: Request,
+    who: CallerDep,
     action: Annotated[str, Query(min_length=1, max_length=64, examples=["member.manage"])],
     org_id: Annotated[str, Query(min_length=1, max_length=64)],
     account_id: Annotated[str, Query(max_length=64)] = "",
-    who: Caller = Depends(caller),
 ):
     services = _identity(request)
     reply = await services.call(
@@ -356,25 +387,37 @@ async def check_permission(
     return DecisionOut(allowed=reply.allowed, role=reply.via.role, org_id=reply.via.org_id)
 
 
-@router.get("/audit", response_model=AuditPageOut, tags=["audit"], summary="Security audit log (region admins, auditors)")
+@router.get(
+    "/audit", response_model=AuditPageOut, tags=["audit"], summary="Security audit log (region admins, auditors)"
+)
 async def list_audit(
     request: Request,
+    who: CallerDep,
     action: Annotated[str, Query(max_length=64)] = "",
     actor_id: Annotated[str, Query(max_length=64)] = "",
     target_id: Annotated[str, Query(max_length=64)] = "",
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str, Query(max_length=64)] = "",
-    who: Caller = Depends(caller),
 ):
     services = _identity(request)
     reply = await services.call(
         services.identity.ListAuditEntries,
-        pb.ListAuditEntriesRequest(action=action, actor_id=actor_id, target_id=target_id, page_size=page_size, cursor=cursor),
+        pb.ListAuditEntriesRequest(
+            action=action, actor_id=actor_id, target_id=target_id, page_size=page_size, cursor=cursor
+        ),
         who.token,
     )
     entries = [
-        AuditEntryOut(id=e.id, at=_time(e.at), action=e.action, actor_id=e.actor_id, target_id=e.target_id,
-                      request_id=e.request_id, outcome=e.outcome, details=dict(e.details))
+        AuditEntryOut(
+            id=e.id,
+            at=_time(e.at),
+            action=e.action,
+            actor_id=e.actor_id,
+            target_id=e.target_id,
+            request_id=e.request_id,
+            outcome=e.outcome,
+            details=dict(e.details),
+        )
         for e in reply.entries
     ]
     return AuditPageOut(entries=entries, next_cursor=reply.next_cursor)

@@ -18,7 +18,14 @@ SERVICE = "jiceng.identity.v1.IdentityService"
 ANONYMOUS = {
     f"/{SERVICE}/{m}"
     for m in (
-        "RequestCode", "Register", "Login", "LoginWithCode", "Refresh", "Logout", "ResetPassword", "GetJwks",
+        "RequestCode",
+        "Register",
+        "Login",
+        "LoginWithCode",
+        "Refresh",
+        "Logout",
+        "ResetPassword",
+        "GetJwks",
     )
 }
 
@@ -40,8 +47,12 @@ def _ts(moment: dt.datetime | float | None) -> Timestamp:
 
 def grant_message(g: RoleGrant) -> pb.RoleGrant:
     return pb.RoleGrant(
-        id=str(g.id), account_id=g.account_id, role=g.role, org_id=g.org_id,
-        granted_by=g.granted_by, granted_at=_ts(g.granted_at),
+        id=str(g.id),
+        account_id=g.account_id,
+        role=g.role,
+        org_id=g.org_id,
+        granted_by=g.granted_by,
+        granted_at=_ts(g.granted_at),
     )
 
 
@@ -75,8 +86,14 @@ def personal_message(v: PersonalDataView) -> pb.PersonalData:
 
 def audit_message(e: AuditEntry) -> pb.AuditEntry:
     return pb.AuditEntry(
-        id=str(e.id), at=_ts(e.at), action=e.action, actor_id=e.actor_id, target_id=e.target_id,
-        request_id=e.request_id, outcome=e.outcome, details=e.details,
+        id=str(e.id),
+        at=_ts(e.at),
+        action=e.action,
+        actor_id=e.actor_id,
+        target_id=e.target_id,
+        request_id=e.request_id,
+        outcome=e.outcome,
+        details=e.details,
     )
 
 

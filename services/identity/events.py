@@ -20,7 +20,7 @@ ACCOUNT_REGISTERED = "account_registered"
 OTP_REQUESTED = "otp_requested"
 ROLE_GRANTED = "role_granted"
 ROLE_REVOKED = "role_revoked"
-PASSWORD_CHANGED = "password_changed"
+PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name
 SESSIONS_REVOKED = "sessions_revoked"
 
 ORGS = "orgs"

@@ -1,9 +1,9 @@
 """Operator commands for identity: keys, the first admin, demo data.
 
-    python -m services.identity.manage init-keys          # first signing key + jwks.json (idempotent)
-    python -m services.identity.manage rotate-key         # a new signing key; old ones keep verifying
-    python -m services.identity.manage create-admin --phone 13800000000 --password '...'
-    python -m services.identity.manage seed-demo          # demo org tree, secretary and members
+python -m services.identity.manage init-keys          # first signing key + jwks.json (idempotent)
+python -m services.identity.manage rotate-key         # a new signing key; old ones keep verifying
+python -m services.identity.manage create-admin --phone 13800000000 --password '...'
+python -m services.identity.manage seed-demo          # demo org tree, secretary and members
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from kernel import config as kconfig, context, store
+from kernel import config as kconfig
+from kernel import context, store
 from kernel.authz import REGION_ADMIN
 from kernel.config import BusConfig, StoreConfig
 from kernel.outbox import Publisher, new_event
@@ -20,7 +21,8 @@ from kernel.store import utcnow
 from kernel.tokens import generate_signing_key, write_jwks
 from services.identity import events
 from services.identity import store as identity_store
-from services.identity.domain import passwords, phone as phones
+from services.identity.domain import passwords
+from services.identity.domain import phone as phones
 from services.identity.store import Account, OrgNode, RoleGrant
 
 
@@ -41,7 +43,7 @@ DEMO_ORGS = [
     ("demo-group-2a", "第二党支部第一党小组", "demo-branch-2"),
     ("demo-tower", "光华大厦联合党支部", "demo-committee"),
 ]
-DEMO_PASSWORD = "Jiceng-demo-2026"
+DEMO_PASSWORD = "Jiceng-demo-2026"  # noqa: S105 - demo data, printed by `make up`
 DEMO_PEOPLE = [
     # phone, display name, role, org
     ("13800000001", "王芳", "secretary", "demo-branch-2"),
@@ -77,8 +79,11 @@ def ensure_account(tenant: str, phone: str, display_name: str, password: str, ha
     account = Account.in_tenant(tenant).filter(phone=phone).first()
     if account is None:
         account = Account(
-            tenant=tenant, phone=phone, display_name=display_name,
-            password_hash=hasher.hash(password), created_at=utcnow(),
+            tenant=tenant,
+            phone=phone,
+            display_name=display_name,
+            password_hash=hasher.hash(password),
+            created_at=utcnow(),
         )
         account.save()
     return account
@@ -101,8 +106,10 @@ def seed_demo(config: ManageConfig, hasher) -> None:
     publisher.close()
     for phone, name, role, org_id in DEMO_PEOPLE:
         ensure_grant(tenant, ensure_account(tenant, phone, name, DEMO_PASSWORD, hasher), role, org_id)
-    print(f"demo region {tenant}: {len(DEMO_ORGS)} orgs announced, {len(DEMO_PEOPLE)} people "
-          f"(password {DEMO_PASSWORD}); secretary 王芳 13800000001 of 示范社区第二党支部")
+    print(
+        f"demo region {tenant}: {len(DEMO_ORGS)} orgs announced, {len(DEMO_PEOPLE)} people "
+        f"(password {DEMO_PASSWORD}); secretary 王芳 13800000001 of 示范社区第二党支部"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

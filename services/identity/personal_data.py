@@ -38,11 +38,15 @@ class PersonalDataVault:
             raise DomainError(ErrorCode.INVALID_ARGUMENT, "real_name_invalid", "real_name")
         number = id_card.normalize(id_card_number)
         sealed = self.cipher.seal(number, actor.account_id)
-        updated = Account.in_tenant(ctx.tenant).filter(id=ObjectId(actor.account_id)).update_one(
-            set__real_name=real_name,
-            set__id_card_sealed=sealed,
-            set__id_card_key_id=self.cipher.key_id,
-            set__id_card_masked=id_card.mask(number),
+        updated = (
+            Account.in_tenant(ctx.tenant)
+            .filter(id=ObjectId(actor.account_id))
+            .update_one(
+                set__real_name=real_name,
+                set__id_card_sealed=sealed,
+                set__id_card_key_id=self.cipher.key_id,
+                set__id_card_masked=id_card.mask(number),
+            )
         )
         if not updated:
             raise DomainError(ErrorCode.NOT_FOUND, "account_not_found")

@@ -73,8 +73,12 @@ def grant(account_id: str, role: str, org_id: str) -> RoleGrant:
         raise DomainError(ErrorCode.NOT_FOUND, "account_not_found", "account_id")
 
     record = RoleGrant(
-        tenant=ctx.tenant, account_id=account_id, role=role, org_id=org_id,
-        granted_by=actor.account_id, granted_at=utcnow(),
+        tenant=ctx.tenant,
+        account_id=account_id,
+        role=role,
+        org_id=org_id,
+        granted_by=actor.account_id,
+        granted_at=utcnow(),
     )
 
     def write(uow: UnitOfWork) -> RoleGrant:
@@ -106,7 +110,12 @@ def revoke(grant_id: str) -> None:
 
     def write(uow: UnitOfWork) -> None:
         RoleGrant._get_collection().delete_one({"_id": record.id, "tenant": ctx.tenant}, session=uow.session)
-        data = {"grant_id": grant_id, "account_id": record.account_id, "role": record.role, "org_id": record.org_id}
+        data = {
+            "grant_id": grant_id,
+            "account_id": record.account_id,
+            "role": record.role,
+            "org_id": record.org_id,
+        }
         uow.emit(events.SOURCE, events.ROLE_REVOKED, data, actor_id=actor.account_id)
         audit.record("role.revoked", target_id=record.account_id, uow=uow, role=record.role, org_id=record.org_id)
 
@@ -145,7 +154,10 @@ def check(account_id: str, action: str, org_id: str) -> authz.Decision:
     if not org_id:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "field_required", "org_id")
     if account_id and account_id != actor.account_id:
-        if not (_is_region_admin(ctx.tenant, actor) or decide_for(ctx.tenant, actor.account_id, "role.grant", org_id).allowed):
+        if not (
+            _is_region_admin(ctx.tenant, actor)
+            or decide_for(ctx.tenant, actor.account_id, "role.grant", org_id).allowed
+        ):
             raise DomainError(ErrorCode.PERMISSION_DENIED)
     return decide_for(ctx.tenant, account_id or actor.account_id, action, org_id)
 

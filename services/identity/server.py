@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 
 from jiceng.identity.v1 import identity_pb2_grpc
-from kernel import config as kconfig, store
+from kernel import config as kconfig
+from kernel import store
 from kernel.grpc_server import ServiceSpec, run
 from services.identity import store as identity_store
 from services.identity.api import ANONYMOUS, SERVICE, IdentityApi

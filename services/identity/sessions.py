@@ -18,7 +18,8 @@ from kernel.errors import DomainError, ErrorCode
 from kernel.store import UnitOfWork, atomically, utcnow
 from kernel.tokens import IssuedToken, TokenIssuer
 from services.identity import audit, events
-from services.identity.domain import codes, lockout, passwords, phone as phones
+from services.identity.domain import codes, lockout, passwords
+from services.identity.domain import phone as phones
 from services.identity.settings import IdentityConfig
 from services.identity.store import Account, OneTimeCode, RefreshToken, RoleGrant
 
@@ -100,7 +101,12 @@ class Sessions:
             uow.emit(
                 events.SOURCE,
                 events.OTP_REQUESTED,
-                {"phone": phone, "purpose": purpose, "code": code, "expires_in": int(self.code_policy.ttl.total_seconds())},
+                {
+                    "phone": phone,
+                    "purpose": purpose,
+                    "code": code,
+                    "expires_in": int(self.code_policy.ttl.total_seconds()),
+                },
             )
 
         try:
@@ -204,7 +210,11 @@ class Sessions:
             before = self._failure_state(account)
             after = lockout.after_failure(before, now, self.lockout)
             updated = Account._get_collection().update_one(
-                {"_id": account.id, "failed_logins": account.failed_logins or 0, "locked_until": account.locked_until},
+                {
+                    "_id": account.id,
+                    "failed_logins": account.failed_logins or 0,
+                    "locked_until": account.locked_until,
+                },
                 {
                     "$set": {
                         "failed_logins": after.failures,
@@ -213,7 +223,7 @@ class Sessions:
                     }
                 },
             )
-            if updated.modified_count:
+            if updated.matched_count:
                 break
             account.reload()
         audit.record("login.failed", actor_id=str(account.id), target_id=str(account.id), outcome="denied")
@@ -300,8 +310,12 @@ class Sessions:
         if doc.status == "rotated":
             revoked = self._revoke(tenant, {"family_id": doc.family_id}, doc.account_id)
             audit.record(
-                "token.reuse_detected", actor_id=doc.account_id, target_id=doc.account_id,
-                outcome="denied", family=doc.family_id, revoked=revoked,
+                "token.reuse_detected",
+                actor_id=doc.account_id,
+                target_id=doc.account_id,
+                outcome="denied",
+                family=doc.family_id,
+                revoked=revoked,
             )
             raise DomainError(ErrorCode.REFRESH_TOKEN_REUSED, "refresh_token_reused", "refresh_token")
         raise DomainError(ErrorCode.UNAUTHENTICATED, "refresh_token_invalid", "refresh_token")

@@ -58,6 +58,4 @@ class IdentityConfig(ServiceConfig):
 
     @property
     def codes(self) -> CodePolicy:
-        return CodePolicy(
-            resend_after=dt.timedelta(seconds=self.code_resend_seconds), max_per_hour=self.codes_per_hour
-        )
+        return CodePolicy(resend_after=dt.timedelta(seconds=self.code_resend_seconds), max_per_hour=self.codes_per_hour)

@@ -8,14 +8,15 @@ import eventlet
 
 eventlet.monkey_patch()  # must precede every other import in a worker process
 
-import logging  # noqa: E402
+import logging
 
-from kernel import config as kconfig, store  # noqa: E402
-from kernel.config import BusConfig, StoreConfig  # noqa: E402
-from kernel.events import Event, handles  # noqa: E402
-from kernel.worker import run  # noqa: E402
-from services.identity import events, roles  # noqa: E402
-from services.identity import store as identity_store  # noqa: E402
+from kernel import config as kconfig
+from kernel import store
+from kernel.config import BusConfig, StoreConfig
+from kernel.events import Event, handles
+from kernel.worker import run
+from services.identity import events, roles
+from services.identity import store as identity_store
 
 log = logging.getLogger("identity.worker")
 
@@ -50,7 +51,10 @@ class CodeLogger:
     @handles(events.SOURCE, events.OTP_REQUESTED)
     def log_code(self, event: Event) -> None:
         d = event.data
-        log.info("one-time code (local stack: not sent by SMS)", extra={"phone": d["phone"], "purpose": d["purpose"], "code": d["code"]})
+        log.info(
+            "one-time code (local stack: not sent by SMS)",
+            extra={"phone": d["phone"], "purpose": d["purpose"], "code": d["code"]},
+        )
 
 
 def main() -> None:

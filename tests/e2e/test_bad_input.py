@@ -64,8 +64,11 @@ def test_body_that_is_not_json(api):
 
 
 def test_wrong_content_type(api):
-    reply = api.post("/api/v1/auth/login", content=b"phone=1&password=2",
-                     headers={"content-type": "application/x-www-form-urlencoded"})
+    reply = api.post(
+        "/api/v1/auth/login",
+        content=b"phone=1&password=2",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert_error(reply, 415, "unsupported_media_type")
 
 
@@ -90,7 +93,8 @@ def test_missing_token(api):
 
 
 @pytest.mark.parametrize(
-    "header", ["Bearer", "Bearer not.a.jwt", "Basic dXNlcjpwYXNz", "Bearer " + "a" * 3000, "Bearer e30.e30.e30"]
+    "header",
+    ["Bearer", "Bearer not.a.jwt", "Basic dXNlcjpwYXNz", "Bearer " + "a" * 3000, "Bearer e30.e30.e30"],
 )
 def test_malformed_token(api, header):
     reply = api.get("/api/v1/me", headers={"Authorization": header})
@@ -148,23 +152,42 @@ def test_register_with_a_weak_password_or_a_wrong_code(api):
 
 def test_garbage_refresh_tokens(api):
     for token in ["x", "abc.def", "." * 10, "0" * 32 + "." + "y" * 43]:
-        assert_error(api.post("/api/v1/auth/refresh", json={"refresh_token": token}), 401, "unauthenticated",
-                     "refresh_token")
+        assert_error(
+            api.post("/api/v1/auth/refresh", json={"refresh_token": token}),
+            401,
+            "unauthenticated",
+            "refresh_token",
+        )
 
 
 def test_bad_ids_in_paths_and_queries(api, admin):
     assert_error(api.delete("/api/v1/roles/not-an-id", headers=admin.auth), 404, "not_found", "grant_id")
     assert_error(api.get("/api/v1/accounts/zzz/personal-data", headers=admin.auth), 404, "not_found", "account_id")
-    assert_error(api.get("/api/v1/authz/check", params={"action": "fly", "org_id": "demo-committee"},
-                         headers=admin.auth), 400, "invalid_argument", "action")
-    assert_error(api.get("/api/v1/authz/check", params={"action": "org.read"}, headers=admin.auth),
-                 400, "invalid_argument", "org_id")
-    assert_error(api.get("/api/v1/audit", params={"page_size": 0}, headers=admin.auth), 400, "invalid_argument",
-                 "page_size")
+    assert_error(
+        api.get("/api/v1/authz/check", params={"action": "fly", "org_id": "demo-committee"}, headers=admin.auth),
+        400,
+        "invalid_argument",
+        "action",
+    )
+    assert_error(
+        api.get("/api/v1/authz/check", params={"action": "org.read"}, headers=admin.auth),
+        400,
+        "invalid_argument",
+        "org_id",
+    )
+    assert_error(
+        api.get("/api/v1/audit", params={"page_size": 0}, headers=admin.auth),
+        400,
+        "invalid_argument",
+        "page_size",
+    )
     grant = api.post("/api/v1/roles", headers=admin.auth, json={"account_id": admin.account_id, "role": "emperor"})
     assert_error(grant, 400, "invalid_argument", "role")
-    grant = api.post("/api/v1/roles", headers=admin.auth, json={"account_id": "nobody", "role": "member",
-                                                                "org_id": "demo-committee"})
+    grant = api.post(
+        "/api/v1/roles",
+        headers=admin.auth,
+        json={"account_id": "nobody", "role": "member", "org_id": "demo-committee"},
+    )
     assert_error(grant, 404, "not_found", "account_id")
 
 
@@ -182,8 +205,11 @@ def test_messages_follow_the_readers_language(api):
 
 def test_request_ids_are_echoed_and_reach_the_service_log(api, stack):
     rid = f"test-{time.time_ns()}"
-    reply = api.post("/api/v1/auth/login", json={"phone": "13800000000", "password": "Not-it-123"},
-                     headers={"X-Request-ID": rid})
+    reply = api.post(
+        "/api/v1/auth/login",
+        json={"phone": "13800000000", "password": "Not-it-123"},
+        headers={"X-Request-ID": rid},
+    )
     assert reply.headers["x-request-id"] == rid
     log = stack.layout.log_dir / "identity.log"
     deadline = time.monotonic() + 5
@@ -193,14 +219,25 @@ def test_request_ids_are_echoed_and_reach_the_service_log(api, stack):
             break
         time.sleep(0.1)
     assert any(line.get("method", "").endswith("/Login") and line["code"] == "UNAUTHENTICATED" for line in lines)
-    assert api.get("/healthz", headers={"X-Request-ID": "bad id with spaces"}).headers["x-request-id"] != "bad id with spaces"
+    assert (
+        api.get("/healthz", headers={"X-Request-ID": "bad id with spaces"}).headers["x-request-id"]
+        != "bad id with spaces"
+    )
 
 
 def test_openapi_document_and_docs(api):
     spec = api.get("/openapi.json").json()
     paths = spec["paths"]
-    for path in ("/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/refresh", "/api/v1/me",
-                 "/api/v1/roles", "/api/v1/authz/check", "/api/v1/audit", "/api/v1/accounts/{account_id}/personal-data"):
+    for path in (
+        "/api/v1/auth/login",
+        "/api/v1/auth/register",
+        "/api/v1/auth/refresh",
+        "/api/v1/me",
+        "/api/v1/roles",
+        "/api/v1/authz/check",
+        "/api/v1/audit",
+        "/api/v1/accounts/{account_id}/personal-data",
+    ):
         assert path in paths, path
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     login_responses = paths["/api/v1/auth/login"]["post"]["responses"]

@@ -147,17 +147,20 @@ def test_change_and_reset_password(api, identity_events):
     person = register(api, identity_events)
     other = login(api, person.phone, person.password)
     wrong = api.post(
-        "/api/v1/auth/password/change", headers=person.auth,
+        "/api/v1/auth/password/change",
+        headers=person.auth,
         json={"current_password": "Not-my-password-1", "new_password": "New-pass-2026"},
     )
     assert wrong.status_code == 401 and error_of(wrong)["field"] == "current_password"
     weak = api.post(
-        "/api/v1/auth/password/change", headers=person.auth,
+        "/api/v1/auth/password/change",
+        headers=person.auth,
         json={"current_password": person.password, "new_password": "12345678"},
     )
     assert weak.status_code == 400 and error_of(weak)["field"] == "new_password"
     changed = api.post(
-        "/api/v1/auth/password/change", headers=person.auth,
+        "/api/v1/auth/password/change",
+        headers=person.auth,
         json={"current_password": person.password, "new_password": "New-pass-2026"},
     )
     assert changed.status_code == 200
@@ -169,7 +172,8 @@ def test_change_and_reset_password(api, identity_events):
     api.post("/api/v1/auth/codes", json={"phone": person.phone, "purpose": "reset_password"})
     code = identity_events.code_for(person.phone, "reset_password")
     reset = api.post(
-        "/api/v1/auth/password/reset", json={"phone": person.phone, "code": code, "new_password": "Reset-pass-2026"}
+        "/api/v1/auth/password/reset",
+        json={"phone": person.phone, "code": code, "new_password": "Reset-pass-2026"},
     )
     assert reset.status_code == 200, reset.text
     assert api.post("/api/v1/auth/login", json={"phone": person.phone, "password": "New-pass-2026"}).status_code == 401
@@ -177,7 +181,9 @@ def test_change_and_reset_password(api, identity_events):
 
 
 def grant(api, admin: Person, account_id: str, role: str, org_id: str = ""):
-    return api.post("/api/v1/roles", headers=admin.auth, json={"account_id": account_id, "role": role, "org_id": org_id})
+    return api.post(
+        "/api/v1/roles", headers=admin.auth, json={"account_id": account_id, "role": role, "org_id": org_id}
+    )
 
 
 def check(api, who: Person, action: str, org_id: str, account_id: str = ""):
@@ -222,7 +228,10 @@ def test_role_changes_are_announced(api, identity_events, admin):
     granted = grant(api, admin, person.account_id, "committee_member", "demo-tower").json()
     event = identity_events.wait_for(lambda m: m["type"] == "role_granted" and m["data"]["grant_id"] == granted["id"])
     assert event["data"] == {
-        "grant_id": granted["id"], "account_id": person.account_id, "role": "committee_member", "org_id": "demo-tower",
+        "grant_id": granted["id"],
+        "account_id": person.account_id,
+        "role": "committee_member",
+        "org_id": "demo-tower",
     }
     assert event["actor_id"] == admin.account_id
 
@@ -240,17 +249,27 @@ VALID_ID = "11010519491231002X"
 
 def test_id_card_number_is_masked_and_unmasked_reads_are_audited(api, identity_events, admin):
     person = register(api, identity_events)
-    bad = api.put("/api/v1/me/personal-data", headers=person.auth,
-                  json={"real_name": "赵敏", "id_card_number": "110105194912310021"})
+    bad = api.put(
+        "/api/v1/me/personal-data",
+        headers=person.auth,
+        json={"real_name": "赵敏", "id_card_number": "110105194912310021"},
+    )
     assert bad.status_code == 400 and error_of(bad)["field"] == "id_card_number"
-    saved = api.put("/api/v1/me/personal-data", headers=person.auth,
-                    json={"real_name": "赵敏", "id_card_number": VALID_ID.lower()})
+    saved = api.put(
+        "/api/v1/me/personal-data",
+        headers=person.auth,
+        json={"real_name": "赵敏", "id_card_number": VALID_ID.lower()},
+    )
     assert saved.status_code == 200, saved.text
     assert saved.json()["id_card_number"] == "110***********002X"
 
     mine = api.get("/api/v1/accounts/me/personal-data", headers=person.auth).json()
-    assert mine == {"account_id": person.account_id, "real_name": "赵敏",
-                    "id_card_number": "110***********002X", "unmasked": False}
+    assert mine == {
+        "account_id": person.account_id,
+        "real_name": "赵敏",
+        "id_card_number": "110***********002X",
+        "unmasked": False,
+    }
 
     no_reason = api.get("/api/v1/accounts/me/personal-data", params={"unmask": "true"}, headers=person.auth)
     assert no_reason.status_code == 400 and error_of(no_reason)["field"] == "reason"
@@ -259,12 +278,18 @@ def test_id_card_number_is_masked_and_unmasked_reads_are_audited(api, identity_e
     stranger = register(api, identity_events)
     denied = api.get(f"/api/v1/accounts/{person.account_id}/personal-data", headers=stranger.auth)
     assert denied.status_code == 403
-    full = api.get(f"/api/v1/accounts/{person.account_id}/personal-data",
-                   params={"unmask": "true", "reason": "组织关系转接核对身份"}, headers=admin.auth)
+    full = api.get(
+        f"/api/v1/accounts/{person.account_id}/personal-data",
+        params={"unmask": "true", "reason": "组织关系转接核对身份"},
+        headers=admin.auth,
+    )
     assert full.status_code == 200 and full.json()["id_card_number"] == VALID_ID
 
-    audit = api.get("/api/v1/audit", params={"action": "personal_data.read", "target_id": person.account_id},
-                    headers=admin.auth).json()["entries"]
+    audit = api.get(
+        "/api/v1/audit",
+        params={"action": "personal_data.read", "target_id": person.account_id},
+        headers=admin.auth,
+    ).json()["entries"]
     outcomes = {(e["actor_id"], e["details"].get("unmask"), e["outcome"]) for e in audit}
     assert (admin.account_id, "True", "ok") in outcomes
     assert (stranger.account_id, "False", "denied") in outcomes
@@ -276,6 +301,8 @@ def test_the_audit_log_is_for_admins_and_pages_by_cursor(api, identity_events, a
     assert api.get("/api/v1/audit", headers=person.auth).status_code == 403
     first = api.get("/api/v1/audit", params={"page_size": 2}, headers=admin.auth).json()
     assert len(first["entries"]) == 2 and first["next_cursor"]
-    second = api.get("/api/v1/audit", params={"page_size": 2, "cursor": first["next_cursor"]}, headers=admin.auth).json()
+    second = api.get(
+        "/api/v1/audit", params={"page_size": 2, "cursor": first["next_cursor"]}, headers=admin.auth
+    ).json()
     assert {e["id"] for e in first["entries"]}.isdisjoint({e["id"] for e in second["entries"]})
     assert api.get("/api/v1/audit", params={"cursor": "junk"}, headers=admin.auth).status_code == 400

@@ -30,6 +30,8 @@ def retry_after(state: FailureState, now: dt.datetime) -> int:
 
 def after_failure(state: FailureState, now: dt.datetime, policy: LockoutPolicy) -> FailureState:
     """Count one more failure; a fresh window starts when the last one has passed."""
+    if state.locked_until is not None and state.locked_until > now:
+        return state  # already locked: a failure counted during the lock neither lifts nor extends it
     if state.window_started is None or now - state.window_started > policy.window:
         state = FailureState(0, now, None)
     failures = state.failures + 1

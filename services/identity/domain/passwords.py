@@ -40,7 +40,7 @@ class PasswordHasher:
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
         try:
-            return self._hasher.verify(stored_hash or self._decoy, password) and stored_hash is not None
+            return self._hasher.verify(stored_hash or self._decoy, password) and bool(stored_hash)
         except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
             return False
 

@@ -7,7 +7,7 @@ import re
 from kernel.errors import DomainError, ErrorCode
 
 # 1 + a second digit 3-9 + nine digits (China's mobile numbering plan).
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _SEPARATORS = re.compile(r"[\s\-()]")
 
 

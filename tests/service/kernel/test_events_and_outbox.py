@@ -23,7 +23,9 @@ class Note(store.TenantDocument):
 
 @pytest.fixture(scope="module")
 def database(stack):
-    config = StoreConfig(region="kerneltest", mongo_uri=stack.env["MONGO_URI"], mongo_db=f"kernel_{uuid.uuid4().hex[:8]}")
+    config = StoreConfig(
+        region="kerneltest", mongo_uri=stack.env["MONGO_URI"], mongo_db=f"kernel_{uuid.uuid4().hex[:8]}"
+    )
     client = store.connect(config, "kernel")
     yield client
     client.drop_database(config.mongo_db)
@@ -59,8 +61,12 @@ def test_a_unit_of_work_writes_one_tenant_only(database):
 
 def test_the_relay_publishes_persistent_messages_and_marks_them(database, stack):
     with kombu.Connection(stack.env["AMQP_URI"]) as conn:
-        queue = kombu.Queue(f"kt-{uuid.uuid4().hex[:6]}", kombu.Exchange("relaytest.events", "topic", durable=True),
-                            routing_key="#", exclusive=True)
+        queue = kombu.Queue(
+            f"kt-{uuid.uuid4().hex[:6]}",
+            kombu.Exchange("relaytest.events", "topic", durable=True),
+            routing_key="#",
+            exclusive=True,
+        )
         queue(conn.channel()).declare()
         store.atomically("kerneltest", lambda uow: [uow.emit("relaytest", "ping", {"n": n}) for n in range(3)])
         relay = OutboxRelay("relaytest", stack.env["AMQP_URI"])
@@ -105,3 +111,29 @@ def test_a_failing_handler_is_retried_then_parked_never_dropped(database, monkey
     parked = events.DeadLetter.objects(id=f"c.broken:{event_id}").first()
     assert parked is not None and "missing field" in parked.error and parked.envelope["data"] == {"x": 1}
     assert events.process("c.broken", _envelope(event_id), broken) == "duplicate"
+
+
+def test_concurrent_deliveries_of_one_event_run_the_handler_once(database, monkeypatch):
+    monkeypatch.setattr(events, "_sleep", lambda seconds: None)
+    event_id = uuid.uuid4().hex
+    calls = []
+
+    def handler(event):
+        calls.append(event.id)
+        # While this delivery is being handled, the broker hands the same event to another worker.
+        with pytest.raises(events.EventBusy):
+            events.process("c.slow", _envelope(event_id), calls.append)
+
+    assert events.process("c.slow", _envelope(event_id), handler) == "handled"
+    assert calls == [event_id]
+    assert events.process("c.slow", _envelope(event_id), calls.append) == "duplicate"
+
+
+def test_a_claim_left_by_a_dead_worker_expires_and_is_taken_over(database):
+    event_id = uuid.uuid4().hex
+    key = f"c.dead:{event_id}"
+    past = store.utcnow() - events.LEASE
+    events.HandledEvent(id=key, state="processing", lease_until=past, handled_at=past).save()
+    calls = []
+    assert events.process("c.dead", _envelope(event_id), calls.append) == "handled"
+    assert len(calls) == 1

@@ -127,12 +127,6 @@ def test_full_width_input_is_rejected():
     assert_invalid(first_with_x().translate(FULL_WIDTH))
 
 
-@pytest.mark.xfail(
-    reason=r"\d in the str pattern matches Unicode digits: 17 full-width digits and an ASCII X pass "
-    "the format, date and checksum checks and come back in full-width form",
-    raises=pytest.fail.Exception,
-    strict=True,
-)
 def test_non_ascii_digits_are_rejected():
     number = first_with_x()
     mixed = number[:17].translate(FULL_WIDTH) + "X"

@@ -80,11 +80,6 @@ def test_bad_override_is_reported_like_the_environment(capsys):
     assert lines[1].strip().startswith("LOG_LEVEL:")
 
 
-@pytest.mark.xfail(
-    reason="REGION_RE ends in `$`, which also matches before a trailing newline, so 'tianjin\\n' passes",
-    raises=pytest.fail.Exception,
-    strict=True,
-)
 def test_region_with_a_trailing_newline_is_rejected(monkeypatch, capsys):
     # e.g. a Kubernetes ConfigMap value written as a YAML block scalar (`region: |`)
     monkeypatch.setenv("REGION", "tianjin\n")

@@ -160,9 +160,10 @@ def test_tokens_are_unique(keys):
     issuer = TokenIssuer(keys_dir, REGION, 600)
     a, b = issuer.issue(ACTOR).token, issuer.issue(ACTOR).token
     assert a != b
-    assert jwt.decode(a, options={"verify_signature": False})["jti"] != jwt.decode(
-        b, options={"verify_signature": False}
-    )["jti"]
+    assert (
+        jwt.decode(a, options={"verify_signature": False})["jti"]
+        != jwt.decode(b, options={"verify_signature": False})["jti"]
+    )
 
 
 def test_expired_token_is_token_expired(keys):
@@ -257,9 +258,7 @@ def test_token_signed_by_an_unknown_key_is_token_invalid(keys, tmp_path_factory,
     stranger_kid = generate_signing_key(stranger)
     # an unknown kid, and a known kid over a stranger's signature
     assert_rejected(verifier(keys_dir), issue(stranger).token)
-    forged = jwt.encode(
-        good_claims(), private_key(stranger, stranger_kid), algorithm="EdDSA", headers={"kid": keys[1]}
-    )
+    forged = jwt.encode(good_claims(), private_key(stranger, stranger_kid), algorithm="EdDSA", headers={"kid": keys[1]})
     assert_rejected(verifier(keys_dir), forged)
 
 
@@ -331,12 +330,6 @@ def test_retired_key_tokens_fail_after_reload(keys, reload_always):
     assert_rejected(running, old_token)
 
 
-@pytest.mark.xfail(
-    reason="TokenVerifier reloads jwks.json only when a token names an unknown kid, so a running "
-    "verifier keeps accepting a retired key's tokens until some newer key shows up",
-    raises=pytest.fail.Exception,
-    strict=True,
-)
 def test_running_verifier_stops_accepting_a_retired_key_in_bounded_time(keys, clock, reload_always):
     keys_dir, old_kid = keys
     old_token = issue(keys_dir, ttl=24 * 3600).token
@@ -349,12 +342,6 @@ def test_running_verifier_stops_accepting_a_retired_key_in_bounded_time(keys, cl
     assert_rejected(running, old_token)
 
 
-@pytest.mark.xfail(
-    reason="kids have one-second resolution plus a random suffix, so of two keys made in the same "
-    "second the issuer may keep signing with the older one",
-    raises=AssertionError,
-    strict=True,
-)
 def test_newest_key_signs_even_within_the_same_second(tmp_path, clock, monkeypatch):
     clock.kid_step = 0  # both keys made within the same second
     suffixes = iter(["ffffff" + "0" * 26, "000000" + "0" * 26])  # the random part happens to go down
@@ -382,7 +369,9 @@ def test_bearer_parses(header, token):
     assert bearer(header) == token
 
 
-@pytest.mark.parametrize("header", ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer    ", "abc.def.ghi", "Token abc"])
+@pytest.mark.parametrize(
+    "header", ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer    ", "abc.def.ghi", "Token abc"]
+)
 def test_bearer_rejects_other_schemes_and_empty_tokens(header):
     with pytest.raises(DomainError) as exc:
         bearer(header)
