@@ -19,13 +19,16 @@ class Services:
         self.identity = identity_pb2_grpc.IdentityServiceStub(self._identity_channel)
         self._health = {"identity": health_pb2_grpc.HealthStub(self._identity_channel)}
 
-    async def call(self, method, request, token: str | None = None):
+    async def call(self, method, request, token: str | None = None, client_ip: str = ""):
         """Call a service method; its DomainError is raised here again, ready to become JSON."""
-        ctx = context.CallContext(self.region, logs.request_id_var.get(), None, token or "")
+        ctx = context.CallContext(self.region, logs.request_id_var.get(), None, token or "", client_ip)
         try:
             return await method(request, metadata=context.outgoing_metadata(ctx), timeout=self.timeout)
         except grpc.aio.AioRpcError as err:
             raise from_rpc_error(err) from None
+
+    def on_behalf_of(self, client_ip: str) -> CallerServices:
+        return CallerServices(self, client_ip)
 
     async def health(self) -> dict[str, bool]:
         result = {}
@@ -39,3 +42,15 @@ class Services:
 
     async def close(self) -> None:
         await self._identity_channel.close()
+
+
+class CallerServices:
+    """The services as seen by one HTTP request: calls carry the caller's address for the audit log."""
+
+    def __init__(self, services: Services, client_ip: str):
+        self._services = services
+        self.identity = services.identity
+        self.client_ip = client_ip
+
+    async def call(self, method, request, token: str | None = None):
+        return await self._services.call(method, request, token, self.client_ip)

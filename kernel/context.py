@@ -11,6 +11,7 @@ from kernel.errors import DomainError, ErrorCode
 AUTHORIZATION = "authorization"
 REQUEST_ID = "x-request-id"
 TENANT = "x-tenant"
+CLIENT_IP = "x-client-ip"  # the end user's address as the gateway saw it (for audit)
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class CallContext:
     request_id: str = ""
     actor: Actor | None = None
     token: str = field(default="", repr=False)  # forwarded on onward calls, never logged
+    client_ip: str = ""
 
     def require_actor(self) -> Actor:
         if self.actor is None:
@@ -61,4 +63,6 @@ def outgoing_metadata(ctx: CallContext) -> list[tuple[str, str]]:
         md.append((REQUEST_ID, ctx.request_id))
     if ctx.token:
         md.append((AUTHORIZATION, f"Bearer {ctx.token}"))
+    if ctx.client_ip:
+        md.append((CLIENT_IP, ctx.client_ip))
     return md

@@ -133,15 +133,16 @@ class CallContextInterceptor(_UnaryInterceptor):
 
     def around(self, method, metadata, request, servicer_context, proceed):
         request_id = logs.request_id_var.get()
+        client_ip = metadata.get(context.CLIENT_IP, "")[:64]
         raw = bearer(metadata.get(context.AUTHORIZATION))
         if raw is not None:
             verified = self.verifier.verify(raw)
-            ctx = context.CallContext(verified.tenant, request_id, verified.actor, raw)
+            ctx = context.CallContext(verified.tenant, request_id, verified.actor, raw, client_ip)
         elif method in self.spec.anonymous_methods:
             tenant = metadata.get(context.TENANT, "")
             if tenant != self.region:
                 raise DomainError(ErrorCode.WRONG_REGION)
-            ctx = context.CallContext(tenant, request_id)
+            ctx = context.CallContext(tenant, request_id, client_ip=client_ip)
         else:
             raise DomainError(ErrorCode.UNAUTHENTICATED)
         token = context.bind(ctx)

@@ -139,25 +139,25 @@ class OutboxRelay(threading.Thread):
         self.publisher = Publisher(amqp_uri)
         self.poll_seconds = poll_seconds
         self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         on_commit(self._wake.set)
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
+        self._stopping.set()
         self._wake.set()
         self.join(timeout)
         self.publisher.close()
 
     def run(self) -> None:
         backoff = 0.5
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
                 moved = self.relay_once()
                 backoff = 0.5
             except Exception:
                 log.warning("outbox relay failed; retrying", extra={"retry_in": backoff}, exc_info=True)
                 self.publisher.close()
-                self._stop.wait(backoff)
+                self._stopping.wait(backoff)
                 backoff = min(backoff * 2, 15.0)
                 continue
             if moved < self.BATCH:

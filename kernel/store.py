@@ -32,8 +32,10 @@ def database_name(config: StoreConfig, service: str) -> str:
     return config.mongo_db or f"{config.region.replace('-', '_')}_{service}"
 
 
-def connect(config: StoreConfig, service: str) -> MongoClient:
-    """Connect mongoengine's default alias to the service's own database (majority writes)."""
+def connect(config: StoreConfig, service: str, **client_options: Any) -> MongoClient:
+    """Connect mongoengine's default alias to the service's own database (majority writes).
+
+    client_options go to pymongo's MongoClient (tests pass event_listeners to count round trips)."""
     me.disconnect(alias="default")
     me.connect(
         db=database_name(config, service),
@@ -46,6 +48,7 @@ def connect(config: StoreConfig, service: str) -> MongoClient:
         retryWrites=True,
         serverSelectionTimeoutMS=5_000,
         connect=False,
+        **client_options,
     )
     return me.get_connection(alias="default")
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
 import shutil
@@ -120,10 +121,13 @@ def new_phone() -> str:
     return "139" + "".join(secrets.choice("0123456789") for _ in range(8))
 
 
+_client_numbers = itertools.count(1 + secrets.randbelow(2**16))
+
+
 @pytest.fixture
 def api(gateway_url: str) -> Iterator[httpx.Client]:
     """An HTTP client of the gateway, speaking from a client address of its own."""
-    address = f"203.0.113.{secrets.randbelow(250) + 1}, 10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.1"
+    address = f"2001:db8::{next(_client_numbers):x}, 10.0.0.1"  # documentation prefix: never a real host
     with httpx.Client(base_url=gateway_url, headers={"X-Forwarded-For": address}, timeout=15) as client:
         yield client
 

@@ -201,7 +201,7 @@ def _limit(request: Request, bucket: str, key: str = "") -> None:
 
 
 def _identity(request: Request):
-    return request.app.state.services
+    return request.app.state.services.on_behalf_of(client_address(request))
 
 
 # -- routes -----------------------------------------------------------------------------------------

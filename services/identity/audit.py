@@ -33,7 +33,7 @@ def record(
         target_id=target_id,
         request_id=logs.request_id_var.get(),
         outcome=outcome,
-        details={k: str(v) for k, v in details.items()},
+        details={k: str(v) for k, v in details.items()} | ({"ip": ctx.client_ip} if ctx.client_ip else {}),
     )
     if uow is not None:
         uow.insert(entry)

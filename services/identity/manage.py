@@ -90,7 +90,7 @@ def ensure_account(tenant: str, phone: str, display_name: str, password: str, ha
 
 
 def ensure_grant(tenant: str, account: Account, role: str, org_id: str = "") -> None:
-    RoleGrant.objects(tenant=tenant, account_id=str(account.id), role=role, org_id=org_id).update_one(
+    RoleGrant.in_tenant(tenant).filter(account_id=str(account.id), role=role, org_id=org_id).update_one(
         upsert=True, set_on_insert__granted_by="seed", set_on_insert__granted_at=utcnow()
     )
 

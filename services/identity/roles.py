@@ -168,7 +168,7 @@ def check(account_id: str, action: str, org_id: str) -> authz.Decision:
 def mirror_org_created(tenant: str, org_id: str, name: str, path: list[str]) -> None:
     if not path or path[-1] != org_id:
         raise ValueError(f"org_created for {org_id}: path must end with the org itself")
-    OrgNode.objects(tenant=tenant, org_id=org_id).update_one(
+    OrgNode.in_tenant(tenant).filter(org_id=org_id).update_one(
         upsert=True, set__name=name, set__path=path, set__dissolved=False
     )
 
@@ -179,10 +179,10 @@ def mirror_org_moved(tenant: str, org_id: str, old_path: list[str], new_path: li
     for node in OrgNode.in_tenant(tenant).filter(path=org_id).only("id", "path"):
         path = list(node.path)
         if path[: len(old_path)] == old_path:
-            OrgNode.objects(id=node.id).update_one(set__path=new_path + path[len(old_path) :])
+            OrgNode.in_tenant(tenant).filter(id=node.id).update_one(set__path=new_path + path[len(old_path) :])
             moved += 1
     return moved
 
 
 def mirror_org_dissolved(tenant: str, org_id: str) -> None:
-    OrgNode.objects(tenant=tenant, org_id=org_id).update_one(set__dissolved=True)
+    OrgNode.in_tenant(tenant).filter(org_id=org_id).update_one(set__dissolved=True)

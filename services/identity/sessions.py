@@ -74,7 +74,7 @@ class Sessions:
 
         key = f"{tenant}:{phone}:{purpose}"
         now = utcnow()
-        existing = OneTimeCode.objects(id=key).first()
+        existing = OneTimeCode.in_tenant(tenant).filter(id=key).first()
         sent_before = [_aware(t) for t in existing.sent_at] if existing else []
         wait = codes.send_wait(sent_before, now, self.code_policy)
         if wait:
@@ -118,7 +118,7 @@ class Sessions:
     def _consume_code(self, tenant: str, phone: str, purpose: str, code: str) -> None:
         """Check a code and use it up; wrong guesses are counted and capped."""
         key = f"{tenant}:{phone}:{purpose}"
-        doc = OneTimeCode.objects(id=key, tenant=tenant).first()
+        doc = OneTimeCode.in_tenant(tenant).filter(id=key).first()
         now = utcnow()
         if doc is None or not doc.digest or _aware(doc.expires_at) <= now:
             raise DomainError(ErrorCode.INVALID_CODE, "invalid_code", "code")
@@ -194,7 +194,9 @@ class Sessions:
             self._count_failure(account, now)
         self._clear_failures(account)
         if self.hasher.needs_rehash(account.password_hash):
-            Account.objects(id=account.id).update_one(set__password_hash=self.hasher.hash(password))
+            Account.in_tenant(account.tenant).filter(id=account.id).update_one(
+                set__password_hash=self.hasher.hash(password)
+            )
         audit.record("login.succeeded", actor_id=str(account.id), target_id=str(account.id), method="password")
         return self._open_session(account)
 
@@ -236,7 +238,7 @@ class Sessions:
     @staticmethod
     def _clear_failures(account: Account) -> None:
         if account.failed_logins or account.locked_until:
-            Account.objects(id=account.id).update_one(
+            Account.in_tenant(account.tenant).filter(id=account.id).update_one(
                 set__failed_logins=0, unset__failure_window_started=True, unset__locked_until=True
             )
 

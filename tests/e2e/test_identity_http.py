@@ -306,3 +306,11 @@ def test_the_audit_log_is_for_admins_and_pages_by_cursor(api, identity_events, a
     ).json()
     assert {e["id"] for e in first["entries"]}.isdisjoint({e["id"] for e in second["entries"]})
     assert api.get("/api/v1/audit", params={"cursor": "junk"}, headers=admin.auth).status_code == 400
+
+
+def test_audit_entries_record_the_callers_address(api, identity_events, admin):
+    person = register(api, identity_events)
+    address = api.headers["X-Forwarded-For"].split(",")[0].strip()
+    entries = api.get("/api/v1/audit", params={"target_id": person.account_id}, headers=admin.auth).json()["entries"]
+    registered = next(e for e in entries if e["action"] == "account.registered")
+    assert registered["details"]["ip"] == address
