@@ -14,16 +14,32 @@ DEMO_ORG_COUNT = 6
 
 
 def seed(stack: Stack, timeout: float = 30.0) -> str:
-    """Create the admin and the demo data (idempotent); wait until identity has mirrored the org tree."""
+    """Create the admin and the demo region (idempotent); wait until every service has heard of it."""
     out = stack.run_tool(
         "-m", "services.identity.manage", "create-admin", "--phone", ADMIN_PHONE, "--password", ADMIN_PASSWORD
     )
     out += stack.run_tool("-m", "services.identity.manage", "seed-demo")
+    out += stack.run_tool("-m", "services.orgs.manage", "seed-demo")
+    region = stack.layout.region.replace("-", "_")
     with pymongo.MongoClient(stack.env["MONGO_URI"], serverSelectionTimeoutMS=2000) as client:
-        nodes = client[f"{stack.layout.region.replace('-', '_')}_identity"]["org_nodes"]
-        deadline = time.monotonic() + timeout
-        while nodes.count_documents({"tenant": stack.layout.region}) < DEMO_ORG_COUNT:
-            if time.monotonic() > deadline:
-                raise RuntimeError("identity's worker did not mirror the demo org tree; see identity-worker.log")
-            time.sleep(0.1)
+        identity = client[f"{region}_identity"]
+        tenant = {"tenant": stack.layout.region}
+        _wait(
+            lambda: identity["org_nodes"].count_documents(tenant) >= DEMO_ORG_COUNT,
+            timeout,
+            "identity's worker did not mirror the demo org tree; see identity-worker.log",
+        )
+        _wait(
+            lambda: identity["role_grants"].count_documents({**tenant, "role": "secretary"}) >= 1,
+            timeout,
+            "identity's worker did not grant the demo secretary's role; see identity-worker.log",
+        )
     return out
+
+
+def _wait(done, timeout: float, problem: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise RuntimeError(problem)
+        time.sleep(0.1)

@@ -58,7 +58,7 @@ class Layout:
         return self.port_base  # the gateway serves /metrics itself
 
     def service_ports(self, slot: int) -> tuple[int, int, int]:
-        """(gRPC, server metrics, worker metrics) of the service in slot 1, 2, … (identity is 1)."""
+        """(gRPC, server metrics, worker metrics) of the service in slot 1, 2, … (identity 1, orgs 2)."""
         base = self.port_base + 10 * slot
         return base, base + 1, base + 2
 
@@ -96,6 +96,7 @@ class Layout:
     def env(self) -> dict[str, str]:
         """Environment shared by every process of the region."""
         identity_grpc, _, _ = self.service_ports(1)
+        orgs_grpc, _, _ = self.service_ports(2)
         return {
             "REGION": self.region,
             "MONGO_URI": f"mongodb://127.0.0.1:{self.mongo_port}/",
@@ -104,6 +105,7 @@ class Layout:
             "KEYS_DIR": str(self.keys_dir),
             "JWKS_PATH": str(self.keys_dir / "jwks.json"),
             "IDENTITY_ADDR": f"127.0.0.1:{identity_grpc}",
+            "ORGS_ADDR": f"127.0.0.1:{orgs_grpc}",
             **self.secrets(),
         }
 

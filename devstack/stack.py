@@ -104,6 +104,7 @@ class Stack:
     def _processes(self) -> list[Process]:
         lay = self.layout
         identity_grpc, identity_metrics, identity_worker_metrics = lay.service_ports(1)
+        orgs_grpc, orgs_metrics, orgs_worker_metrics = lay.service_ports(2)
         rabbit_dir = lay.data_dir / "rabbitmq"
         amqp_uri = self.env["AMQP_URI"]
         return [
@@ -167,6 +168,20 @@ class Stack:
                 [PYTHON, "-m", "services.identity.worker"],
                 ready=lambda: _queues_consumed(amqp_uri, ["evt-orgs-org_created--identity_org_mirror.org_created"]),
                 env={"METRICS_PORT": str(identity_worker_metrics), "LOG_CODES": "true"},
+            ),
+            Process(
+                "orgs",
+                [PYTHON, "-m", "services.orgs.server"],
+                ready=lambda: _grpc_serving(orgs_grpc),
+                env={"GRPC_PORT": str(orgs_grpc), "METRICS_PORT": str(orgs_metrics)},
+            ),
+            Process(
+                "orgs-worker",
+                [PYTHON, "-m", "services.orgs.worker"],
+                ready=lambda: _queues_consumed(
+                    amqp_uri, ["evt-identity-account_registered--orgs_people_mirror.account_registered"]
+                ),
+                env={"METRICS_PORT": str(orgs_worker_metrics)},
             ),
             Process(
                 "gateway",

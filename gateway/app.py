@@ -15,7 +15,7 @@ from gateway.clients import Services
 from gateway.errors import ErrorOut
 from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import RateLimiter
-from gateway.routes import identity
+from gateway.routes import identity, orgs
 from gateway.settings import GatewayConfig
 from kernel.tokens import TokenVerifier
 
@@ -29,7 +29,8 @@ Jiceng (基层) regional gateway. Every error is `{"error": {"code", "message", 
 def create_app(config: GatewayConfig) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.services = Services(config.region, config.identity_addr, config.grpc_timeout_seconds)
+        addresses = {"identity": config.identity_addr, "orgs": config.orgs_addr}
+        app.state.services = Services(config.region, addresses, config.grpc_timeout_seconds)
         yield
         await app.state.services.close()
 
@@ -64,6 +65,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     }
     errors.install(app)
     app.include_router(identity.router)
+    app.include_router(orgs.router)
 
     @app.get("/", include_in_schema=False)
     async def index():

@@ -6,18 +6,20 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from jiceng.identity.v1 import identity_pb2_grpc
+from jiceng.orgs.v1 import orgs_pb2_grpc
 from kernel import context, logs
 from kernel.errors import from_rpc_error
 
 
 class Services:
-    def __init__(self, region: str, identity_addr: str, timeout: float):
+    def __init__(self, region: str, addresses: dict[str, str], timeout: float):
         self.region = region
         self.timeout = timeout
         options = [("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)]
-        self._identity_channel = grpc.aio.insecure_channel(identity_addr, options=options)
-        self.identity = identity_pb2_grpc.IdentityServiceStub(self._identity_channel)
-        self._health = {"identity": health_pb2_grpc.HealthStub(self._identity_channel)}
+        self._channels = {name: grpc.aio.insecure_channel(addr, options=options) for name, addr in addresses.items()}
+        self.identity = identity_pb2_grpc.IdentityServiceStub(self._channels["identity"])
+        self.orgs = orgs_pb2_grpc.OrgServiceStub(self._channels["orgs"])
+        self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
 
     async def call(self, method, request, token: str | None = None, client_ip: str = ""):
         """Call a service method; its DomainError is raised here again, ready to become JSON."""
@@ -41,7 +43,8 @@ class Services:
         return result
 
     async def close(self) -> None:
-        await self._identity_channel.close()
+        for channel in self._channels.values():
+            await channel.close()
 
 
 class CallerServices:
@@ -50,6 +53,7 @@ class CallerServices:
     def __init__(self, services: Services, client_ip: str):
         self._services = services
         self.identity = services.identity
+        self.orgs = services.orgs
         self.client_ip = client_ip
 
     async def call(self, method, request, token: str | None = None):

@@ -13,6 +13,7 @@ class GatewayConfig(BaseConfig):
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     identity_addr: str = "127.0.0.1:50051"
+    orgs_addr: str = "127.0.0.1:50061"
     jwks_path: Path
     max_body_bytes: int = 64 * 1024
     grpc_timeout_seconds: float = 5.0

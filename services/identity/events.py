@@ -1,7 +1,7 @@
 """Events identity publishes (exchange `identity.events`) and consumes.
 
 Published (envelope: kernel/outbox.py; `data` below):
-- account_registered  {account_id, phone_masked}
+- account_registered  {account_id, phone_masked, display_name}
 - otp_requested       {phone, purpose, code, expires_in}  — the sms service delivers the code
 - role_granted        {grant_id, account_id, role, org_id}
 - role_revoked        {grant_id, account_id, role, org_id}
@@ -12,6 +12,8 @@ Consumed (from `orgs.events`, the org tree's changes, mirrored for permission de
 - org_created    {org_id, parent_id, name, path}   path: root … org
 - org_moved      {org_id, old_path, new_path}
 - org_dissolved  {org_id}
+- role_assigned  {account_id, org_id, role}        a role held in an org: granted here, scoped to it
+- role_removed   {account_id, org_id, role}
 """
 
 SOURCE = "identity"
@@ -27,3 +29,5 @@ ORGS = "orgs"
 ORG_CREATED = "org_created"
 ORG_MOVED = "org_moved"
 ORG_DISSOLVED = "org_dissolved"
+ROLE_ASSIGNED = "role_assigned"
+ROLE_REMOVED = "role_removed"

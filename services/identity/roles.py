@@ -186,3 +186,14 @@ def mirror_org_moved(tenant: str, org_id: str, old_path: list[str], new_path: li
 
 def mirror_org_dissolved(tenant: str, org_id: str) -> None:
     OrgNode.in_tenant(tenant).filter(org_id=org_id).update_one(set__dissolved=True)
+
+
+def apply_org_role(tenant: str, account_id: str, role: str, org_id: str, actor_id: str, assigned: bool) -> None:
+    """A role given or taken in orgs (the system of record for roles in an org) becomes a grant here."""
+    if role not in authz.ORG_ROLES:
+        raise ValueError(f"orgs announced an unknown role {role!r}")
+    grants = RoleGrant.in_tenant(tenant).filter(account_id=account_id, role=role, org_id=org_id)
+    if assigned:
+        grants.update_one(upsert=True, set_on_insert__granted_by=actor_id or "orgs", set_on_insert__granted_at=utcnow())
+    else:
+        grants.delete()

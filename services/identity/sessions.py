@@ -163,7 +163,11 @@ class Sessions:
             uow.emit(
                 events.SOURCE,
                 events.ACCOUNT_REGISTERED,
-                {"account_id": str(account.id), "phone_masked": phones.mask(phone)},
+                {
+                    "account_id": str(account.id),
+                    "phone_masked": phones.mask(phone),
+                    "display_name": account.display_name,
+                },
                 actor_id=str(account.id),
             )
             audit.record("account.registered", actor_id=str(account.id), target_id=str(account.id), uow=uow)

@@ -42,6 +42,16 @@ class OrgTreeMirror:
     def org_dissolved(self, event: Event) -> None:
         roles.mirror_org_dissolved(event.tenant, event.data["org_id"])
 
+    @handles(events.ORGS, events.ROLE_ASSIGNED)
+    def role_assigned(self, event: Event) -> None:
+        d = event.data
+        roles.apply_org_role(event.tenant, d["account_id"], d["role"], d["org_id"], event.actor_id, assigned=True)
+
+    @handles(events.ORGS, events.ROLE_REMOVED)
+    def role_removed(self, event: Event) -> None:
+        d = event.data
+        roles.apply_org_role(event.tenant, d["account_id"], d["role"], d["org_id"], event.actor_id, assigned=False)
+
 
 class CodeLogger:
     """Local stack only: prints codes to the worker log, standing in for SMS delivery."""

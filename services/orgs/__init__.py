@@ -1,0 +1,1 @@
+"""orgs: the org tree, memberships along the development pipeline, roles, dues — the social graph's spine."""

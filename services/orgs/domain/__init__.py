@@ -1,0 +1,1 @@
+"""orgs' rules as plain Python (no I/O)."""
