@@ -1,4 +1,8 @@
-"""orgs' gRPC server process: `python -m services.orgs.server`."""
+"""orgs' gRPC server process: `python -m services.orgs.server`.
+
+orgs serves several gRPC services (one per area of its contract in protos/jiceng/orgs/v1/); each is
+one line of SERVICERS: (servicer factory, the generated add_…_to_server, full service name).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,20 @@ from jiceng.orgs.v1 import orgs_pb2_grpc
 from kernel import config as kconfig
 from kernel import store
 from kernel.grpc_server import ServiceConfig, ServiceSpec, run
+from services.orgs import api
 from services.orgs import store as orgs_store
-from services.orgs.api import SERVICE, OrgApi
+
+SERVICERS = [
+    (api.OrgApi, orgs_pb2_grpc.add_OrgServiceServicer_to_server, api.SERVICE),
+]
 
 
 def build_spec() -> ServiceSpec:
-    api = OrgApi()
-    return ServiceSpec(
-        name="orgs",
-        full_names=[SERVICE],
-        register=lambda server: orgs_pb2_grpc.add_OrgServiceServicer_to_server(api, server),
-    )
+    def register(server) -> None:
+        for factory, add, _ in SERVICERS:
+            add(factory(), server)
+
+    return ServiceSpec(name="orgs", full_names=[name for _, _, name in SERVICERS], register=register)
 
 
 def main() -> None:
