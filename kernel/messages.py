@@ -35,10 +35,19 @@ def render(key: str, locale: str, params: dict[str, object] | None = None) -> st
     """The message for key in locale (falling back to zh-CN), with {params} filled in."""
     entry = CATALOG.get(key) or CATALOG["internal"]
     template = entry.get(locale) or entry[DEFAULT_LOCALE]
+    # A parameter that is itself a catalog key (a label such as "status.full") is rendered too.
+    values = {k: _label(v, locale) for k, v in (params or {}).items()}
     try:
-        return template.format(**(params or {}))
+        return template.format(**values)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+def _label(value: object, locale: str) -> object:
+    if isinstance(value, str) and "." in value and value in CATALOG:
+        texts = CATALOG[value]
+        return texts.get(locale) or texts[DEFAULT_LOCALE]
+    return value
 
 
 def negotiate(accept_language: str | None) -> str:

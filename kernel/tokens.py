@@ -156,11 +156,12 @@ class TokenVerifier:
         self._keys = keys
         self._checked_at = time.monotonic()
 
-    def _refresh(self) -> None:
-        if time.monotonic() - self._checked_at < self.RELOAD_EVERY:
+    def _refresh(self, force: bool = False) -> None:
+        """Reload jwks.json if it changed; unless forced, look at most every RELOAD_EVERY seconds."""
+        if not force and time.monotonic() - self._checked_at < self.RELOAD_EVERY:
             return
         with self._lock:
-            if time.monotonic() - self._checked_at < self.RELOAD_EVERY:
+            if not force and time.monotonic() - self._checked_at < self.RELOAD_EVERY:
                 return
             self._checked_at = time.monotonic()
             try:
@@ -173,6 +174,9 @@ class TokenVerifier:
     def _key_for(self, kid: str) -> Ed25519PublicKey:
         self._refresh()
         key = self._keys.get(kid)
+        if key is None:  # a key newer than our copy? one stat() tells (cheap even for junk kids)
+            self._refresh(force=True)
+            key = self._keys.get(kid)
         if key is None:
             raise DomainError(ErrorCode.TOKEN_INVALID)
         return key

@@ -49,4 +49,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "org_role_invalid": {"zh-CN": "组织内职务无效", "en": "Unknown role in an org"},
     "month_invalid": {"zh-CN": "月份格式应为 YYYY-MM", "en": "Months are YYYY-MM"},
     "amount_invalid": {"zh-CN": "金额无效", "en": "Invalid amount"},
+    # labels, used as message parameters
+    "status.applicant": {"zh-CN": "申请人", "en": "applicant"},
+    "status.activist": {"zh-CN": "积极分子", "en": "activist"},
+    "status.development_target": {"zh-CN": "发展对象", "en": "development target"},
+    "status.probationary": {"zh-CN": "预备党员", "en": "probationary member"},
+    "status.full": {"zh-CN": "正式党员", "en": "full member"},
+    "status.suspended": {"zh-CN": "停止党籍", "en": "suspended"},
+    "status.transferred_out": {"zh-CN": "已转出", "en": "transferred out"},
+    "status.deceased": {"zh-CN": "已去世", "en": "deceased"},
+    "type.committee": {"zh-CN": "党委", "en": "committee"},
+    "type.general_branch": {"zh-CN": "党总支", "en": "general branch"},
+    "type.branch": {"zh-CN": "党支部", "en": "branch"},
+    "type.group": {"zh-CN": "党小组", "en": "group"},
 }

@@ -107,7 +107,11 @@ def change_status(membership_id: str, to_status: str, effective_on: str, note: s
     access.require("member.manage", org)
     if to_status == pipeline.TRANSFERRED_OUT:  # only the transfer procedure moves people out
         raise DomainError(
-            ErrorCode.FAILED_PRECONDITION, "status_step_invalid", "to_status", current=membership.status, to=to_status
+            ErrorCode.FAILED_PRECONDITION,
+            "status_step_invalid",
+            "to_status",
+            current=f"status.{membership.status}",
+            to=f"status.{to_status}",
         )
     day = pipeline.parse_date(effective_on) if effective_on else _today()
     pipeline.check_step(
@@ -133,7 +137,11 @@ def change_status(membership_id: str, to_status: str, effective_on: str, note: s
         )
         if not changed:
             raise DomainError(
-                ErrorCode.FAILED_PRECONDITION, "status_step_invalid", "to_status", current=before, to=to_status
+                ErrorCode.FAILED_PRECONDITION,
+                "status_step_invalid",
+                "to_status",
+                current=f"status.{before}",
+                to=f"status.{to_status}",
             )
         tree.bump(uow, list(membership.org_path), {before: -1, to_status: 1})
         uow.emit(

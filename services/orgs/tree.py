@@ -255,7 +255,9 @@ def merge(source_id: str, target_id: str) -> Org:
     if source.id == target.id or source.id in target.path:
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "org_move_cycle", "target_id")
     if source.type != target.type:
-        raise DomainError(ErrorCode.FAILED_PRECONDITION, "org_placement_invalid", "target_id", type=source.type)
+        raise DomainError(
+            ErrorCode.FAILED_PRECONDITION, "org_placement_invalid", "target_id", type=f"type.{source.type}"
+        )
     access.require("org.manage", get(source.parent_id) if source.parent_id else source)
     access.require("org.manage", target)
     tenant = source.tenant

@@ -67,7 +67,13 @@ def check_step(current: str, since: dt.date, to: str, effective_on: dt.date, tod
     """Raise unless current → to on effective_on is a legal step of the pipeline."""
     check_status(to, field="to_status")
     if to not in NEXT[current]:
-        raise DomainError(ErrorCode.FAILED_PRECONDITION, "status_step_invalid", "to_status", current=current, to=to)
+        raise DomainError(
+            ErrorCode.FAILED_PRECONDITION,
+            "status_step_invalid",
+            "to_status",
+            current=f"status.{current}",
+            to=f"status.{to}",
+        )
     if effective_on > today:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "date_in_future", "effective_on")
     if effective_on < since:

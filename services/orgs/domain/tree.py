@@ -63,7 +63,7 @@ def check_slug(slug: str, field: str = "slug") -> str:
 def check_placement(org_type: str, parent_type: str | None, field: str = "parent_id") -> None:
     """A group only under a branch, a branch under a committee or general branch, and so on."""
     if parent_type not in ALLOWED_PARENTS[org_type]:
-        raise DomainError(ErrorCode.FAILED_PRECONDITION, "org_placement_invalid", field, type=org_type)
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "org_placement_invalid", field, type=f"type.{org_type}")
 
 
 def check_move(org_path: Sequence[str], new_parent_path: Sequence[str], field: str = "new_parent_id") -> None:
