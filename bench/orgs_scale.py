@@ -243,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         result = seed(db, args.orgs, args.members, args.seed, REGION)
         print(
             f"  seeded {result['orgs']:,} orgs and {result['members']:,} members in {result['seconds']:.0f}s "
-            f"(members {result['member_rows_per_s']:,.0f} rows/s, their indexes built in {result['index_seconds']:.0f}s; "
+            f"(members {result['member_rows_per_s']:,.0f} rows/s, "
+            f"their indexes built in {result['index_seconds']:.0f}s; "
             f"orgs {result['org_rows_per_s']:,.0f} rows/s); "
             f"database on disk {disk_usage(data / 'mongodb')}"
         )
