@@ -18,6 +18,7 @@ Published (`data` below; envelope in kernel/outbox.py):
 
 Consumed:
 - identity.account_registered {account_id, phone_masked, display_name}: the people mirror
+- orgs.org_moved, orgs.org_merged (its own): meetings and their rosters take the new org paths
 """
 
 SOURCE = "orgs"
