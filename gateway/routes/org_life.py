@@ -10,11 +10,12 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from google.protobuf.json_format import MessageToDict
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import AwareDatetime, BaseModel, Field
 
 from gateway.auth import CallerDep, client_address
-from gateway.routes.orgs import Body, Cursor, Id, PageSize, as_dict
+from gateway.routes.orgs import Body, Cursor, Id, PageSize
 from jiceng.orgs.v1 import life_pb2 as pb
 from jiceng.orgs.v1 import orgs_pb2
 
@@ -191,8 +192,10 @@ def _mine(data: dict) -> dict:
 
 
 async def call(request: Request, who, method_name: str, message) -> dict:
+    """Call OrgLifeService as the caller; the reply as JSON-ready data with every field present."""
     services = request.app.state.services.on_behalf_of(client_address(request))
-    return as_dict(await services.call(getattr(services.org_life, method_name), message, who.token))
+    reply = await services.call(getattr(services.org_life, method_name), message, who.token)
+    return MessageToDict(reply, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
 
 
 def _ts(moment: dt.datetime) -> Timestamp:

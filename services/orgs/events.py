@@ -12,7 +12,8 @@ Published (`data` below; envelope in kernel/outbox.py):
 - role_removed   {account_id, org_id, role}            identity revokes it
 - dues_recorded  {membership_id, account_id, org_id, month, amount_fen}
 - meeting_scheduled   {meeting_id, org_id, type, series_id, starts_at, ends_at, invitee_count, invitee_account_ids}
-                      one per meeting (a series announces each of its meetings); times ISO 8601 UTC
+                      one per meeting (a series announces each of its meetings); times ISO 8601 UTC;
+                      starts_at may be past (a meeting entered afterwards): reminders skip those
 - meeting_cancelled   {meeting_id, org_id, type, starts_at, reason}
 - attendance_recorded {meeting_id, account_id, method}  method: code, online (geo later)
 
