@@ -11,9 +11,15 @@ Published (`data` below; envelope in kernel/outbox.py):
 - role_assigned  {account_id, org_id, role}            identity grants the scoped role
 - role_removed   {account_id, org_id, role}            identity revokes it
 - dues_recorded  {membership_id, account_id, org_id, month, amount_fen}
+- meeting_scheduled   {meeting_id, org_id, type, series_id, starts_at, ends_at, invitee_count, invitee_account_ids}
+                      one per meeting (a series announces each of its meetings); times ISO 8601 UTC;
+                      starts_at may be past (a meeting entered afterwards): reminders skip those
+- meeting_cancelled   {meeting_id, org_id, type, starts_at, reason}
+- attendance_recorded {meeting_id, account_id, method}  method: code, online (geo later)
 
 Consumed:
 - identity.account_registered {account_id, phone_masked, display_name}: the people mirror
+- orgs.org_moved, orgs.org_merged (its own): meetings and their rosters take the new org paths
 """
 
 SOURCE = "orgs"
@@ -28,6 +34,9 @@ MEMBERSHIP_STATUS_CHANGED = "membership_status_changed"
 ROLE_ASSIGNED = "role_assigned"
 ROLE_REMOVED = "role_removed"
 DUES_RECORDED = "dues_recorded"
+MEETING_SCHEDULED = "meeting_scheduled"
+MEETING_CANCELLED = "meeting_cancelled"
+ATTENDANCE_RECORDED = "attendance_recorded"
 
 IDENTITY = "identity"
 ACCOUNT_REGISTERED = "account_registered"

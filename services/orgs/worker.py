@@ -1,6 +1,6 @@
 """orgs' event worker (nameko, eventlet): `python -m services.orgs.worker`.
 
-Mirrors identity's accounts (who may be made a member).
+Mirrors identity's accounts (who may be made a member); keeps meetings' org paths after tree moves.
 """
 
 import eventlet
@@ -12,7 +12,7 @@ from kernel import store
 from kernel.config import BusConfig, StoreConfig
 from kernel.events import Event, handles
 from kernel.worker import run
-from services.orgs import events
+from services.orgs import events, life
 from services.orgs import store as orgs_store
 from services.orgs.store import Person
 
@@ -32,6 +32,20 @@ class PeopleMirror:
         )
 
 
+class MeetingPaths:
+    """A moved or merged subtree takes its meetings along (they keep their org's path for reports)."""
+
+    name = "orgs_meeting_paths"
+
+    @handles(events.SOURCE, events.ORG_MOVED)
+    def org_moved(self, event: Event) -> None:
+        life.follow_tree(event.tenant, event.data["org_id"])
+
+    @handles(events.SOURCE, events.ORG_MERGED)
+    def org_merged(self, event: Event) -> None:
+        life.follow_tree(event.tenant, event.data["target_id"])
+
+
 def main() -> None:
     config = kconfig.load(WorkerConfig)
 
@@ -39,7 +53,7 @@ def main() -> None:
         store.connect(config, "orgs")
         orgs_store.ensure_indexes()
 
-    run("orgs-worker", config, PeopleMirror, on_start=on_start)
+    run("orgs-worker", config, PeopleMirror, MeetingPaths, on_start=on_start)
 
 
 if __name__ == "__main__":

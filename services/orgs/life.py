@@ -1,0 +1,629 @@
+"""Org life (组织生活): meetings, their rosters, RSVPs and leave, check-in, minutes, compliance.
+
+A meeting belongs to one org and keeps that org's path, so a subtree's meetings of a period are one
+indexed range query. Its roster (one Attendance row per invitee) is written with the meeting and carries
+the meeting's org path and times too, so attendance rates need no per-meeting round trips. The rules
+(types, series, steps of an attendance, what is required) are in domain/life.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import mongoengine as me
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from kernel import context
+from kernel.errors import DomainError, ErrorCode
+from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
+from services.orgs import access, events, tree
+from services.orgs.domain import life as rules
+from services.orgs.domain import pipeline
+from services.orgs.domain import tree as tree_rules
+from services.orgs.paging import page
+from services.orgs.store import Membership, Org
+
+SCHEDULED, CANCELLED = "scheduled", "cancelled"
+MAX_ROSTER = 2_000  # invitees of one meeting: more is a mistake of org (schedule it lower in the tree)
+MAX_REPORT_ORGS = 5_000  # orgs in one compliance report: ask for a smaller subtree beyond this
+
+
+# -- documents ----------------------------------------------------------------------------------------
+
+
+class Meeting(TenantDocument):
+    """One concrete meeting (a series is expanded into these when it is scheduled)."""
+
+    org_id = me.StringField(required=True)
+    org_path = me.ListField(me.StringField())  # the org's path: subtree queries (kept on moves)
+    org_type = me.StringField(required=True)
+    type = me.StringField(required=True)
+    title = me.StringField(required=True)
+    agenda = me.StringField(default="")
+    starts_at = me.DateTimeField(required=True)
+    ends_at = me.DateTimeField(required=True)
+    place = me.StringField(default="")
+    online_url = me.StringField(default="")
+    series_id = me.StringField(default="")  # "" for a one-off meeting
+    status = me.StringField(required=True)
+    cancel_reason = me.StringField(default="")
+    code = me.StringField(required=True)  # the on-site check-in code, shown to organizers only
+    minutes = me.StringField(default="")
+    attachments = me.ListField(me.StringField())  # media ids
+    minutes_by = me.StringField(default="")
+    minutes_at = me.DateTimeField()
+    invitee_count = me.IntField(default=0)
+    present_count = me.IntField(default=0)  # kept with every check-in: "held" needs no roster scan
+    created_by = me.StringField(default="")
+    created_at = me.DateTimeField(required=True)
+
+    meta = {
+        "collection": "meetings",
+        "indexes": [
+            ("tenant", "org_path", "starts_at"),
+            ("tenant", "org_id", "id"),
+            ("tenant", "series_id", "starts_at"),
+        ],
+    }
+
+
+class Attendance(TenantDocument):
+    """An invitee of a meeting: RSVP, leave, presence. Copies the meeting's org path and times."""
+
+    meeting_id = me.StringField(required=True)
+    account_id = me.StringField(required=True)
+    display_name = me.StringField(default="")
+    source = me.StringField(default="member")  # which invitee source put them on the roster
+    org_id = me.StringField(required=True)
+    org_path = me.ListField(me.StringField())
+    starts_at = me.DateTimeField(required=True)
+    ends_at = me.DateTimeField(required=True)
+    status = me.StringField(required=True)  # domain/life.py STATUSES, "absent" excepted (derived)
+    answered_at = me.DateTimeField()
+    leave_reason = me.StringField(default="")
+    leave_decided_by = me.StringField(default="")
+    leave_note = me.StringField(default="")
+    method = me.StringField(default="")  # code, online, geo
+    checked_in_at = me.DateTimeField()
+    code_failures = me.IntField(default=0)
+
+    meta = {
+        "collection": "meeting_attendance",
+        "indexes": [
+            {"fields": ["tenant", "meeting_id", "account_id"], "unique": True},
+            ("tenant", "meeting_id", "id"),
+            ("tenant", "account_id", "id"),
+            ("tenant", "org_path", "starts_at"),
+        ],
+    }
+
+
+def ensure_indexes() -> None:
+    for model in (Meeting, Attendance):
+        model.ensure_indexes()
+
+
+def _now() -> dt.datetime:
+    return utcnow()
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """Stored times come back aware (tz_aware connection); documents built here may not be yet."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+# -- invitees -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invitee:
+    account_id: str
+    display_name: str
+    source: str
+
+
+def org_members(org: Org, meeting_type: str) -> list[Invitee]:
+    """Active members: a branch's own and its groups'; of any other org, its own. A committee meeting
+    invites only those holding committee roles there."""
+    query = Membership.in_tenant(org.tenant).filter(status__in=pipeline.ACTIVE)
+    if meeting_type == rules.COMMITTEE_MEETING:
+        query = query.filter(org_id=org.id, roles__in=list(rules.COMMITTEE_ROLES))
+    elif org.type == tree_rules.BRANCH:  # a branch's subtree is itself and its groups
+        query = query.filter(org_path=org.id)
+    else:
+        query = query.filter(org_id=org.id)
+    rows = query.only("account_id", "display_name").limit(MAX_ROSTER + 1)
+    return [Invitee(m.account_id, m.display_name, "member") for m in rows]
+
+
+# Where invitees come from. Each source returns the invitees it knows for (org, meeting type); the
+# roster is their union (the first source naming an account wins). Hosted mobile members (流动党员)
+# will be one more source here.
+INVITEE_SOURCES: list[Callable[[Org, str], list[Invitee]]] = [org_members]
+
+
+def invitees(org: Org, meeting_type: str) -> list[Invitee]:
+    found: dict[str, Invitee] = {}
+    for source in INVITEE_SOURCES:
+        for invitee in source(org, meeting_type):
+            found.setdefault(invitee.account_id, invitee)
+    if len(found) > MAX_ROSTER:
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "life_roster_too_large", "org_id", limit=MAX_ROSTER)
+    return list(found.values())
+
+
+# -- lookups ------------------------------------------------------------------------------------------
+
+
+def get(meeting_id: str) -> Meeting:
+    tenant = context.current().tenant
+    try:
+        found = Meeting.in_tenant(tenant).filter(id=ObjectId(meeting_id)).first()
+    except (InvalidId, TypeError):
+        found = None
+    if found is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "life_meeting_not_found", "meeting_id")
+    return found
+
+
+def _row(meeting: Meeting, account_id: str) -> Attendance | None:
+    return Attendance.in_tenant(meeting.tenant).filter(meeting_id=str(meeting.id), account_id=account_id).first()
+
+
+def _own_row(meeting: Meeting) -> Attendance:
+    row = _row(meeting, access.actor().account_id)
+    if row is None:
+        raise DomainError(ErrorCode.PERMISSION_DENIED, "life_not_invited", "meeting_id")
+    return row
+
+
+def _managed(meeting_id: str) -> tuple[Meeting, Org]:
+    meeting = get(meeting_id)
+    org = tree.get(meeting.org_id)
+    access.require("member.manage", org)
+    return meeting, org
+
+
+def _live(meeting: Meeting) -> None:
+    if meeting.status == CANCELLED:
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "life_meeting_cancelled", "meeting_id")
+
+
+def _not_over(meeting: Meeting) -> None:
+    _live(meeting)
+    if _now() >= _aware(meeting.ends_at):
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "life_meeting_over", "meeting_id")
+
+
+def is_held(meeting: Meeting, now: dt.datetime | None = None) -> bool:
+    return rules.is_held(_fact(meeting), now or _now())
+
+
+def _fact(meeting: Meeting) -> rules.MeetingFact:
+    return rules.MeetingFact(
+        str(meeting.id),
+        meeting.org_id,
+        meeting.type,
+        _aware(meeting.starts_at),
+        meeting.status == CANCELLED,
+        bool(meeting.minutes),
+        meeting.present_count,
+    )
+
+
+# -- scheduling ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What an organizer asks for: one meeting, or a series when recurrence is given."""
+
+    org_id: str
+    type: str
+    title: str
+    agenda: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    place: str
+    online_url: str
+    recurrence: rules.Recurrence | None = None
+
+
+def _insert_many(uow: UnitOfWork, docs: list[TenantDocument]) -> None:
+    """One round trip for many documents of one kind, in the unit of work's transaction."""
+    if not docs:
+        return
+    for doc in docs:
+        if doc.tenant != uow.tenant:
+            raise ValueError("a unit of work writes one tenant's documents only")
+        doc.validate()
+    docs[0]._get_collection().insert_many([d.to_mongo() for d in docs], session=uow.session)
+
+
+def schedule(request: Schedule) -> list[Meeting]:
+    org = tree.get(request.org_id)
+    if org.dissolved:
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "org_dissolved", "org_id")
+    access.require("member.manage", org)
+    now = _now()
+    meeting_type = rules.check_type(request.type, org.type)
+    title = rules.check_text(request.title, rules.TITLE_MAX, "title", required=True)
+    agenda = rules.check_text(request.agenda, rules.AGENDA_MAX, "agenda")
+    place, online_url = rules.check_venue(request.place, request.online_url)
+    rules.check_times(request.starts_at, request.ends_at, now)
+    times = rules.expand(request.starts_at, request.ends_at, request.recurrence)
+    roster = invitees(org, meeting_type)
+    who = access.actor().account_id
+    series_id = str(ObjectId()) if request.recurrence else ""
+    meetings = [
+        Meeting(
+            id=ObjectId(),
+            tenant=org.tenant,
+            org_id=org.id,
+            org_path=list(org.path),
+            org_type=org.type,
+            type=meeting_type,
+            title=title,
+            agenda=agenda,
+            starts_at=starts,
+            ends_at=ends,
+            place=place,
+            online_url=online_url,
+            series_id=series_id,
+            status=SCHEDULED,
+            code=f"{secrets.randbelow(10**rules.CODE_LENGTH):0{rules.CODE_LENGTH}d}",
+            invitee_count=len(roster),
+            created_by=who,
+            created_at=now,
+        )
+        for starts, ends in times
+    ]
+    rows = [
+        Attendance(
+            tenant=org.tenant,
+            meeting_id=str(m.id),
+            account_id=i.account_id,
+            display_name=i.display_name,
+            source=i.source,
+            org_id=org.id,
+            org_path=list(org.path),
+            starts_at=m.starts_at,
+            ends_at=m.ends_at,
+            status=rules.INVITED,
+        )
+        for m in meetings
+        for i in roster
+    ]
+    account_ids = [i.account_id for i in roster]
+
+    def write(uow: UnitOfWork) -> None:
+        _insert_many(uow, meetings)
+        _insert_many(uow, rows)
+        for m in meetings:
+            data = {
+                "meeting_id": str(m.id),
+                "org_id": org.id,
+                "type": meeting_type,
+                "series_id": series_id,
+                "starts_at": m.starts_at.isoformat(),
+                "ends_at": m.ends_at.isoformat(),
+                "invitee_count": len(account_ids),
+                "invitee_account_ids": account_ids,
+            }
+            uow.emit(events.SOURCE, events.MEETING_SCHEDULED, data, who)
+
+    atomically(org.tenant, write)
+    return meetings
+
+
+def cancel(meeting_id: str, reason: str, following: bool) -> list[Meeting]:
+    """Cancel a meeting (and, with following, the later meetings of its series); a cancelled one stays so."""
+    meeting, org = _managed(meeting_id)
+    reason = rules.check_text(reason, rules.REASON_MAX, "reason")
+    if meeting.status == CANCELLED and not following:
+        return [meeting]
+    if meeting.status != CANCELLED:
+        _not_over(meeting)
+    targets = [meeting]
+    if following and meeting.series_id:
+        targets = list(
+            Meeting.in_tenant(meeting.tenant).filter(
+                series_id=meeting.series_id, starts_at__gte=meeting.starts_at, ends_at__gt=_now(), status=SCHEDULED
+            )
+        )
+    who = access.actor().account_id
+
+    def write(uow: UnitOfWork) -> None:
+        for m in targets:
+            # The status guard makes a repeated or concurrent cancel a no-op, not a second event.
+            if uow.update_one(
+                Meeting, {"_id": m.id, "status": SCHEDULED}, {"$set": {"status": CANCELLED, "cancel_reason": reason}}
+            ):
+                data = {
+                    "meeting_id": str(m.id),
+                    "org_id": org.id,
+                    "type": m.type,
+                    "starts_at": _aware(m.starts_at).isoformat(),
+                    "reason": reason,
+                }
+                uow.emit(events.SOURCE, events.MEETING_CANCELLED, data, who)
+
+    atomically(meeting.tenant, write)
+    ids = [m.id for m in targets]
+    return list(Meeting.in_tenant(meeting.tenant).filter(id__in=ids).order_by("starts_at"))
+
+
+def record_minutes(meeting_id: str, minutes: str, attachments: list[str]) -> Meeting:
+    meeting, _ = _managed(meeting_id)
+    _live(meeting)
+    if _now() < _aware(meeting.starts_at):
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "life_meeting_not_started", "meeting_id")
+    minutes = rules.check_text(minutes, rules.MINUTES_MAX, "minutes", required=True)
+    media_ids = rules.check_attachments(attachments)
+    who = access.actor().account_id
+    Meeting.in_tenant(meeting.tenant).filter(id=meeting.id).update_one(
+        set__minutes=minutes, set__attachments=media_ids, set__minutes_by=who, set__minutes_at=_now()
+    )
+    return get(meeting_id)
+
+
+def reveal_code(meeting_id: str) -> tuple[str, dt.datetime, dt.datetime]:
+    """The on-site check-in code and when it is accepted: for the organizers to show in the room."""
+    meeting, _ = _managed(meeting_id)
+    _live(meeting)
+    opens, closes = rules.check_in_window(_aware(meeting.starts_at), _aware(meeting.ends_at))
+    return meeting.code, opens, closes
+
+
+# -- reading ------------------------------------------------------------------------------------------
+
+
+def read(meeting_id: str) -> tuple[Meeting, Attendance | None]:
+    """A meeting and the caller's own roster row: for its invitees and those who may read the org."""
+    meeting = get(meeting_id)
+    mine = _row(meeting, access.actor().account_id)
+    if mine is None:
+        access.require("member.read", tree.get(meeting.org_id))
+    return meeting, mine
+
+
+def list_org_meetings(org_id: str, page_size: int, cursor: str) -> tuple[list[Meeting], str]:
+    org = tree.get(org_id)
+    access.require("member.read", org)
+    return page(Meeting.in_tenant(org.tenant).filter(org_id=org.id), page_size, cursor)
+
+
+def my_meetings(upcoming: bool, page_size: int, cursor: str) -> tuple[list[tuple[Meeting, Attendance]], str]:
+    """The caller's invitations, oldest first; upcoming keeps those not yet over. Two round trips a page."""
+    tenant = context.current().tenant
+    query = Attendance.in_tenant(tenant).filter(account_id=access.actor().account_id)
+    if upcoming:
+        query = query.filter(ends_at__gt=_now())
+    rows, next_cursor = page(query, page_size, cursor)
+    by_id = {str(m.id): m for m in Meeting.in_tenant(tenant).filter(id__in=[ObjectId(r.meeting_id) for r in rows])}
+    return [(by_id[r.meeting_id], r) for r in rows if r.meeting_id in by_id], next_cursor
+
+
+def roster(meeting_id: str, page_size: int, cursor: str) -> tuple[Meeting, list[Attendance], str]:
+    meeting = get(meeting_id)
+    access.require("member.read", tree.get(meeting.org_id))
+    rows, next_cursor = page(Attendance.in_tenant(meeting.tenant).filter(meeting_id=str(meeting.id)), page_size, cursor)
+    return meeting, rows, next_cursor
+
+
+def effective_status(meeting: Meeting, row: Attendance, now: dt.datetime | None = None) -> str:
+    return rules.effective_status(row.status, _aware(meeting.ends_at), now or _now())
+
+
+# -- the invitee's answers and the organizer's decisions ----------------------------------------------
+
+
+def _move(row: Attendance, action: str, changes: dict) -> Attendance:
+    """Apply one step of an attendance, guarded by the status it starts from (a race loses cleanly)."""
+    to = rules.step(row.status, action)
+    allowed, _ = rules.STEPS[action]
+    changed = atomically(
+        row.tenant,
+        lambda uow: uow.update_one(
+            Attendance, {"_id": row.id, "status": {"$in": sorted(allowed)}}, {"$set": {"status": to, **changes}}
+        ),
+    )
+    fresh = Attendance.in_tenant(row.tenant).filter(id=row.id).first()
+    if not changed:
+        rules.step(fresh.status, action)  # raises with the status it really had
+    return fresh
+
+
+def rsvp(meeting_id: str, attending: bool) -> tuple[Meeting, Attendance]:
+    meeting = get(meeting_id)
+    row = _own_row(meeting)
+    _not_over(meeting)
+    action = rules.RSVP_YES if attending else rules.RSVP_NO
+    return meeting, _move(row, action, {"answered_at": _now()})
+
+
+def request_leave(meeting_id: str, reason: str) -> tuple[Meeting, Attendance]:
+    meeting = get(meeting_id)
+    row = _own_row(meeting)
+    _not_over(meeting)
+    reason = rules.check_text(reason, rules.REASON_MAX, "reason", required=True)
+    changes = {"answered_at": _now(), "leave_reason": reason, "leave_decided_by": "", "leave_note": ""}
+    return meeting, _move(row, rules.REQUEST_LEAVE, changes)
+
+
+def decide_leave(meeting_id: str, account_id: str, approve: bool, note: str) -> tuple[Meeting, Attendance]:
+    meeting, _ = _managed(meeting_id)
+    _live(meeting)
+    who = access.actor().account_id
+    if account_id == who:  # an organizer's own leave is decided by someone above them
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "life_leave_own", "account_id")
+    row = _row(meeting, account_id) if account_id else None
+    if row is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "life_invitee_not_found", "account_id")
+    note = rules.check_text(note, rules.REASON_MAX, "note")
+    action = rules.APPROVE_LEAVE if approve else rules.REJECT_LEAVE
+    return meeting, _move(row, action, {"leave_decided_by": who, "leave_note": note})
+
+
+# -- presence -----------------------------------------------------------------------------------------
+
+
+def record_presence(meeting: Meeting, row: Attendance, method: str) -> tuple[Meeting, Attendance]:
+    """Mark an invitee present (once: a second check-in changes nothing) and announce it."""
+    if method not in rules.METHODS:
+        raise ValueError(f"unknown check-in method {method!r}")
+    rules.step(row.status, rules.CHECK_IN)
+
+    def write(uow: UnitOfWork) -> None:
+        first = uow.update_one(
+            Attendance,
+            {"_id": row.id, "status": {"$ne": rules.PRESENT}},
+            {"$set": {"status": rules.PRESENT, "method": method, "checked_in_at": _now()}},
+        )
+        if first:
+            uow.update_one(Meeting, {"_id": meeting.id}, {"$inc": {"present_count": 1}})
+            data = {"meeting_id": str(meeting.id), "account_id": row.account_id, "method": method}
+            uow.emit(events.SOURCE, events.ATTENDANCE_RECORDED, data, row.account_id)
+
+    if row.status == rules.PRESENT:
+        return meeting, row
+    atomically(row.tenant, write)
+    return get(str(meeting.id)), Attendance.in_tenant(row.tenant).filter(id=row.id).first()
+
+
+def check_in(meeting_id: str, code: str) -> tuple[Meeting, Attendance]:
+    """On site: the invitee types the code the organizer shows, while the meeting's window is open."""
+    meeting = get(meeting_id)
+    row = _own_row(meeting)
+    _live(meeting)
+    code = rules.check_code_format(code)
+    rules.check_window(_aware(meeting.starts_at), _aware(meeting.ends_at), _now())
+    if row.code_failures >= rules.MAX_CODE_FAILURES:
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "life_code_locked", "code")
+    if not hmac.compare_digest(code, meeting.code):
+        Attendance.in_tenant(row.tenant).filter(id=row.id).update_one(inc__code_failures=1)
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "life_code_wrong", "code")
+    return record_presence(meeting, row, rules.CODE)
+
+
+def join_online(meeting_id: str) -> tuple[Meeting, Attendance]:
+    """Online: joining the meeting's room counts as presence (the media service calls this for the user)."""
+    meeting = get(meeting_id)
+    row = _own_row(meeting)
+    _live(meeting)
+    if not meeting.online_url:
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "life_meeting_not_online", "meeting_id")
+    rules.check_window(_aware(meeting.starts_at), _aware(meeting.ends_at), _now())
+    return record_presence(meeting, row, rules.ONLINE)
+
+
+# -- compliance ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class OrgReport:
+    org_id: str
+    name: str
+    type: str
+    compliance: rules.OrgCompliance
+    attendance: rules.Rate
+    meetings_held: int
+
+
+@dataclass
+class Report:
+    period: rules.Period
+    as_of: dt.datetime
+    orgs: list[OrgReport]
+    total: rules.Rate
+    members: list[tuple[str, str, rules.Rate]]  # account id, display name, rate
+
+
+def compliance(org_id: str, period_text: str) -> Report:
+    """Required meetings held or missed per org of the subtree, and attendance rates, for a period.
+
+    Three indexed queries whatever the subtree's size: its orgs (path), its meetings of the period and
+    their rosters (org_path + starts_at)."""
+    org = tree.get(org_id)
+    access.require("stats.read", org)
+    period = rules.parse_period(period_text)
+    now = _now()
+    start, end = period.bounds()
+    tenant = org.tenant
+    orgs = list(
+        Org._get_collection()
+        .find({"tenant": tenant, "path": org.id, "dissolved": False}, {"name": 1, "type": 1})
+        .limit(MAX_REPORT_ORGS + 1)
+    )
+    if len(orgs) > MAX_REPORT_ORGS:
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "life_report_too_large", "org_id", limit=MAX_REPORT_ORGS)
+    window = {"tenant": tenant, "org_path": org.id, "starts_at": {"$gte": start, "$lt": end}}
+    facts = [
+        rules.MeetingFact(
+            str(m["_id"]),
+            m["org_id"],
+            m["type"],
+            _aware(m["starts_at"]),
+            m["status"] == CANCELLED,
+            bool(m.get("minutes")),
+            m.get("present_count", 0),
+        )
+        for m in Meeting._get_collection().find(
+            window, {"org_id": 1, "type": 1, "starts_at": 1, "status": 1, "minutes": 1, "present_count": 1}
+        )
+    ]
+    held = {f.id for f in facts if rules.is_held(f, now)}
+    names: dict[str, str] = {}
+    rows = []
+    for a in Attendance._get_collection().find(
+        window, {"meeting_id": 1, "org_id": 1, "account_id": 1, "display_name": 1, "status": 1}
+    ):
+        if a["meeting_id"] in held:
+            rows.append((a["org_id"], a["account_id"], a["status"]))
+            names.setdefault(a["account_id"], a.get("display_name", ""))
+    by_member, by_org = rules.attendance_rates(rows)
+    held_per_org: dict[str, int] = {}
+    for f in facts:
+        if f.id in held:
+            held_per_org[f.org_id] = held_per_org.get(f.org_id, 0) + 1
+    checked = {c.org_id: c for c in rules.compliance(((o["_id"], o["type"]) for o in orgs), facts, period, now)}
+    # Orgs with a required meeting, and any other org that held meetings (a committee's own lecture).
+    report_orgs = [
+        OrgReport(
+            o["_id"],
+            o.get("name", ""),
+            o["type"],
+            checked[o["_id"]],
+            by_org.get(o["_id"], rules.Rate()),
+            held_per_org.get(o["_id"], 0),
+        )
+        for o in orgs
+        if checked[o["_id"]].items or o["_id"] in held_per_org
+    ]
+    total = rules.Rate()
+    for rate in by_org.values():
+        total.invited += rate.invited
+        total.present += rate.present
+        total.on_leave += rate.on_leave
+    members = sorted(((a, names.get(a, ""), r) for a, r in by_member.items()), key=lambda m: (m[2].rate, m[0]))
+    return Report(period, now, report_orgs, total, members)
+
+
+# -- keeping paths when the tree changes --------------------------------------------------------------
+
+
+def follow_tree(tenant: str, org_id: str) -> int:
+    """Give the meetings and rosters of org_id's subtree their orgs' current paths (after a move or a
+    merge); idempotent. Returns how many orgs were visited."""
+    visited = 0
+    for node in Org._get_collection().find({"tenant": tenant, "path": org_id}, {"path": 1}):
+        path = list(node["path"])
+        for model in (Meeting, Attendance):
+            model._get_collection().update_many({"tenant": tenant, "org_id": node["_id"]}, {"$set": {"org_path": path}})
+        visited += 1
+    return visited
