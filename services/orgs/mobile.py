@@ -21,7 +21,7 @@ from services.orgs import access, events, members, tree
 from services.orgs.domain import mobile as rules
 from services.orgs.domain import pipeline
 from services.orgs.paging import page
-from services.orgs.store import Membership
+from services.orgs.store import Membership, Org
 
 
 class MobileRegistration(TenantDocument):
@@ -92,6 +92,16 @@ def active_for(account_id: str, tenant: str = "") -> MobileRegistration | None:
     """The member's registration that is still running, if any."""
     tenant = tenant or context.current().tenant
     return MobileRegistration.in_tenant(tenant).filter(account_id=account_id, active=True).first()
+
+
+def org_named(org_id: str, field: str) -> Org:
+    """The org a request field names (a missing or unknown org is reported on that field)."""
+    if not org_id:
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "field_required", field)
+    try:
+        return tree.get(org_id)
+    except DomainError:  # tree.get's only refusal: no such org
+        raise DomainError(ErrorCode.NOT_FOUND, "org_unknown", field, org_id=org_id) from None
 
 
 # -- reads -----------------------------------------------------------------------------------------------
@@ -188,7 +198,7 @@ def register_outflow(
     rules.check_period(leaving, returning)
     host_path: list[str] = []
     if host_org_id:
-        host = tree.get(host_org_id)
+        host = org_named(host_org_id, "host_org_id")
         if host.dissolved:
             raise DomainError(ErrorCode.FAILED_PRECONDITION, "org_dissolved", "host_org_id")
         if host.id == home.id:

@@ -122,9 +122,7 @@ class LocalIncoming:
     """Both orgs in this region: acceptance moves the membership document itself."""
 
     def destination(self, org_id: str) -> Destination:
-        if not org_id:
-            raise DomainError(ErrorCode.INVALID_ARGUMENT, "field_required", "to_org_id")
-        org = tree.get(org_id)
+        org = mobile.org_named(org_id, "to_org_id")
         if org.dissolved:
             raise DomainError(ErrorCode.FAILED_PRECONDITION, "org_dissolved", "to_org_id")
         return Destination(org.id, list(org.path), org.name)
