@@ -222,32 +222,44 @@ def test_a_transfer_moves_the_dossier_counts_and_roles_with_one_home_at_every_st
         assert ok(api.get(f"/api/v1/transfers/{tid}", headers=reader.auth))["state"] == "completed"
 
 
-def test_concurrent_approvals_apply_once(api, admin, two_branches, gateway_url):
+def test_concurrent_approvals_apply_once_and_letters_stay_unique(
+    api, admin, two_branches, gateway_url, identity_events
+):
     w = two_branches
-    tid = ok(
-        api.post(
-            "/api/v1/transfers",
-            json={"membership_id": w["membership"], "to_org_id": w["in"]},
-            headers=w["sec_out"].auth,
-        ),
-        201,
-    )["id"]
-    replies: list[httpx.Response] = []
+    sec_out = w["sec_out"]
+    second = join(api, admin, w["out"], register(api, identity_events, "另一转接党员"))
+    tids = [
+        ok(
+            api.post(
+                "/api/v1/transfers",
+                json={"membership_id": membership_id, "to_org_id": w["in"]},
+                headers=sec_out.auth,
+            ),
+            201,
+        )["id"]
+        for membership_id in (w["membership"], second["id"])
+    ]
+    replies: dict[str, list[httpx.Response]] = {tid: [] for tid in tids}
 
-    def approve():
+    def approve(tid: str):
         with httpx.Client(base_url=gateway_url, headers=api.headers, timeout=15) as client:
-            replies.append(step(client, w["sec_out"], tid, "approve_out"))
+            replies[tid].append(step(client, sec_out, tid, "approve_out"))
 
-    threads = [threading.Thread(target=approve) for _ in range(4)]
+    # two transfers, each approved four times at once: each applies once, and they get different letters
+    threads = [threading.Thread(target=approve, args=(tid,)) for tid in tids for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert [r.status_code for r in replies] == [200] * 4, [r.text for r in replies]
-    assert len({r.json()["letter_no"] for r in replies}) == 1
-    final = ok(api.get(f"/api/v1/transfers/{tid}", headers=w["sec_out"].auth))
-    assert [s["step"] for s in final["steps"]] == ["approve_out"]
-    assert final["version"] == 2
+    letters = set()
+    for tid in tids:
+        assert [r.status_code for r in replies[tid]] == [200] * 4, [r.text for r in replies[tid]]
+        assert len({r.json()["letter_no"] for r in replies[tid]}) == 1
+        final = ok(api.get(f"/api/v1/transfers/{tid}", headers=sec_out.auth))
+        assert [s["step"] for s in final["steps"]] == ["approve_out"]
+        assert final["version"] == 2
+        letters.add(final["letter_no"])
+    assert len(letters) == 2
 
 
 def test_rejections_need_reasons_and_leave_the_member_at_home(api, admin, two_branches):
