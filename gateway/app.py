@@ -16,6 +16,7 @@ from gateway.errors import ErrorOut
 from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import RateLimiter
 from gateway.routes import identity, org_life, orgs
+from gateway.routes import transfers as transfer_routes
 from gateway.settings import GatewayConfig
 from kernel.tokens import TokenVerifier
 
@@ -67,6 +68,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(identity.router)
     app.include_router(orgs.router)
     app.include_router(org_life.router)
+    app.include_router(transfer_routes.router)
 
     @app.get("/", include_in_schema=False)
     async def index():

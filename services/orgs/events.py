@@ -16,6 +16,17 @@ Published (`data` below; envelope in kernel/outbox.py):
                       starts_at may be past (a meeting entered afterwards): reminders skip those
 - meeting_cancelled   {meeting_id, org_id, type, starts_at, reason}
 - attendance_recorded {meeting_id, account_id, method}  method: code, online (geo later)
+- transfer_requested   {transfer_id, membership_id, account_id, from_org_id, to_org_id, to_region, letter_no}
+- transfer_approved_out  the same + {step, state, reason}; letter_no is issued here
+- transfer_rejected      the same (state rejected_out or rejected_in; reason given)
+- transfer_cancelled     the same
+- transfer_completed     the same: the membership now belongs to to_org_id (role_removed for each role held
+                         in the old org and role_assigned "member" in the new one are emitted with it)
+- mobile_outflow_registered {registration_id, membership_id, account_id, home_org_id, host_org_id,
+                             destination, left_on, expected_return_on}
+- mobile_inflow_accepted    {registration_id, membership_id, account_id, home_org_id, host_org_id}
+- mobile_period_ended       the same + {returned_on}
+- mobile_report_submitted   the same + {report_id}
 
 Consumed:
 - identity.account_registered {account_id, phone_masked, display_name}: the people mirror
@@ -40,3 +51,13 @@ ATTENDANCE_RECORDED = "attendance_recorded"
 
 IDENTITY = "identity"
 ACCOUNT_REGISTERED = "account_registered"
+
+TRANSFER_REQUESTED = "transfer_requested"
+TRANSFER_APPROVED_OUT = "transfer_approved_out"
+TRANSFER_REJECTED = "transfer_rejected"
+TRANSFER_CANCELLED = "transfer_cancelled"
+TRANSFER_COMPLETED = "transfer_completed"
+MOBILE_OUTFLOW_REGISTERED = "mobile_outflow_registered"
+MOBILE_INFLOW_ACCEPTED = "mobile_inflow_accepted"
+MOBILE_PERIOD_ENDED = "mobile_period_ended"
+MOBILE_REPORT_SUBMITTED = "mobile_report_submitted"

@@ -21,7 +21,7 @@ from bson.errors import InvalidId
 from kernel import context
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
-from services.orgs import access, events, tree
+from services.orgs import access, events, mobile, tree
 from services.orgs.domain import life as rules
 from services.orgs.domain import pipeline
 from services.orgs.domain import tree as tree_rules
@@ -144,7 +144,18 @@ def org_members(org: Org, meeting_type: str) -> list[Invitee]:
 # Where invitees come from. Each source returns the invitees it knows for (org, meeting type); the
 # roster is their union (the first source naming an account wins). Hosted mobile members (流动党员)
 # will be one more source here.
-INVITEE_SOURCES: list[Callable[[Org, str], list[Invitee]]] = [org_members]
+def hosted_mobile_members(org: Org, meeting_type: str) -> list[Invitee]:
+    """Mobile members the org hosts (流入党员) join its org life, though not its committee meetings."""
+    if meeting_type == rules.COMMITTEE_MEETING:
+        return []
+    ids = mobile.hosted_members(org.id, subtree=org.type == tree_rules.BRANCH, tenant=org.tenant)
+    if not ids:
+        return []
+    people = Membership.in_tenant(org.tenant).filter(account_id__in=ids, status__in=pipeline.ACTIVE)
+    return [Invitee(m.account_id, m.display_name, "hosted_mobile") for m in people.only("account_id", "display_name")]
+
+
+INVITEE_SOURCES: list[Callable[[Org, str], list[Invitee]]] = [org_members, hosted_mobile_members]
 
 
 def invitees(org: Org, meeting_type: str) -> list[Invitee]:

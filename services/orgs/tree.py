@@ -177,6 +177,16 @@ def update(
     return get(org.id)
 
 
+# Documents that keep a copy of an org's path (for subtree queries) follow a move in its transaction:
+# each entry is (document class, the field naming the org, the field holding its path).
+PATH_COPIES: list[tuple[type, str, str]] = [(Membership, "org_id", "org_path")]
+
+
+def keeps_org_path(model: type, org_field: str, path_field: str) -> None:
+    """Register a document kind whose path copies a move must rewrite (called by the module defining it)."""
+    PATH_COPIES.append((model, org_field, path_field))
+
+
 def _move_subtree(uow: UnitOfWork, org: Org, new_parent: Org) -> list[str]:
     """Re-root org's subtree under new_parent: paths, members' paths and both paths' counters."""
     old_path = list(org.path)
@@ -186,7 +196,8 @@ def _move_subtree(uow: UnitOfWork, org: Org, new_parent: Org) -> list[str]:
     for node in subtree:
         path = rules.rebased(node["path"], old_path, new_path)
         uow.update_one(Org, {"_id": node["_id"]}, {"$set": {"path": path}})
-        uow.update_many(Membership, {"org_id": node["_id"]}, {"$set": {"org_path": path}})
+        for model, org_field, path_field in PATH_COPIES:
+            uow.update_many(model, {org_field: node["_id"]}, {"$set": {path_field: path}})
     uow.update_one(Org, {"_id": org.id}, {"$set": {"parent_id": new_parent.id}})
     members = {k: int(v) for k, v in (org.members_by_status or {}).items()}
     orgs = {k: int(v) for k, v in (org.orgs_by_type or {}).items()}

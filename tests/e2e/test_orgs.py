@@ -321,3 +321,17 @@ def test_dues_paid_up_to_and_arrears(api, admin, identity_events, branch_tree):
     assert owed == {payer.account_id: 4, debtor.account_id: 3}
     assert report["total_in_arrears"] == 2
     assert len(ok(api.get(f"/api/v1/memberships/{m_payer['id']}/dues", headers=payer.auth))["records"]) == 4
+
+
+def test_a_move_takes_pending_transfers_along(api, admin, identity_events, branch_tree):
+    """Documents that copy an org's path (here a transfer) follow the org when its subtree moves."""
+    a, b = branch_tree["a"], branch_tree["b"]
+    person = register(api, identity_events)
+    add_member(api, admin, a["id"], person)
+    requested = ok(api.post("/api/v1/transfers", json={"to_org_id": b["id"]}, headers=person.auth), 201)
+    elsewhere = new_org(api, admin, "demo-committee", "committee", "另一街道党委")
+    ok(api.post(f"/api/v1/orgs/{a['id']}/move", json={"new_parent_id": elsewhere["id"]}, headers=admin.auth))
+    outgoing = ok(
+        api.get(f"/api/v1/orgs/{elsewhere['id']}/transfers", params={"direction": "outgoing"}, headers=admin.auth)
+    )
+    assert [t["id"] for t in outgoing["transfers"]] == [requested["id"]]

@@ -123,6 +123,7 @@ def test_scheduling_a_series_writes_meetings_and_rosters_in_one_round_trip_each(
     assert db.commands.count("insert outbox") == 6
     assert sorted(c for c in db.commands if c != "insert outbox") == [
         "find memberships",
+        "find mobile_registrations",  # hosted mobile members are invited too
         "find orgs",
         "insert meeting_attendance",
         "insert meetings",
