@@ -15,7 +15,7 @@ from gateway.clients import Services
 from gateway.errors import ErrorOut
 from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import RateLimiter
-from gateway.routes import identity, orgs
+from gateway.routes import identity, network, orgs
 from gateway.settings import GatewayConfig
 from kernel.tokens import TokenVerifier
 
@@ -66,6 +66,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     errors.install(app)
     app.include_router(identity.router)
     app.include_router(orgs.router)
+    app.include_router(network.router)
 
     @app.get("/", include_in_schema=False)
     async def index():

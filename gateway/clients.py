@@ -6,7 +6,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from jiceng.identity.v1 import identity_pb2_grpc
-from jiceng.orgs.v1 import orgs_pb2_grpc
+from jiceng.orgs.v1 import network_pb2_grpc, orgs_pb2_grpc
 from kernel import context, logs
 from kernel.errors import from_rpc_error
 
@@ -19,6 +19,7 @@ class Services:
         self._channels = {name: grpc.aio.insecure_channel(addr, options=options) for name, addr in addresses.items()}
         self.identity = identity_pb2_grpc.IdentityServiceStub(self._channels["identity"])
         self.orgs = orgs_pb2_grpc.OrgServiceStub(self._channels["orgs"])
+        self.network = network_pb2_grpc.NetworkServiceStub(self._channels["orgs"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
 
     async def call(self, method, request, token: str | None = None, client_ip: str = ""):
@@ -54,6 +55,7 @@ class CallerServices:
         self._services = services
         self.identity = services.identity
         self.orgs = services.orgs
+        self.network = services.network
         self.client_ip = client_ip
 
     async def call(self, method, request, token: str | None = None):

@@ -31,3 +31,13 @@ DUES_RECORDED = "dues_recorded"
 
 IDENTITY = "identity"
 ACCOUNT_REGISTERED = "account_registered"
+
+# Relationship network (services/orgs/network.py), published:
+# - friendship_formed {requester_id, accepter_id}
+# - friendship_ended  {account_id, friend_id}             account_id removed friend_id
+# - followed          {follower_id, target_kind, target_id}  target_kind: person or org
+# - unfollowed        {follower_id, target_kind, target_id}
+FRIENDSHIP_FORMED = "friendship_formed"
+FRIENDSHIP_ENDED = "friendship_ended"
+FOLLOWED = "followed"
+UNFOLLOWED = "unfollowed"

@@ -6,15 +6,16 @@ one line of SERVICERS: (servicer factory, the generated add_…_to_server, full 
 
 from __future__ import annotations
 
-from jiceng.orgs.v1 import orgs_pb2_grpc
+from jiceng.orgs.v1 import network_pb2_grpc, orgs_pb2_grpc
 from kernel import config as kconfig
 from kernel import store
 from kernel.grpc_server import ServiceConfig, ServiceSpec, run
-from services.orgs import api
+from services.orgs import api, api_network
 from services.orgs import store as orgs_store
 
 SERVICERS = [
     (api.OrgApi, orgs_pb2_grpc.add_OrgServiceServicer_to_server, api.SERVICE),
+    (api_network.NetworkApi, network_pb2_grpc.add_NetworkServiceServicer_to_server, api_network.SERVICE),
 ]
 
 
