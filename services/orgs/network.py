@@ -111,9 +111,15 @@ class Follow(TenantDocument):
 
 
 class Contact(TenantDocument):
-    """Someone outside the system, in one member's address book: theirs alone."""
+    """Someone outside the system, in one member's address book: theirs alone.
+
+    The owner's home org and its path are copied here (empty while the owner belongs to no org), so an
+    org's reach is one aggregation on the org_path index; orgs' worker keeps the copy in step
+    (services/orgs/worker_network.py)."""
 
     owner_id = me.StringField(required=True)
+    owner_org_id = me.StringField(default="")
+    owner_org_path = me.ListField(me.StringField())
     name = me.StringField(required=True)
     phone = me.StringField(required=True)  # 11-digit national form
     note = me.StringField(default="")
@@ -122,7 +128,12 @@ class Contact(TenantDocument):
 
     meta = {
         "collection": "network_contacts",
-        "indexes": [{"fields": ["tenant", "owner_id", "phone"], "unique": True}, ("tenant", "owner_id", "id")],
+        "indexes": [
+            {"fields": ["tenant", "owner_id", "phone"], "unique": True},
+            ("tenant", "owner_id", "id"),
+            ("tenant", "owner_org_path", "phone"),
+            ("tenant", "owner_org_id"),
+        ],
     }
 
 
@@ -666,11 +677,22 @@ def _contact(contact_id: str) -> Contact:
     return found
 
 
+def _home_of(account_id: str) -> tuple[str, list[str]]:
+    """The org and path a member's contacts count toward (none once transferred out or deceased)."""
+    home = membership_of(account_id)
+    if home is None or home.status not in PRESENT:
+        return "", []
+    return home.org_id, list(home.org_path)
+
+
 def add_contact(name: str, phone: str, note: str) -> Contact:
     me_id = _me()
+    org_id, org_path = _home_of(me_id)
     contact = Contact(
         tenant=_tenant(),
         owner_id=me_id,
+        owner_org_id=org_id,
+        owner_org_path=org_path,
         name=rules.check_contact_name(name),
         phone=rules.normalize_phone(phone),
         note=rules.check_contact_note(note),
@@ -734,30 +756,47 @@ def list_contacts(owner_id: str, page_size: int, cursor: str) -> tuple[list[Cont
     return rows, next_cursor, full
 
 
-# -- an org's reach ------------------------------------------------------------------------------------
+# -- an org's reach -----------------------------------------------------------------------------------
 
 
 def reach(org_id: str) -> tuple[int, int]:
     """Distinct people of the org's subtree (from its counters) and the distinct phones of the external
-    contacts they own (one aggregation from the subtree's memberships, by the org_path index)."""
+    contacts they own (one aggregation on the contacts' org_path index)."""
     org = tree.get(org_id)
     access.require("stats.read", org)
     members = sum(int(v) for k, v in (org.members_by_status or {}).items() if k in PRESENT)
-    pipeline_ = [
-        {"$match": {"tenant": org.tenant, "org_path": org.id, "status": {"$in": list(PRESENT)}}},
-        {"$project": {"_id": 0, "account_id": 1}},
-        {
-            "$lookup": {
-                "from": Contact._get_collection_name(),
-                "localField": "account_id",
-                "foreignField": "owner_id",
-                "as": "c",
-            }
-        },
-        {"$unwind": "$c"},
-        {"$match": {"c.tenant": org.tenant}},
-        {"$group": {"_id": "$c.phone"}},
+    distinct_phones = [
+        {"$match": {"tenant": org.tenant, "owner_org_path": org.id}},
+        {"$group": {"_id": "$phone"}},
         {"$count": "n"},
     ]
-    result = list(Membership._get_collection().aggregate(pipeline_))
+    result = list(Contact._get_collection().aggregate(distinct_phones))
     return members, (result[0]["n"] if result else 0)
+
+
+# Each sync copies the current memberships and orgs, so a repeated or late event does no harm.
+
+
+def sync_owner(tenant: str, account_id: str) -> None:
+    """Copy an owner's current home org onto their contacts."""
+    home = Membership.in_tenant(tenant).filter(account_id=account_id).only("org_id", "org_path", "status").first()
+    present = home is not None and home.status in PRESENT
+    Contact.in_tenant(tenant).filter(owner_id=account_id).update(
+        set__owner_org_id=home.org_id if present else "", set__owner_org_path=list(home.org_path) if present else []
+    )
+
+
+def sync_subtree(tenant: str, org_id: str) -> None:
+    """Copy the current paths of an org's subtree onto the contacts of its members (one update per org)."""
+    for org in Org.in_tenant(tenant).filter(path=org_id).only("id", "path"):
+        Contact.in_tenant(tenant).filter(owner_org_id=org.id).update(set__owner_org_path=list(org.path))
+
+
+def sync_merged(tenant: str, source_id: str, target_id: str) -> None:
+    """After a merge: the source's own members now belong to the target, its child orgs sit below it."""
+    target = Org.in_tenant(tenant).filter(id=target_id).only("id", "path").first()
+    if target is not None:
+        Contact.in_tenant(tenant).filter(owner_org_id=source_id).update(
+            set__owner_org_id=target.id, set__owner_org_path=list(target.path)
+        )
+        sync_subtree(tenant, target_id)
