@@ -6,7 +6,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from jiceng.identity.v1 import identity_pb2_grpc
-from jiceng.orgs.v1 import life_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
+from jiceng.orgs.v1 import life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
 from kernel import context, logs
 from kernel.errors import from_rpc_error
 
@@ -21,6 +21,7 @@ class Services:
         self.orgs = orgs_pb2_grpc.OrgServiceStub(self._channels["orgs"])
         self.org_life = life_pb2_grpc.OrgLifeServiceStub(self._channels["orgs"])
         self.transfers = transfer_pb2_grpc.TransferServiceStub(self._channels["orgs"])
+        self.network = network_pb2_grpc.NetworkServiceStub(self._channels["orgs"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
 
     async def call(self, method, request, token: str | None = None, client_ip: str = ""):
@@ -58,6 +59,7 @@ class CallerServices:
         self.orgs = services.orgs
         self.org_life = services.org_life
         self.transfers = services.transfers
+        self.network = services.network
         self.client_ip = client_ip
 
     async def call(self, method, request, token: str | None = None):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import kombu
+import pymongo
 import pytest
 
 from devstack import demo
@@ -41,6 +42,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     try:
         region.up()
         demo.seed(region)
+        _people_mirror.append((region.env["MONGO_URI"], f"{REGION}_orgs"))
         yield region
     finally:
         region.down()
@@ -117,6 +119,22 @@ def identity_events(stack: Stack) -> Iterator[EventTap]:
     thread.join(5)
 
 
+# Where orgs mirrors identity's accounts: register() waits until a new account is known there too.
+_people_mirror: list[tuple[str, str]] = []
+
+
+def wait_until_orgs_knows(account_id: str, timeout: float = 15.0) -> None:
+    if not _people_mirror:
+        return
+    uri, database = _people_mirror[0]
+    with pymongo.MongoClient(uri) as client:
+        people = client[database]["people"]
+        deadline = time.monotonic() + timeout
+        while people.count_documents({"account_id": account_id}, limit=1) == 0:
+            assert time.monotonic() < deadline, f"orgs never heard of account {account_id}"
+            time.sleep(0.05)
+
+
 def new_phone() -> str:
     return "139" + "".join(secrets.choice("0123456789") for _ in range(8))
 
@@ -156,6 +174,7 @@ def register(api: httpx.Client, tap: EventTap, display_name: str = "测试用户
     )
     assert reply.status_code == 201, reply.text
     body = reply.json()
+    wait_until_orgs_knows(body["account"]["id"])
     return Person(phone, password, body["account"]["id"], body["access_token"], body["refresh_token"])
 
 

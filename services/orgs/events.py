@@ -61,3 +61,12 @@ MOBILE_OUTFLOW_REGISTERED = "mobile_outflow_registered"
 MOBILE_INFLOW_ACCEPTED = "mobile_inflow_accepted"
 MOBILE_PERIOD_ENDED = "mobile_period_ended"
 MOBILE_REPORT_SUBMITTED = "mobile_report_submitted"
+# Relationship network (services/orgs/network.py), published:
+# - friendship_formed {requester_id, accepter_id}
+# - friendship_ended  {account_id, friend_id}             account_id removed friend_id
+# - followed          {follower_id, target_kind, target_id}  target_kind: person or org
+# - unfollowed        {follower_id, target_kind, target_id}
+FRIENDSHIP_FORMED = "friendship_formed"
+FRIENDSHIP_ENDED = "friendship_ended"
+FOLLOWED = "followed"
+UNFOLLOWED = "unfollowed"

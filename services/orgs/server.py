@@ -6,17 +6,18 @@ one line of SERVICERS: (servicer factory, the generated add_…_to_server, full 
 
 from __future__ import annotations
 
-from jiceng.orgs.v1 import life_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
+from jiceng.orgs.v1 import life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
 from kernel import config as kconfig
 from kernel import store
 from kernel.grpc_server import ServiceConfig, ServiceSpec, run
-from services.orgs import api, api_life, api_transfer
+from services.orgs import api, api_life, api_network, api_transfer
 from services.orgs import store as orgs_store
 
 SERVICERS = [
     (api.OrgApi, orgs_pb2_grpc.add_OrgServiceServicer_to_server, api.SERVICE),
     (api_life.OrgLifeApi, life_pb2_grpc.add_OrgLifeServiceServicer_to_server, api_life.SERVICE),
     (api_transfer.TransferApi, transfer_pb2_grpc.add_TransferServiceServicer_to_server, api_transfer.SERVICE),
+    (api_network.NetworkApi, network_pb2_grpc.add_NetworkServiceServicer_to_server, api_network.SERVICE),
 ]
 
 

@@ -12,7 +12,7 @@ from kernel import store
 from kernel.config import BusConfig, StoreConfig
 from kernel.events import Event, handles
 from kernel.worker import run
-from services.orgs import events, life
+from services.orgs import events, life, network, worker_network
 from services.orgs import store as orgs_store
 from services.orgs.store import Person
 
@@ -52,8 +52,9 @@ def main() -> None:
     def on_start() -> None:
         store.connect(config, "orgs")
         orgs_store.ensure_indexes()
+        network.ensure_indexes()
 
-    run("orgs-worker", config, PeopleMirror, MeetingPaths, on_start=on_start)
+    run("orgs-worker", config, PeopleMirror, MeetingPaths, worker_network.ContactPaths, on_start=on_start)
 
 
 if __name__ == "__main__":
