@@ -11,6 +11,12 @@ real gRPC API with a region admin's token, it measures p50/p99 over --samples ca
   subtree count   GetSubtreeStats of a random committee or general branch (members by status, subtree)
   ancestors       ListAncestors of a random branch
   member page     ListMembers of a random branch, 50 a page
+  you may know    PeopleYouMayKnow of a member of a "social" branch
+  shortest path   ShortestPath between two members of social branches (bounded: 6 hops, 5,000 people)
+
+Friendships are seeded only among the members of --social-branches random branches (each befriends
+4 of their branch and 1 of another social branch): a full friend graph of 5,000,000 people is out of
+reach of the local database in a bench run, so these two figures are for that slice of the region.
 
 Targets on a 2-core machine: subtree count and ancestors p99 <= 50 ms, member page p99 <= 50 ms.
 """
@@ -34,8 +40,8 @@ from bson import ObjectId
 from bench.gateway_auth import percentile
 from devstack.layout import Layout, free_port_base
 from devstack.stack import Stack
+from jiceng.orgs.v1 import network_pb2, network_pb2_grpc, orgs_pb2_grpc
 from jiceng.orgs.v1 import orgs_pb2 as pb
-from jiceng.orgs.v1 import orgs_pb2_grpc
 from kernel.authz import REGION_ADMIN
 from kernel.context import Actor
 from kernel.tokens import TokenIssuer
@@ -144,11 +150,43 @@ def generate(total_orgs: int, total_members: int, seed: int, tenant: str):
     return orgs, members, members_by_status, orgs_by_type, created
 
 
-def seed(db, total_orgs: int, total_members: int, seed_value: int, tenant: str, batch: int = 10_000) -> dict:
+def seed_friendships(db, social: dict[str, list[str]], seed_value: int, tenant: str) -> int:
+    """Friend edges (both directions) among the members of the social branches; returns the pairs."""
+    import datetime as dt
+
+    rng = random.Random(seed_value + 2)
+    now = dt.datetime.now(dt.UTC)
+    everyone = [a for members in social.values() for a in members]
+    pairs: set[tuple[str, str]] = set()
+    for members in social.values():
+        for account in members:
+            for friend in rng.sample(members, min(4, len(members))) + [rng.choice(everyone)]:
+                if friend != account:
+                    pairs.add((min(account, friend), max(account, friend)))
+    edges = []
+    for a, b in pairs:
+        edges.append({"tenant": tenant, "owner_id": a, "friend_id": b, "since": now})
+        edges.append({"tenant": tenant, "owner_id": b, "friend_id": a, "since": now})
+    for i in range(0, len(edges), 10_000):
+        db.friendships.insert_many(edges[i : i + 10_000], ordered=False)
+    # orgs' mirror of identity's accounts knows these people (the network refuses unknown accounts)
+    people = [{"tenant": tenant, "account_id": a, "display_name": a, "phone_masked": ""} for a in everyone]
+    for i in range(0, len(people), 10_000):
+        db.people.insert_many(people[i : i + 10_000], ordered=False)
+    return len(pairs)
+
+
+def seed(
+    db, total_orgs: int, total_members: int, seed_value: int, tenant: str, social_branches: int, batch: int = 10_000
+) -> dict:
     import datetime as dt
 
     started = time.perf_counter()
     orgs, members, by_status, by_type, _ = generate(total_orgs, total_members, seed_value, tenant)
+    branch_ids = [o["_id"] for o in orgs if o["type"] == "branch"]
+    social: dict[str, list[str]] = {
+        b: [] for b in random.Random(seed_value + 3).sample(branch_ids, min(social_branches, len(branch_ids)))
+    }
     # A bulk load builds indexes once at the end (as a restore would), not row by row.
     index_specs = {name: spec for name, spec in db.memberships.index_information().items() if name != "_id_"}
     db.memberships.drop_indexes()
@@ -158,6 +196,8 @@ def seed(db, total_orgs: int, total_members: int, seed_value: int, tenant: str, 
     member_started = time.perf_counter()
     for doc in members():
         doc["history"][0]["recorded_at"] = now
+        if doc["org_id"] in social:
+            social[doc["org_id"]].append(doc["account_id"])
         chunk.append(doc)
         if len(chunk) == batch:
             db.memberships.insert_many(chunk, ordered=False)
@@ -183,7 +223,10 @@ def seed(db, total_orgs: int, total_members: int, seed_value: int, tenant: str, 
     for i in range(0, len(orgs), batch):
         db.orgs.insert_many(orgs[i : i + batch], ordered=False)
     org_seconds = time.perf_counter() - org_started
+    friend_pairs = seed_friendships(db, social, seed_value, tenant)
     return {
+        "friend_pairs": friend_pairs,
+        "social_members": [a for members in social.values() for a in members],
         "orgs": len(orgs),
         "members": written,
         "seconds": time.perf_counter() - started,
@@ -223,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=5_000_000)
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--social-branches", type=int, default=200)
     parser.add_argument("--keep-data", action="store_true")
     args = parser.parse_args(argv)
 
@@ -240,7 +284,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  stack up in {time.perf_counter() - started:.1f}s")
         client = pymongo.MongoClient(stack.env["MONGO_URI"])
         db = client[f"{REGION}_orgs"]
-        result = seed(db, args.orgs, args.members, args.seed, REGION)
+        result = seed(db, args.orgs, args.members, args.seed, REGION, args.social_branches)
+        print(
+            f"  friendships: {result['friend_pairs']:,} pairs among {len(result['social_members']):,} members "
+            f"of {args.social_branches} branches"
+        )
         print(
             f"  seeded {result['orgs']:,} orgs and {result['members']:,} members in {result['seconds']:.0f}s "
             f"(members {result['member_rows_per_s']:,.0f} rows/s, "
@@ -255,6 +303,12 @@ def main(argv: list[str] | None = None) -> int:
             .token
         )
         metadata = [("authorization", f"Bearer {token}")]
+        issuer = TokenIssuer(layout.keys_dir, REGION, 3600)
+
+        def member_token(account_id: str) -> list[tuple[str, str]]:
+            issued = issuer.issue(Actor(account_id=account_id, session_id="bench"))
+            return [("authorization", f"Bearer {issued.token}")]
+
         port, _, _ = layout.service_ports(2)
         rng = random.Random(args.seed + 1)
         wide = [rng.choice(result["sample_orgs"]["wide"]) for _ in range(args.samples)]
@@ -279,6 +333,26 @@ def main(argv: list[str] | None = None) -> int:
                         pb.ListMembersRequest(org_id=o, page=pb.Page(page_size=50)), metadata=metadata
                     ),
                     branches,
+                ),
+            ]
+            network = network_pb2_grpc.NetworkServiceStub(channel)
+            social = result["social_members"]
+            pymk_people = [rng.choice(social) for _ in range(args.samples)]
+            path_pairs = [(rng.choice(social), rng.choice(social)) for _ in range(args.samples)]
+            rows += [
+                time_calls(
+                    "you may know",
+                    lambda a: network.PeopleYouMayKnow(
+                        network_pb2.PeopleYouMayKnowRequest(limit=20), metadata=member_token(a)
+                    ),
+                    pymk_people,
+                ),
+                time_calls(
+                    "shortest path",
+                    lambda pair: network.ShortestPath(
+                        network_pb2.ShortestPathRequest(to_account_id=pair[1]), metadata=member_token(pair[0])
+                    ),
+                    path_pairs,
                 ),
             ]
             root = orgs.GetSubtreeStats(pb.GetSubtreeStatsRequest(org_id="org-root"), metadata=metadata)
