@@ -15,7 +15,7 @@ from gateway.clients import Services
 from gateway.errors import ErrorOut
 from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import RateLimiter
-from gateway.routes import identity, orgs
+from gateway.routes import identity, org_io, orgs
 from gateway.settings import GatewayConfig
 from kernel.tokens import TokenVerifier
 
@@ -50,8 +50,8 @@ def create_app(config: GatewayConfig) -> FastAPI:
                 "description": "Not allowed (another region, or outside your org subtree)",
             },
             404: {"model": ErrorOut, "description": "Not found"},
-            413: {"model": ErrorOut, "description": "Body too large"},
-            415: {"model": ErrorOut, "description": "Body is not application/json"},
+            413: {"model": ErrorOut, "description": "Body too large (64 KiB of JSON; uploads have their own limit)"},
+            415: {"model": ErrorOut, "description": "Body is not application/json (or, for uploads, not a file)"},
             429: {"model": ErrorOut, "description": "Rate limited or locked; see Retry-After"},
             500: {"model": ErrorOut, "description": "Internal error (nothing internal is disclosed)"},
             503: {"model": ErrorOut, "description": "A backing service is unavailable"},
@@ -66,6 +66,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     errors.install(app)
     app.include_router(identity.router)
     app.include_router(orgs.router)
+    app.include_router(org_io.router)
 
     @app.get("/", include_in_schema=False)
     async def index():
@@ -94,4 +95,6 @@ def create_app(config: GatewayConfig) -> FastAPI:
     async def jwks():
         return JSONResponse(json.loads(config.jwks_path.read_text()))
 
-    return GatewayMiddleware(app, config.max_body_bytes)  # type: ignore[return-value]
+    return GatewayMiddleware(  # type: ignore[return-value]
+        app, config.max_body_bytes, upload_paths=org_io.UPLOAD_PATHS, max_upload_bytes=config.max_upload_bytes
+    )

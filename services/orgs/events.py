@@ -11,6 +11,8 @@ Published (`data` below; envelope in kernel/outbox.py):
 - role_assigned  {account_id, org_id, role}            identity grants the scoped role
 - role_removed   {account_id, org_id, role}            identity revokes it
 - dues_recorded  {membership_id, account_id, org_id, month, amount_fen}
+- roster_imported {org_id, orgs_created, members_added, accounts_created}   after the org_created,
+                 membership_added and role_assigned events of the same import (imports.py)
 
 Consumed:
 - identity.account_registered {account_id, phone_masked, display_name}: the people mirror
@@ -28,6 +30,7 @@ MEMBERSHIP_STATUS_CHANGED = "membership_status_changed"
 ROLE_ASSIGNED = "role_assigned"
 ROLE_REMOVED = "role_removed"
 DUES_RECORDED = "dues_recorded"
+ROSTER_IMPORTED = "roster_imported"
 
 IDENTITY = "identity"
 ACCOUNT_REGISTERED = "account_registered"

@@ -6,15 +6,17 @@ one line of SERVICERS: (servicer factory, the generated add_…_to_server, full 
 
 from __future__ import annotations
 
-from jiceng.orgs.v1 import orgs_pb2_grpc
+from jiceng.orgs.v1 import io_pb2_grpc, orgs_pb2_grpc
 from kernel import config as kconfig
 from kernel import store
-from kernel.grpc_server import ServiceConfig, ServiceSpec, run
-from services.orgs import api
+from kernel.grpc_server import ServiceSpec, run
+from services.orgs import api, api_io
 from services.orgs import store as orgs_store
+from services.orgs.settings import OrgsConfig
 
 SERVICERS = [
     (api.OrgApi, orgs_pb2_grpc.add_OrgServiceServicer_to_server, api.SERVICE),
+    (api_io.ImportApi, io_pb2_grpc.add_ImportServiceServicer_to_server, api_io.SERVICE),
 ]
 
 
@@ -27,7 +29,7 @@ def build_spec() -> ServiceSpec:
 
 
 def main() -> None:
-    config = kconfig.load(ServiceConfig)
+    config = kconfig.load(OrgsConfig)
 
     def on_start() -> None:
         store.connect(config, "orgs")
