@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 import grpc
 import mongoengine as me
 from bson import ObjectId
 from pymongo import UpdateOne
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from jiceng.identity.v1 import identity_pb2, identity_pb2_grpc
 from kernel import context
@@ -34,6 +35,17 @@ from services.orgs.settings import OrgsConfig
 from services.orgs.store import Membership, Org, OrgChange, Person, StatusStep
 
 log = logging.getLogger(__name__)
+
+# SecantusDB answers a large $in in time quadratic in its length (2,000 values: ~3 s; 100: ~15 ms).
+IN_CHUNK = 100
+
+
+def _find_in(collection, query: dict, field: str, values: list, projection: dict) -> list[dict]:
+    """find(query, field $in values) in chunks of IN_CHUNK values."""
+    found: list[dict] = []
+    for start in range(0, len(values), IN_CHUNK):
+        found += collection.find({**query, field: {"$in": values[start : start + IN_CHUNK]}}, projection)
+    return found
 
 
 class RosterTransfer(TenantDocument):
@@ -87,6 +99,7 @@ class Importer:
             raise DomainError(ErrorCode.FAILED_PRECONDITION, "org_dissolved", "org_id")
         if len(content) > self.max_bytes:
             raise DomainError(ErrorCode.PAYLOAD_TOO_LARGE, "import_file_too_large", "file", limit=self.max_bytes)
+        started = time.perf_counter()
         book = roster.read(content)
         today = dt.date.today()
         org_rows, problems = roster.parse_orgs(book.table(roster.ORGS)) if book.table(roster.ORGS) else ([], [])
@@ -99,8 +112,10 @@ class Importer:
         report = Report(book, dry_run)
         report.org_rows = len(book.table(roster.ORGS).rows) if book.table(roster.ORGS) else 0
         report.member_rows = len(book.table(roster.MEMBERS).rows) if book.table(roster.MEMBERS) else 0
+        parsed = time.perf_counter()
         world = self._world(root, org_rows, member_rows)
         plan = roster.plan(org_rows, member_rows, world, problems)
+        checked = time.perf_counter()
         report.problems = plan.problems
         report.orgs_created, report.orgs_unchanged = len(plan.new_orgs), plan.orgs_unchanged
         report.members_added, report.members_unchanged = len(plan.new_members), plan.members_unchanged
@@ -110,17 +125,21 @@ class Importer:
             return report
         if report.accounts_created:
             self._make_accounts(plan.new_members)
+        accounts = time.perf_counter()
         self._apply(root, plan, report)
+        ms = {"read_ms": parsed - started, "check_ms": checked - parsed, "accounts_ms": accounts - checked}
+        ms["write_ms"] = time.perf_counter() - accounts
+        log.info("roster imported", extra={"org_id": root.id, **{k: round(v * 1000) for k, v in ms.items()}})
         return report
 
     def _world(self, root: Org, org_rows: list[roster.OrgRow], member_rows: list[roster.MemberRow]) -> roster.World:
         """What exists of what the file names: a handful of queries and one call to identity."""
         tenant = root.tenant
         refs = sorted(roster.refs(org_rows, member_rows) | {root.id})
-        found = Org._get_collection().find(
-            {"tenant": tenant, "$or": [{"_id": {"$in": refs}}, {"slug": {"$in": refs}}]},
-            {"type": 1, "slug": 1, "path": 1, "dissolved": 1, "parent_id": 1},
-        )
+        projection = {"type": 1, "slug": 1, "path": 1, "dissolved": 1, "parent_id": 1}
+        collection = Org._get_collection()
+        found = _find_in(collection, {"tenant": tenant}, "_id", refs, projection)
+        found += _find_in(collection, {"tenant": tenant}, "slug", refs, projection)
         orgs: dict[str, roster.KnownOrg] = {}
         for doc in found:
             known = roster.KnownOrg(
@@ -137,12 +156,19 @@ class Importer:
         phones = sorted({m.phone for m in member_rows if m.phone})
         by_phone = {a.phone: a.account_id for a in self._ensure(phones, {}, False) if a.account_id}
         named = {m.account_id for m in member_rows if m.account_id}
-        known_accounts = {p.account_id for p in Person.in_tenant(tenant).filter(account_id__in=sorted(named))}
+        mirrored = _find_in(
+            Person._get_collection(), {"tenant": tenant}, "account_id", sorted(named), {"account_id": 1}
+        )
+        known_accounts = {p["account_id"] for p in mirrored}
         people = sorted(named | set(by_phone.values()))
         memberships = {
             m["account_id"]: (m["org_id"], m["status"])
-            for m in Membership._get_collection().find(
-                {"tenant": tenant, "account_id": {"$in": people}}, {"account_id": 1, "org_id": 1, "status": 1}
+            for m in _find_in(
+                Membership._get_collection(),
+                {"tenant": tenant},
+                "account_id",
+                people,
+                {"account_id": 1, "org_id": 1, "status": 1},
             )
         }
         return roster.World(orgs[root.id], orgs, by_phone, known_accounts, memberships)
@@ -171,17 +197,30 @@ class Importer:
                 m.account_id = answered[m.phone].account_id
         # The mirror learns them from account_registered too, later; the import can't wait for it.
         tenant = context.current().tenant
-        Person._get_collection().bulk_write(
-            [
-                UpdateOne(
-                    {"tenant": tenant, "account_id": a.account_id},
-                    {"$setOnInsert": {"display_name": a.display_name, "phone_masked": a.phone_masked}},
-                    upsert=True,
-                )
-                for a in answered.values()
-            ],
-            ordered=False,
+        mirrored = _find_in(
+            Person._get_collection(),
+            {"tenant": tenant},
+            "account_id",
+            [a.account_id for a in answered.values()],
+            {"account_id": 1},
         )
+        known = {p["account_id"] for p in mirrored}
+        missing = [
+            {
+                "tenant": tenant,
+                "account_id": a.account_id,
+                "display_name": a.display_name,
+                "phone_masked": a.phone_masked,
+            }
+            for a in answered.values()
+            if a.account_id not in known
+        ]
+        if missing:
+            try:
+                Person._get_collection().insert_many(missing, ordered=False)
+            except BulkWriteError as err:  # the worker mirrored some meanwhile: theirs are as good
+                if any(e.get("code") != 11000 for e in err.details.get("writeErrors", [])):
+                    raise
 
     def _apply(self, root: Org, plan: roster.Plan, report: Report) -> None:
         tenant, who, now = root.tenant, access.actor().account_id, utcnow()
@@ -281,7 +320,6 @@ class Importer:
         except DuplicateKeyError:
             report.applied = False  # someone added one of these people or slugs meanwhile
             raise DomainError(ErrorCode.ALREADY_EXISTS, "import_conflict", "file") from None
-        log.info("roster imported", extra={"org_id": root.id, **summary})
 
     # -- export -----------------------------------------------------------------------------------
 
