@@ -15,7 +15,7 @@ from gateway.clients import Services
 from gateway.errors import ErrorOut
 from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import RateLimiter
-from gateway.routes import identity, network, org_life, orgs
+from gateway.routes import identity, network, org_io, org_life, orgs
 from gateway.routes import transfers as transfer_routes
 from gateway.settings import GatewayConfig
 from kernel.tokens import TokenVerifier
@@ -51,8 +51,8 @@ def create_app(config: GatewayConfig) -> FastAPI:
                 "description": "Not allowed (another region, or outside your org subtree)",
             },
             404: {"model": ErrorOut, "description": "Not found"},
-            413: {"model": ErrorOut, "description": "Body too large"},
-            415: {"model": ErrorOut, "description": "Body is not application/json"},
+            413: {"model": ErrorOut, "description": "Body too large (64 KiB of JSON; uploads have their own limit)"},
+            415: {"model": ErrorOut, "description": "Body is not application/json (or, for uploads, not a file)"},
             429: {"model": ErrorOut, "description": "Rate limited or locked; see Retry-After"},
             500: {"model": ErrorOut, "description": "Internal error (nothing internal is disclosed)"},
             503: {"model": ErrorOut, "description": "A backing service is unavailable"},
@@ -70,6 +70,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(org_life.router)
     app.include_router(transfer_routes.router)
     app.include_router(network.router)
+    app.include_router(org_io.router)
 
     @app.get("/", include_in_schema=False)
     async def index():
@@ -98,4 +99,6 @@ def create_app(config: GatewayConfig) -> FastAPI:
     async def jwks():
         return JSONResponse(json.loads(config.jwks_path.read_text()))
 
-    return GatewayMiddleware(app, config.max_body_bytes)  # type: ignore[return-value]
+    return GatewayMiddleware(  # type: ignore[return-value]
+        app, config.max_body_bytes, upload_paths=org_io.UPLOAD_PATHS, max_upload_bytes=config.max_upload_bytes
+    )

@@ -6,7 +6,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from jiceng.identity.v1 import identity_pb2_grpc
-from jiceng.orgs.v1 import life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
+from jiceng.orgs.v1 import io_pb2_grpc, life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
 from kernel import context, logs
 from kernel.errors import from_rpc_error
 
@@ -15,20 +15,26 @@ class Services:
     def __init__(self, region: str, addresses: dict[str, str], timeout: float):
         self.region = region
         self.timeout = timeout
-        options = [("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)]
+        # Replies may carry an exported roster (a few MB): more than gRPC's default 4 MiB.
+        options = [
+            ("grpc.keepalive_time_ms", 30_000),
+            ("grpc.enable_retries", 1),
+            ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+        ]
         self._channels = {name: grpc.aio.insecure_channel(addr, options=options) for name, addr in addresses.items()}
         self.identity = identity_pb2_grpc.IdentityServiceStub(self._channels["identity"])
         self.orgs = orgs_pb2_grpc.OrgServiceStub(self._channels["orgs"])
         self.org_life = life_pb2_grpc.OrgLifeServiceStub(self._channels["orgs"])
         self.transfers = transfer_pb2_grpc.TransferServiceStub(self._channels["orgs"])
         self.network = network_pb2_grpc.NetworkServiceStub(self._channels["orgs"])
+        self.orgs_io = io_pb2_grpc.ImportServiceStub(self._channels["orgs"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
 
-    async def call(self, method, request, token: str | None = None, client_ip: str = ""):
+    async def call(self, method, request, token: str | None = None, client_ip: str = "", timeout: float | None = None):
         """Call a service method; its DomainError is raised here again, ready to become JSON."""
         ctx = context.CallContext(self.region, logs.request_id_var.get(), None, token or "", client_ip)
         try:
-            return await method(request, metadata=context.outgoing_metadata(ctx), timeout=self.timeout)
+            return await method(request, metadata=context.outgoing_metadata(ctx), timeout=timeout or self.timeout)
         except grpc.aio.AioRpcError as err:
             raise from_rpc_error(err) from None
 
@@ -60,7 +66,8 @@ class CallerServices:
         self.org_life = services.org_life
         self.transfers = services.transfers
         self.network = services.network
+        self.orgs_io = services.orgs_io
         self.client_ip = client_ip
 
-    async def call(self, method, request, token: str | None = None):
-        return await self._services.call(method, request, token, self.client_ip)
+    async def call(self, method, request, token: str | None = None, timeout: float | None = None):
+        return await self._services.call(method, request, token, self.client_ip, timeout)

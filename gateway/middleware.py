@@ -25,6 +25,9 @@ HTTP_LATENCY = Histogram(
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+JSON = "application/json"
+# File uploads (a route lists its path pattern in `upload_paths`): these bodies, up to max_upload.
+UPLOAD_TYPES = frozenset({"multipart/form-data", "application/octet-stream"})
 
 
 def _header(scope, name: bytes) -> str | None:
@@ -37,9 +40,17 @@ def _header(scope, name: bytes) -> str | None:
 class GatewayMiddleware:
     """Outermost layer: every request gets a request id, a size and type check, a log line, metrics."""
 
-    def __init__(self, app, max_body_bytes: int):
+    def __init__(self, app, max_body_bytes: int, upload_paths: tuple[re.Pattern, ...] = (), max_upload_bytes: int = 0):
         self.app = app
         self.max_body = max_body_bytes
+        self.upload_paths = upload_paths
+        self.max_upload = max_upload_bytes
+
+    def _limits(self, scope) -> tuple[int, frozenset[str]]:
+        """(body limit, accepted content types) of a request: uploads have their own."""
+        if scope["method"] == "POST" and any(p.fullmatch(scope["path"]) for p in self.upload_paths):
+            return self.max_upload, UPLOAD_TYPES
+        return self.max_body, frozenset({JSON})
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -62,9 +73,10 @@ class GatewayMiddleware:
             if rejection is not None:
                 return await self._reject(rejection, scope, send_with_id)
             if scope["method"] in _BODY_METHODS:
-                body, too_large = await self._read_body(receive)
+                limit, _ = self._limits(scope)
+                body, too_large = await self._read_body(receive, limit)
                 if too_large:
-                    err = DomainError(ErrorCode.PAYLOAD_TOO_LARGE, "payload_too_large", limit=self.max_body)
+                    err = DomainError(ErrorCode.PAYLOAD_TOO_LARGE, "payload_too_large", limit=limit)
                     return await self._reject(err, scope, send_with_id)
                 receive = _replay(body)
             await self.app(scope, receive, send_with_id)
@@ -87,16 +99,19 @@ class GatewayMiddleware:
     def _check_body_headers(self, scope) -> DomainError | None:
         if scope["method"] not in _BODY_METHODS:
             return None
+        limit, types = self._limits(scope)
         length = _header(scope, b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body:
-            return DomainError(ErrorCode.PAYLOAD_TOO_LARGE, "payload_too_large", limit=self.max_body)
+        if length is not None and length.isdigit() and int(length) > limit:
+            return DomainError(ErrorCode.PAYLOAD_TOO_LARGE, "payload_too_large", limit=limit)
         if (length is None or length != "0") and scope["path"].startswith("/api/"):
             ctype = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
-            if ctype != "application/json":
+            if ctype not in types and JSON in types:
                 return DomainError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            if ctype not in types:
+                return DomainError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "upload_media_type")
         return None
 
-    async def _read_body(self, receive) -> tuple[bytes, bool]:
+    async def _read_body(self, receive, limit: int) -> tuple[bytes, bool]:
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -104,7 +119,7 @@ class GatewayMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body:
+            if size > limit:
                 return b"", True
             chunks.append(chunk)
             if not message.get("more_body"):

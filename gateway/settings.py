@@ -16,6 +16,9 @@ class GatewayConfig(BaseConfig):
     orgs_addr: str = "127.0.0.1:50061"
     jwks_path: Path
     max_body_bytes: int = 64 * 1024
+    # Roster files (POST /api/v1/orgs/{id}/import): their own limit, and time for a large import.
+    max_upload_bytes: int = 10 * 1024 * 1024 + 64 * 1024  # a 10 MiB file and its multipart framing
+    import_timeout_seconds: float = Field(120.0, gt=0)
     grpc_timeout_seconds: float = 5.0
     # per client address, per minute
     auth_rate_per_minute: int = Field(30, ge=1)

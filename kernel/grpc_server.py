@@ -34,6 +34,7 @@ class ServiceConfig(StoreConfig, BusConfig, KeysConfig):
     grpc_port: int = 50051
     grpc_threads: int = 16
     grace_seconds: float = 10.0
+    grpc_max_message_bytes: int = 4 * 1024 * 1024  # largest request a call may carry
 
 
 @dataclass
@@ -176,7 +177,7 @@ def start(spec: ServiceSpec, config: ServiceConfig, *, with_relay: bool = True) 
             ErrorInterceptor(spec),
             CallContextInterceptor(spec, verifier, config.region),
         ],
-        options=[("grpc.max_receive_message_length", 4 * 1024 * 1024), ("grpc.so_reuseport", 0)],
+        options=[("grpc.max_receive_message_length", config.grpc_max_message_bytes), ("grpc.so_reuseport", 0)],
     )
     spec.register(server)
     health_servicer = health.HealthServicer()

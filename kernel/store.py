@@ -99,6 +99,19 @@ class UnitOfWork:
         doc._created = False
         return doc
 
+    def insert_many(self, docs: list[TenantDocument]) -> None:
+        """Insert documents of one model in one round trip (bulk imports); validated like insert."""
+        if not docs:
+            return
+        for doc in docs:
+            if doc.tenant != self.tenant:
+                raise ValueError("a unit of work writes one tenant's documents only")
+            doc.validate()
+        result = type(docs[0])._get_collection().insert_many([d.to_mongo() for d in docs], session=self.session)
+        for doc, inserted in zip(docs, result.inserted_ids, strict=True):
+            doc.pk = inserted
+            doc._created = False
+
     def update_one(self, model: type[TenantDocument], query: dict, update: dict) -> int:
         """Update one document of this tenant; returns how many matched (0 or 1)."""
         query = {**query, "tenant": self.tenant}
@@ -116,6 +129,15 @@ class UnitOfWork:
         self.insert(event)
         self.emitted += 1
         return event.pk
+
+    def emit_many(self, source: str, events: list[tuple[str, dict[str, Any]]], actor_id: str = "") -> int:
+        """Add many (event type, data) to the outbox in one round trip; returns how many."""
+        from kernel.outbox import new_event
+
+        batch = [new_event(self.tenant, source, event_type, data, actor_id) for event_type, data in events]
+        self.insert_many(batch)
+        self.emitted += len(batch)
+        return len(batch)
 
 
 def atomically(tenant: str, work: Callable[[UnitOfWork], T]) -> T:

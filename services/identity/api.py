@@ -8,7 +8,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from jiceng.identity.v1 import identity_pb2 as pb
 from jiceng.identity.v1 import identity_pb2_grpc
-from services.identity import audit, roles
+from services.identity import accounts, audit, roles
 from services.identity.domain import phone as phones
 from services.identity.personal_data import PersonalDataVault, PersonalDataView
 from services.identity.sessions import OpenedSession, Sessions
@@ -164,6 +164,21 @@ class IdentityApi(identity_pb2_grpc.IdentityServiceServicer):
             request.action, request.actor_id, request.target_id, request.page_size, request.cursor
         )
         return pb.ListAuditEntriesResponse(entries=[audit_message(e) for e in entries], next_cursor=cursor)
+
+    def EnsureAccounts(self, request, context):
+        people = [(p.phone, p.display_name) for p in request.people]
+        return pb.EnsureAccountsResponse(
+            accounts=[
+                pb.EnsuredAccount(
+                    phone=a.phone,
+                    account_id=a.account_id,
+                    created=a.created,
+                    display_name=a.display_name,
+                    phone_masked=phones.mask(a.phone),
+                )
+                for a in accounts.ensure(people, request.create_missing)
+            ]
+        )
 
     def GetJwks(self, request, context):
         return pb.GetJwksResponse(jwks_json=self.jwks_json())

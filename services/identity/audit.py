@@ -24,8 +24,19 @@ def record(
     **details: object,
 ) -> None:
     """Append an entry; inside a unit of work it commits with the change it describes."""
+    entry = build(action, actor_id=actor_id, target_id=target_id, outcome=outcome, **details)
+    if uow is not None:
+        uow.insert(entry)
+    else:
+        entry.save()
+
+
+def build(
+    action: str, *, actor_id: str = "", target_id: str = "", outcome: str = "ok", **details: object
+) -> AuditEntry:
+    """An entry for the current call, not yet written (for bulk writes: uow.insert_many)."""
     ctx = context.current()
-    entry = AuditEntry(
+    return AuditEntry(
         tenant=ctx.tenant,
         at=utcnow(),
         action=action,
@@ -35,10 +46,6 @@ def record(
         outcome=outcome,
         details={k: str(v) for k, v in details.items()} | ({"ip": ctx.client_ip} if ctx.client_ip else {}),
     )
-    if uow is not None:
-        uow.insert(entry)
-    else:
-        entry.save()
 
 
 def list_entries(

@@ -1,7 +1,7 @@
 """Events identity publishes (exchange `identity.events`) and consumes.
 
 Published (envelope: kernel/outbox.py; `data` below):
-- account_registered  {account_id, phone_masked, display_name}
+- account_registered  {account_id, phone_masked, display_name}   also for accounts made for a roster
 - otp_requested       {phone, purpose, code, expires_in}  — the sms service delivers the code
 - role_granted        {grant_id, account_id, role, org_id}
 - role_revoked        {grant_id, account_id, role, org_id}

@@ -27,6 +27,8 @@ Published (`data` below; envelope in kernel/outbox.py):
 - mobile_inflow_accepted    {registration_id, membership_id, account_id, home_org_id, host_org_id}
 - mobile_period_ended       the same + {returned_on}
 - mobile_report_submitted   the same + {report_id}
+- roster_imported {org_id, orgs_created, members_added, accounts_created}   after the org_created,
+                 membership_added and role_assigned events of the same import (imports.py)
 
 Consumed:
 - identity.account_registered {account_id, phone_masked, display_name}: the people mirror
@@ -48,6 +50,7 @@ DUES_RECORDED = "dues_recorded"
 MEETING_SCHEDULED = "meeting_scheduled"
 MEETING_CANCELLED = "meeting_cancelled"
 ATTENDANCE_RECORDED = "attendance_recorded"
+ROSTER_IMPORTED = "roster_imported"
 
 IDENTITY = "identity"
 ACCOUNT_REGISTERED = "account_registered"

@@ -6,18 +6,20 @@ one line of SERVICERS: (servicer factory, the generated add_…_to_server, full 
 
 from __future__ import annotations
 
-from jiceng.orgs.v1 import life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
+from jiceng.orgs.v1 import io_pb2_grpc, life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
 from kernel import config as kconfig
 from kernel import store
-from kernel.grpc_server import ServiceConfig, ServiceSpec, run
-from services.orgs import api, api_life, api_network, api_transfer
+from kernel.grpc_server import ServiceSpec, run
+from services.orgs import api, api_io, api_life, api_network, api_transfer
 from services.orgs import store as orgs_store
+from services.orgs.settings import OrgsConfig
 
 SERVICERS = [
     (api.OrgApi, orgs_pb2_grpc.add_OrgServiceServicer_to_server, api.SERVICE),
     (api_life.OrgLifeApi, life_pb2_grpc.add_OrgLifeServiceServicer_to_server, api_life.SERVICE),
     (api_transfer.TransferApi, transfer_pb2_grpc.add_TransferServiceServicer_to_server, api_transfer.SERVICE),
     (api_network.NetworkApi, network_pb2_grpc.add_NetworkServiceServicer_to_server, api_network.SERVICE),
+    (api_io.ImportApi, io_pb2_grpc.add_ImportServiceServicer_to_server, api_io.SERVICE),
 ]
 
 
@@ -30,7 +32,7 @@ def build_spec() -> ServiceSpec:
 
 
 def main() -> None:
-    config = kconfig.load(ServiceConfig)
+    config = kconfig.load(OrgsConfig)
 
     def on_start() -> None:
         store.connect(config, "orgs")
