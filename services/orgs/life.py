@@ -130,14 +130,14 @@ class Invitee:
 def org_members(org: Org, meeting_type: str) -> list[Invitee]:
     """Active members: a branch's own and its groups'; of any other org, its own. A committee meeting
     invites only those holding committee roles there."""
-    query = Membership.in_tenant(org.tenant).filter(status__in=pipeline.ACTIVE)
-    if meeting_type == rules.COMMITTEE_MEETING:
-        query = query.filter(org_id=org.id, roles__in=list(rules.COMMITTEE_ROLES))
-    elif org.type == tree_rules.BRANCH:  # a branch's subtree is itself and its groups
-        query = query.filter(org_path=org.id)
+    query = Membership.in_tenant(org.tenant).filter(status__in=list(pipeline.ACTIVE))
+    if org.type == tree_rules.BRANCH and meeting_type != rules.COMMITTEE_MEETING:
+        query = query.filter(org_path=org.id)  # a branch's subtree is itself and its groups
     else:
         query = query.filter(org_id=org.id)
-    rows = query.only("account_id", "display_name").limit(MAX_ROSTER + 1)
+    rows = query.only("account_id", "display_name", "roles").limit(MAX_ROSTER + 1)
+    if meeting_type == rules.COMMITTEE_MEETING:  # roles checked here: no index holds them with the org
+        rows = [m for m in rows if set(m.roles) & set(rules.COMMITTEE_ROLES)]
     return [Invitee(m.account_id, m.display_name, "member") for m in rows]
 
 
@@ -151,8 +151,8 @@ def hosted_mobile_members(org: Org, meeting_type: str) -> list[Invitee]:
     ids = mobile.hosted_members(org.id, subtree=org.type == tree_rules.BRANCH, tenant=org.tenant)
     if not ids:
         return []
-    people = Membership.in_tenant(org.tenant).filter(account_id__in=ids, status__in=pipeline.ACTIVE)
-    return [Invitee(m.account_id, m.display_name, "hosted_mobile") for m in people.only("account_id", "display_name")]
+    people = Membership.in_tenant(org.tenant).filter(account_id__in=ids).only("account_id", "display_name", "status")
+    return [Invitee(m.account_id, m.display_name, "hosted_mobile") for m in people if m.status in pipeline.ACTIVE]
 
 
 INVITEE_SOURCES: list[Callable[[Org, str], list[Invitee]]] = [org_members, hosted_mobile_members]

@@ -560,7 +560,7 @@ def people_you_may_know(limit: int) -> list[tuple[rules.Suggestion, dict]]:
         colleagues = [
             m.account_id
             for m in Membership.in_tenant(tenant)
-            .filter(org_id=my_path[-1], status__in=PRESENT)
+            .filter(org_id=my_path[-1], status__in=list(PRESENT))
             .only("account_id")
             .limit(_PYMK_COLLEAGUES)
         ]
@@ -616,10 +616,11 @@ class StoreGraph:
         if unknown:
             for m in (
                 Membership.in_tenant(self.tenant)
-                .filter(account_id__in=unknown, status__in=PRESENT)
-                .only("account_id", "org_id")
+                .filter(account_id__in=unknown)  # status checked here: no index holds both fields
+                .only("account_id", "org_id", "status")
             ):
-                self.org_of[m.account_id] = m.org_id
+                if m.status in PRESENT:
+                    self.org_of[m.account_id] = m.org_id
             self.queries += 1
         # Everyone of an org is everyone else's colleague: an org is read once per search.
         orgs = {self.org_of[n] for n in nodes if n in self.org_of} - self.expanded_orgs
@@ -627,11 +628,11 @@ class StoreGraph:
             members_by_org: dict[str, list[str]] = {}
             rows = (
                 Membership.in_tenant(self.tenant)
-                .filter(org_id__in=list(orgs), status__in=PRESENT)
-                .only("account_id", "org_id")
+                .filter(org_id__in=list(orgs))  # status checked here: no index holds both fields
+                .only("account_id", "org_id", "status")
                 .limit(limit)
             )
-            for m in rows:
+            for m in (m for m in rows if m.status in PRESENT):
                 self.org_of[m.account_id] = m.org_id
                 members_by_org.setdefault(m.org_id, []).append(m.account_id)
             self.queries += 1

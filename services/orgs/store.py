@@ -80,9 +80,12 @@ class Membership(TenantDocument):
         "collection": "memberships",
         "indexes": [
             {"fields": ["tenant", "account_id"], "unique": True},
+            # SecantusDB plans an index only when it holds every filtered field (otherwise it scans
+            # the collection), so each query shape has an index of its own fields.
             ("tenant", "org_id", "id"),
+            ("tenant", "org_id", "status", "id"),
             ("tenant", "org_path", "status", "id"),
-            ("tenant", "org_path", "dues_paid_up_to"),
+            ("tenant", "org_path", "status", "dues_paid_up_to"),
         ],
     }
 
