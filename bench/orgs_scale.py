@@ -57,6 +57,7 @@ STATUS_WEIGHTS = [
     ("suspended", 2),
 ]
 TARGET_P99_MS = 50.0
+TARGETED = ("subtree count", "ancestors", "member page")  # the targets; the others are measured
 
 
 def shape(total_orgs: int) -> list[tuple[str, int]]:
@@ -361,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'query':<16}{'n':>6}{'p50 ms':>10}{'p99 ms':>10}   target p99 <= {TARGET_P99_MS:.0f} ms")
         for row in rows:
             verdict = "ok" if row["p99_ms"] <= TARGET_P99_MS else "MISSED"
+            if row["query"] not in TARGETED:
+                verdict = "(no target)"
             print(f"{row['query']:<16}{row['n']:>6}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}   {verdict}")
         print(f"\n2 cores shared by the client, SecantusDB and the services. Reproduce with:\n  {command}")
         client.close()
