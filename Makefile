@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status seed test test-unit bench lint deps venv clean
+.PHONY: up down status seed test test-unit bench bench-orgs bench-import lint deps venv clean
 
 ## up: install what is missing, start the local region with demo data, print where to open it
 up: deps venv
@@ -30,9 +30,18 @@ test: deps venv
 test-unit: venv
 	$(PY) -m pytest -m unit
 
-## bench: gateway and gRPC throughput and latency at rising concurrency
+## bench: gateway and gRPC throughput at rising concurrency, then orgs at region scale (long: see bench/README.md)
 bench: deps venv
 	$(PY) -m bench.gateway_auth
+	$(PY) -m bench.orgs_scale $(SCALE)
+
+## bench-orgs: orgs at scale only; e.g. make bench-orgs SCALE="--orgs 30000 --members 300000"
+bench-orgs: deps venv
+	$(PY) -m bench.orgs_scale $(SCALE)
+
+## bench-import: roster import throughput
+bench-import: deps venv
+	$(PY) -m bench.orgs_import
 
 ## lint: ruff
 lint: venv
