@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import secrets
@@ -17,6 +18,7 @@ import httpx
 import kombu
 import pymongo
 import pytest
+from pymongo import monitoring
 
 from devstack import demo
 from devstack.layout import Layout, free_port_base
@@ -87,16 +89,17 @@ class EventTap:
         return event["data"]["code"]
 
 
-@pytest.fixture(scope="session")
-def identity_events(stack: Stack) -> Iterator[EventTap]:
+@contextlib.contextmanager
+def tap_events(amqp_uri: str, source: str) -> Iterator[EventTap]:
+    """Hear every event source publishes on the real broker, from now until the block ends."""
     tap = EventTap([], threading.Lock())
     stop = threading.Event()
     ready = threading.Event()
 
     def consume() -> None:
-        with kombu.Connection(stack.env["AMQP_URI"]) as conn:
-            exchange = kombu.Exchange("identity.events", type="topic", durable=True, auto_delete=False)
-            queue = kombu.Queue(f"test-tap-{secrets.token_hex(4)}", exchange, routing_key="#", exclusive=True)
+        with kombu.Connection(amqp_uri) as conn:
+            exchange = kombu.Exchange(f"{source}.events", type="topic", durable=True, auto_delete=False)
+            queue = kombu.Queue(f"test-tap-{source}-{secrets.token_hex(4)}", exchange, routing_key="#", exclusive=True)
 
             def on_message(body, message):
                 with tap.lock:
@@ -113,10 +116,37 @@ def identity_events(stack: Stack) -> Iterator[EventTap]:
 
     thread = threading.Thread(target=consume, daemon=True)
     thread.start()
-    assert ready.wait(10), "could not bind the test queue to identity.events"
-    yield tap
-    stop.set()
-    thread.join(5)
+    assert ready.wait(10), f"could not bind the test queue to {source}.events"
+    try:
+        yield tap
+    finally:
+        stop.set()
+        thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def identity_events(stack: Stack) -> Iterator[EventTap]:
+    with tap_events(stack.env["AMQP_URI"], "identity") as tap:
+        yield tap
+
+
+class CommandLog(monitoring.CommandListener):
+    """Counts the database commands a code path sends (to pin round trips on hot paths)."""
+
+    COUNTED = frozenset({"find", "insert", "update", "delete", "aggregate", "count", "distinct", "findAndModify"})
+
+    def __init__(self):
+        self.commands: list[str] = []
+
+    def started(self, event):
+        if event.command_name in self.COUNTED:
+            self.commands.append(f"{event.command_name} {event.command.get(event.command_name)}")
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
 
 
 # Where orgs mirrors identity's accounts: register() waits until a new account is known there too.

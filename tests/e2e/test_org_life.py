@@ -9,17 +9,15 @@ import datetime as dt
 import itertools
 import json
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
-import kombu
 import pytest
 
 from devstack import demo
-from tests.conftest import EventTap, Person, login, register
+from tests.conftest import EventTap, Person, login, register, tap_events
 
 pytestmark = pytest.mark.e2e
 
@@ -102,33 +100,8 @@ class Branch:
 @pytest.fixture(scope="module")
 def orgs_events(stack) -> Iterator[EventTap]:
     """The events orgs publishes, heard on the real broker."""
-    tap = EventTap([], threading.Lock())
-    stop, ready = threading.Event(), threading.Event()
-
-    def consume() -> None:
-        with kombu.Connection(stack.env["AMQP_URI"]) as conn:
-            exchange = kombu.Exchange("orgs.events", type="topic", durable=True, auto_delete=False)
-            queue = kombu.Queue(f"test-life-{secrets.token_hex(4)}", exchange, routing_key="#", exclusive=True)
-
-            def on_message(body, message):
-                with tap.lock:
-                    tap.messages.append(json.loads(body) if isinstance(body, str | bytes) else body)
-                message.ack()
-
-            with conn.Consumer(queue, callbacks=[on_message], accept=["json"]):
-                ready.set()
-                while not stop.is_set():
-                    try:
-                        conn.drain_events(timeout=0.2)
-                    except TimeoutError:
-                        pass
-
-    thread = threading.Thread(target=consume, daemon=True)
-    thread.start()
-    assert ready.wait(10), "could not bind the test queue to orgs.events"
-    yield tap
-    stop.set()
-    thread.join(5)
+    with tap_events(stack.env["AMQP_URI"], "orgs") as tap:
+        yield tap
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ store behind it answers each level with a few batched queries.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from kernel import identifiers
 from kernel.errors import DomainError, ErrorCode
 
 # -- relations -----------------------------------------------------------------------------------------
@@ -114,28 +114,19 @@ def may_request_again(declined_at: dt.datetime, now: dt.datetime) -> bool:
 
 # -- external contacts ---------------------------------------------------------------------------------
 
-# The mainland mobile rule identity applies to accounts (1, then 3-9, then nine digits); written here
-# again because one service never imports another's code.
-_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
-_SEPARATORS = re.compile(r"[\s\-()]")
 CONTACT_NAME_MAX = 64
 CONTACT_NOTE_MAX = 500
 
 
 def normalize_phone(raw: str, field: str = "phone") -> str:
-    """The 11-digit national form; +86 / 0086 / 86 prefixes, spaces and dashes are accepted."""
-    digits = _SEPARATORS.sub("", raw or "")
-    for prefix in ("+86", "0086", "86"):
-        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
-            digits = digits[len(prefix) :]
-            break
-    if not _MOBILE.match(digits):
+    """The 11-digit national form of a mainland mobile number (the rule: kernel/identifiers.py)."""
+    phone = identifiers.mainland_mobile(raw)
+    if phone is None:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "contact_phone_invalid", field)
-    return digits
+    return phone
 
 
-def mask_phone(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}"
+mask_phone = identifiers.mask_mobile
 
 
 def check_contact_name(name: str) -> str:

@@ -5,9 +5,7 @@ A file holds an orgs table (组织编号, 组织名称, 组织类型, 上级组�
 手机号, 所在党组织, 党员状态, …): each CSV one table, each worksheet of an .xlsx one, told apart by
 their headers. Row numbers are the ones the spreadsheet shows (the header row is row 1 of a plain file).
 
-Phone numbers and ID-card numbers are checked here with the same rules as identity's domain
-(services/identity/domain/phone.py and id_card.py): orgs does not import identity's code, and the
-rules are a few lines each; tests/unit/orgs/test_roster.py checks both sets agree.
+Phone numbers and ID-card numbers are checked with the rules identity uses too (kernel/identifiers.py).
 """
 
 from __future__ import annotations
@@ -23,6 +21,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from kernel import identifiers
 from kernel.errors import DomainError, ErrorCode
 from services.orgs.domain import pipeline
 from services.orgs.domain import tree as tree_rules
@@ -350,41 +349,14 @@ def _text(value: Any) -> str:
     return str(value).replace("\u3000", " ").strip()
 
 
-_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
-_PHONE_SEPARATORS = re.compile(r"[\s\-()]")
-
-
-def normalize_phone(raw: str) -> str | None:
-    """The 11-digit national form of a mainland mobile number (+86/0086/86 prefixes allowed), or None."""
-    digits = _PHONE_SEPARATORS.sub("", raw or "")
-    for prefix in ("+86", "0086", "86"):
-        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
-            digits = digits[len(prefix) :]
-            break
-    return digits if digits.isascii() and _MOBILE.match(digits) else None
-
-
-_ID_FORMAT = re.compile(r"^[0-9]{17}[0-9X]$")
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
-
-def id_card_check_digit(first17: str) -> str:
-    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+# The same rules as identity's, shared through the kernel (kernel/identifiers.py).
+normalize_phone = identifiers.mainland_mobile
+id_card_check_digit = identifiers.id_card_check_digit
 
 
 def normalize_id_card(raw: str, today: dt.date) -> str | None:
     """A valid resident ID-card number (GB 11643: format, birth date, checksum) with an upper-case X, or None."""
-    number = (raw or "").strip().upper()
-    if not (number.isascii() and _ID_FORMAT.match(number)):
-        return None
-    try:
-        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        return None
-    if not dt.date(1900, 1, 1) <= born <= today or id_card_check_digit(number[:17]) != number[17]:
-        return None
-    return number
+    return identifiers.resident_id_card(raw, today)
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)

@@ -6,31 +6,14 @@ from pathlib import Path
 
 import mongoengine as me
 import pytest
-from pymongo import monitoring
 
 from devstack import demo
 from kernel import context, store
 from services.identity.sessions import Sessions
 from services.identity.settings import IdentityConfig
+from tests.conftest import CommandLog
 
 pytestmark = pytest.mark.service
-
-COUNTED = {"find", "insert", "update", "delete", "aggregate", "count", "distinct", "findAndModify"}
-
-
-class CommandLog(monitoring.CommandListener):
-    def __init__(self):
-        self.commands: list[str] = []
-
-    def started(self, event):
-        if event.command_name in COUNTED:
-            self.commands.append(f"{event.command_name} {event.command.get(event.command_name)}")
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import time
 
 import mongoengine as me
 import pytest
-from pymongo import monitoring
 
 from kernel import context, store
 from kernel.authz import REGION_ADMIN
@@ -16,26 +15,9 @@ from kernel.config import StoreConfig
 from services.orgs import life, members, tree
 from services.orgs.domain import life as rules
 from services.orgs.store import Person
-from tests.conftest import register
+from tests.conftest import CommandLog, register
 
 pytestmark = pytest.mark.service
-
-COUNTED = {"find", "insert", "update", "delete", "aggregate", "count", "distinct", "findAndModify"}
-
-
-class CommandLog(monitoring.CommandListener):
-    def __init__(self):
-        self.commands: list[str] = []
-
-    def started(self, event):
-        if event.command_name in COUNTED:
-            self.commands.append(f"{event.command_name} {event.command.get(event.command_name)}")
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
 
 
 @pytest.fixture(scope="module")
