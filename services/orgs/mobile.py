@@ -53,6 +53,9 @@ class MobileRegistration(TenantDocument):
             ("tenant", "account_id", "id"),
             ("tenant", "home_org_path", "state", "id"),
             ("tenant", "host_org_path", "state", "id"),
+            # for tree.keeps_org_path: a move rewrites the path copies of the moved orgs' registrations
+            ("tenant", "home_org_id"),
+            ("tenant", "host_org_id"),
         ],
     }
 
@@ -87,9 +90,10 @@ def hosted_members(org_id: str, subtree: bool = False, tenant: str = "") -> list
     No permission check: the caller (e.g. org life inviting to a meeting) has checked its own action on
     the org. One indexed query; the tenant defaults to the current call's."""
     tenant = tenant or context.current().tenant
-    query = MobileRegistration.in_tenant(tenant).filter(state=rules.HOSTED)
-    query = query.filter(host_org_path=org_id) if subtree else query.filter(host_org_path=org_id, host_org_id=org_id)
-    return [r.account_id for r in query.only("account_id").order_by("id")]
+    query = MobileRegistration.in_tenant(tenant).filter(host_org_path=org_id, state=rules.HOSTED)
+    rows = query.only("account_id", "host_org_id").order_by("id")
+    # host_org_id is checked here: the index serving this query holds the path and the state only
+    return [r.account_id for r in rows if subtree or r.host_org_id == org_id]
 
 
 def active_for(account_id: str, tenant: str = "") -> MobileRegistration | None:

@@ -36,6 +36,8 @@ class Org(TenantDocument):
             ("tenant", "path"),
             ("tenant", "parent_id", "id"),
             {"fields": ["tenant", "slug"], "unique": True, "partialFilterExpression": {"slug": {"$type": "string"}}},
+            # lookups by slug: the partial unique index above is not planned for a plain equality
+            {"fields": ["tenant", "slug"], "name": "tenant_slug_lookup"},
         ],
     }
 
@@ -86,6 +88,7 @@ class Membership(TenantDocument):
             ("tenant", "org_id", "status", "id"),
             ("tenant", "org_path", "status", "id"),
             ("tenant", "org_path", "status", "dues_paid_up_to"),
+            ("tenant", "org_path", "dues_paid_up_to"),
         ],
     }
 

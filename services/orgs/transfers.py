@@ -77,6 +77,9 @@ class Transfer(TenantDocument):
             ("tenant", "account_id", "id"),
             ("tenant", "from_org_path", "state", "id"),
             ("tenant", "to_org_path", "state", "id"),
+            # for tree.keeps_org_path: a move rewrites the path copies of the moved orgs' transfers
+            ("tenant", "from_org_id"),
+            ("tenant", "to_org_id"),
         ],
     }
 

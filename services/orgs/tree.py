@@ -325,7 +325,8 @@ def ancestors(org_id: str) -> list[Org]:
     """Root … the org's parent, in order: one indexed query on the ids of its path."""
     org = get(org_id)
     access.actor()
-    by_id = {o.id: o for o in Org.in_tenant(org.tenant).filter(id__in=org.path[:-1])}
+    # By _id alone (its own index; SecantusDB won't plan tenant + _id $in), the tenant checked here.
+    by_id = {o.id: o for o in Org.objects(id__in=org.path[:-1]) if o.tenant == org.tenant}
     return [by_id[i] for i in org.path[:-1] if i in by_id]
 
 

@@ -1,0 +1,72 @@
+"""Every hot query shape is served by an index on the real database server.
+
+SecantusDB (the local and test server) plans an index only when the index holds every filtered field,
+and otherwise scans the whole collection: a shape that works on ten rows becomes seconds at region
+scale. Each shape the services send on a hot path is listed here and must not scan.
+"""
+
+from __future__ import annotations
+
+import pymongo
+import pytest
+
+pytestmark = pytest.mark.service
+
+T = "testregion"
+SHAPES = {
+    "memberships": [
+        {"tenant": T, "account_id": "a"},
+        {"tenant": T, "org_id": "o"},
+        {"tenant": T, "org_id": "o", "status": {"$in": ["full", "probationary"]}},
+        {"tenant": T, "org_path": "o"},
+        {"tenant": T, "org_path": "o", "status": "full"},
+        {"tenant": T, "org_path": "o", "status": "full", "dues_paid_up_to": {"$lt": "2026-08"}},
+        {"tenant": T, "org_path": "o", "dues_paid_up_to": {"$lt": "2026-08"}},
+        {"tenant": T, "account_id": {"$in": ["a", "b"]}},
+        {"tenant": T, "org_id": {"$in": ["o", "p"]}},
+    ],
+    "orgs": [
+        {"tenant": T, "path": "o"},
+        {"tenant": T, "parent_id": "o"},
+        {"_id": {"$in": ["o", "p"]}},
+        {"tenant": T, "slug": "s"},
+    ],
+    "transfers": [
+        {"tenant": T, "account_id": "a"},
+        {"tenant": T, "from_org_path": "o", "state": "requested"},
+        {"tenant": T, "to_org_path": "o"},
+        {"tenant": T, "from_org_id": "o"},
+        {"tenant": T, "to_org_id": "o"},
+    ],
+    "mobile_registrations": [
+        {"tenant": T, "account_id": "a"},
+        {"tenant": T, "host_org_path": "o", "state": "hosted"},
+        {"tenant": T, "home_org_path": "o"},
+        {"tenant": T, "home_org_id": "o"},
+        {"tenant": T, "host_org_id": "o"},
+    ],
+    "friendships": [
+        {"tenant": T, "owner_id": "a"},
+        {"tenant": T, "owner_id": {"$in": ["a", "b"]}},
+    ],
+    "people": [{"tenant": T, "account_id": {"$in": ["a", "b"]}}],
+}
+
+
+def _stages(plan: dict) -> list[str]:
+    stages = [plan.get("stage", "")]
+    for key in ("inputStage",):
+        if key in plan:
+            stages += _stages(plan[key])
+    for child in plan.get("inputStages", []):
+        stages += _stages(child)
+    return stages
+
+
+@pytest.mark.parametrize(
+    ("collection", "shape"), [(c, s) for c, shapes in SHAPES.items() for s in shapes], ids=lambda v: str(v)[:60]
+)
+def test_the_shape_uses_an_index(stack, collection, shape):
+    with pymongo.MongoClient(stack.env["MONGO_URI"]) as client:
+        plan = client[f"{T}_orgs"][collection].find(shape).explain()["queryPlanner"]["winningPlan"]
+    assert "COLLSCAN" not in _stages(plan), f"{collection} {shape} scans the collection: {plan}"
