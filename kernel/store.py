@@ -64,6 +64,13 @@ class TenantDocument(me.Document):
     tenant = me.StringField(required=True)
 
     @classmethod
+    def ensure_indexes(cls) -> None:
+        """The model's own indexes, and (tenant, _id): lookups by id are always made within a tenant,
+        and SecantusDB scans the collection for {tenant, _id} unless an index holds both."""
+        super().ensure_indexes()
+        cls._get_collection().create_index([("tenant", 1), ("_id", 1)], name="tenant_1__id_1")
+
+    @classmethod
     def in_tenant(cls, tenant: str) -> me.QuerySet:
         if not tenant:
             raise ValueError(f"{cls.__name__}: a query needs a tenant")

@@ -34,7 +34,10 @@ class Org(TenantDocument):
         "collection": "orgs",
         "indexes": [
             ("tenant", "path"),
+            ("tenant", "path", "dissolved", "id"),
+            ("tenant", "path", "dissolved", "type", "id"),
             ("tenant", "parent_id", "id"),
+            ("tenant", "parent_id", "dissolved", "id"),
             {"fields": ["tenant", "slug"], "unique": True, "partialFilterExpression": {"slug": {"$type": "string"}}},
             # lookups by slug: the partial unique index above is not planned for a plain equality
             {"fields": ["tenant", "slug"], "name": "tenant_slug_lookup"},
@@ -86,6 +89,7 @@ class Membership(TenantDocument):
             # the collection), so each query shape has an index of its own fields.
             ("tenant", "org_id", "id"),
             ("tenant", "org_id", "status", "id"),
+            ("tenant", "org_path", "id"),
             ("tenant", "org_path", "status", "id"),
             ("tenant", "org_path", "status", "dues_paid_up_to"),
             ("tenant", "org_path", "dues_paid_up_to"),

@@ -17,6 +17,8 @@ SHAPES = {
     "memberships": [
         {"tenant": T, "account_id": "a"},
         {"tenant": T, "org_id": "o"},
+        {"tenant": T, "org_id": "o", "_id": {"$gt": "c"}},
+        {"tenant": T, "org_path": "o", "_id": {"$gt": "c"}},
         {"tenant": T, "org_id": "o", "status": {"$in": ["full", "probationary"]}},
         {"tenant": T, "org_path": "o"},
         {"tenant": T, "org_path": "o", "status": "full"},
@@ -28,6 +30,9 @@ SHAPES = {
     "orgs": [
         {"tenant": T, "path": "o"},
         {"tenant": T, "parent_id": "o"},
+        {"tenant": T, "parent_id": "o", "dissolved": False, "_id": {"$gt": "c"}},
+        {"tenant": T, "path": "o", "dissolved": False, "_id": {"$gt": "c"}},
+        {"tenant": T, "path": "o", "dissolved": False, "type": "branch", "_id": {"$gt": "c"}},
         {"_id": {"$in": ["o", "p"]}},
         {"tenant": T, "slug": "s"},
     ],
@@ -50,6 +55,14 @@ SHAPES = {
         {"tenant": T, "owner_id": {"$in": ["a", "b"]}},
     ],
     "people": [{"tenant": T, "account_id": {"$in": ["a", "b"]}}],
+    "meetings": [{"tenant": T, "_id": "m"}],
+}
+IDENTITY_SHAPES = {
+    "accounts": [{"tenant": T, "_id": "a"}, {"tenant": T, "phone": "13800000000"}],
+    "refresh_tokens": [{"tenant": T, "_id": "r"}, {"tenant": T, "family_id": "f"}],
+    "role_grants": [{"tenant": T, "account_id": "a"}, {"tenant": T, "account_id": "a", "role": "r", "org_id": "o"}],
+    "org_nodes": [{"tenant": T, "org_id": "o"}],
+    "audit_log": [{"tenant": T, "action": "login.failed"}, {"tenant": T, "target_id": "a"}],
 }
 
 
@@ -63,10 +76,13 @@ def _stages(plan: dict) -> list[str]:
     return stages
 
 
-@pytest.mark.parametrize(
-    ("collection", "shape"), [(c, s) for c, shapes in SHAPES.items() for s in shapes], ids=lambda v: str(v)[:60]
-)
-def test_the_shape_uses_an_index(stack, collection, shape):
+CASES = [("orgs", c, s) for c, shapes in SHAPES.items() for s in shapes] + [
+    ("identity", c, s) for c, shapes in IDENTITY_SHAPES.items() for s in shapes
+]
+
+
+@pytest.mark.parametrize(("service", "collection", "shape"), CASES, ids=lambda v: str(v)[:60])
+def test_the_shape_uses_an_index(stack, service, collection, shape):
     with pymongo.MongoClient(stack.env["MONGO_URI"]) as client:
-        plan = client[f"{T}_orgs"][collection].find(shape).explain()["queryPlanner"]["winningPlan"]
+        plan = client[f"{T}_{service}"][collection].find(shape).explain()["queryPlanner"]["winningPlan"]
     assert "COLLSCAN" not in _stages(plan), f"{collection} {shape} scans the collection: {plan}"
