@@ -119,6 +119,17 @@ class UnitOfWork:
             doc.pk = inserted
             doc._created = False
 
+    def insert_rows(self, model: type[TenantDocument], rows: list[dict[str, Any]]) -> None:
+        """Insert rows already in the model's stored form (dicts) in one round trip: for bulk writes of
+        thousands, where a mongoengine document per row costs ~0.25 ms of CPU each. The first row is
+        checked against the model, so a row shape that drifts from it fails loudly."""
+        if not rows:
+            return
+        if any(row.get("tenant") != self.tenant for row in rows):
+            raise ValueError("a unit of work writes one tenant's documents only")
+        model._from_son(rows[0]).validate()
+        model._get_collection().insert_many(rows, session=self.session)
+
     def update_one(self, model: type[TenantDocument], query: dict, update: dict) -> int:
         """Update one document of this tenant; returns how many matched (0 or 1)."""
         query = {**query, "tenant": self.tenant}
@@ -139,10 +150,10 @@ class UnitOfWork:
 
     def emit_many(self, source: str, events: list[tuple[str, dict[str, Any]]], actor_id: str = "") -> int:
         """Add many (event type, data) to the outbox in one round trip; returns how many."""
-        from kernel.outbox import new_event
+        from kernel.outbox import OutboxEvent, event_row
 
-        batch = [new_event(self.tenant, source, event_type, data, actor_id) for event_type, data in events]
-        self.insert_many(batch)
+        batch = [event_row(self.tenant, source, event_type, data, actor_id) for event_type, data in events]
+        self.insert_rows(OutboxEvent, batch)
         self.emitted += len(batch)
         return len(batch)
 

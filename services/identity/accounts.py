@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from kernel import authz, context
@@ -12,7 +13,7 @@ from kernel.store import UnitOfWork, atomically, utcnow
 from services.identity import audit, events, roles
 from services.identity.domain import phone as phones
 from services.identity.sessions import DISPLAY_NAME_MAX
-from services.identity.store import Account
+from services.identity.store import Account, AuditEntry
 
 MAX_BATCH = 10_000  # orgs' largest import
 IN_CHUNK = 100  # SecantusDB answers a large $in in time quadratic in its length
@@ -76,25 +77,42 @@ def _existing(tenant: str, phone_list: list[str]) -> dict[str, tuple[str, str]]:
 
 
 def _create(tenant: str, actor_id: str, wanted: dict[str, str]) -> dict[str, tuple[str, str]]:
-    """New accounts for wanted (phone -> name) in one transaction: phone -> (account id, display name)."""
+    """New accounts for wanted (phone -> name) in one transaction: phone -> (account id, display name).
+
+    Rows are written in their stored form (dicts): a mongoengine document per account, event and audit
+    entry cost ~0.8 s of CPU for 2,000 accounts."""
     now = utcnow()
     accounts = [
-        Account(tenant=tenant, phone=p, display_name=name or phones.mask(p), password_hash=None, created_at=now)
+        {
+            "_id": ObjectId(),
+            "tenant": tenant,
+            "phone": p,
+            "display_name": name or phones.mask(p),
+            "created_at": now,
+            "failed_logins": 0,
+        }
         for p, name in wanted.items()
     ]
+    # One audit entry built (and so shaped) by audit.build; each account gets a copy naming it.
+    entry = audit.build("account.created_for_roster").to_mongo().to_dict()
+    entries = [{**entry, "target_id": str(a["_id"])} for a in accounts]
 
     def write(uow: UnitOfWork) -> None:
-        uow.insert_many(accounts)
+        uow.insert_rows(Account, accounts)
         announced = [
             (
                 events.ACCOUNT_REGISTERED,
-                {"account_id": str(a.id), "phone_masked": phones.mask(a.phone), "display_name": a.display_name},
+                {
+                    "account_id": str(a["_id"]),
+                    "phone_masked": phones.mask(a["phone"]),
+                    "display_name": a["display_name"],
+                },
             )
             for a in accounts
         ]
         uow.emit_many(events.SOURCE, announced, actor_id=actor_id)
-        uow.insert_many([audit.build("account.created_for_roster", target_id=str(a.id)) for a in accounts])
+        uow.insert_rows(AuditEntry, entries)
 
     if accounts:
         atomically(tenant, write)
-    return {a.phone: (str(a.id), a.display_name) for a in accounts}
+    return {a["phone"]: (str(a["_id"]), a["display_name"]) for a in accounts}

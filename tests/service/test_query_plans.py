@@ -35,6 +35,10 @@ SHAPES = {
         {"tenant": T, "path": "o", "dissolved": False, "type": "branch", "_id": {"$gt": "c"}},
         {"_id": {"$in": ["o", "p"]}},
         {"tenant": T, "slug": "s"},
+        # the roster import (services/orgs/imports.py): what a file names, by id or slug; counters
+        {"tenant": T, "_id": {"$in": ["o", "p"]}},
+        {"tenant": T, "slug": {"$in": ["s", "t"]}},
+        {"_id": "o", "tenant": T},
     ],
     "transfers": [
         {"tenant": T, "account_id": "a"},
@@ -58,7 +62,11 @@ SHAPES = {
     "meetings": [{"tenant": T, "_id": "m"}],
 }
 IDENTITY_SHAPES = {
-    "accounts": [{"tenant": T, "_id": "a"}, {"tenant": T, "phone": "13800000000"}],
+    "accounts": [
+        {"tenant": T, "_id": "a"},
+        {"tenant": T, "phone": "13800000000"},
+        {"tenant": T, "phone": {"$in": ["13800000000", "13800000001"]}},  # EnsureAccounts
+    ],
     "refresh_tokens": [{"tenant": T, "_id": "r"}, {"tenant": T, "family_id": "f"}],
     "role_grants": [{"tenant": T, "account_id": "a"}, {"tenant": T, "account_id": "a", "role": "r", "org_id": "o"}],
     "org_nodes": [{"tenant": T, "org_id": "o"}],
