@@ -47,7 +47,8 @@ class OutboxEvent(TenantDocument):
     meta = {
         "collection": "outbox",
         "indexes": [
-            {"fields": ["pending", "occurred_at"], "sparse": True},
+            # the relay's query is {pending, source} by age: an index of exactly those fields, or it scans
+            {"fields": ["pending", "source", "occurred_at"], "sparse": True},
             {"fields": ["published_at"], "expireAfterSeconds": int(KEEP_PUBLISHED.total_seconds())},
         ],
     }

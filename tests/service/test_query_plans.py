@@ -60,6 +60,8 @@ SHAPES = {
     ],
     "people": [{"tenant": T, "account_id": {"$in": ["a", "b"]}}],
     "meetings": [{"tenant": T, "_id": "m"}],
+    "outbox": [{"pending": True, "source": "orgs"}],  # the relay, every half second
+    "inbox": [{"_id": "c:e"}],
 }
 IDENTITY_SHAPES = {
     "accounts": [
@@ -71,6 +73,7 @@ IDENTITY_SHAPES = {
     "role_grants": [{"tenant": T, "account_id": "a"}, {"tenant": T, "account_id": "a", "role": "r", "org_id": "o"}],
     "org_nodes": [{"tenant": T, "org_id": "o"}],
     "audit_log": [{"tenant": T, "action": "login.failed"}, {"tenant": T, "target_id": "a"}],
+    "outbox": [{"pending": True, "source": "identity"}],
 }
 
 
