@@ -11,13 +11,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from google.protobuf.json_format import MessageToDict
-from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import AwareDatetime, BaseModel, Field
 
 from gateway.auth import CallerDep, client_address
 from gateway.routes.orgs import Body, Cursor, Id, PageSize
 from jiceng.orgs.v1 import life_pb2 as pb
 from jiceng.orgs.v1 import orgs_pb2
+from kernel.wire import timestamp
 
 router = APIRouter(prefix="/api/v1", tags=["org life"])
 
@@ -198,12 +198,6 @@ async def call(request: Request, who, method_name: str, message) -> dict:
     return MessageToDict(reply, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
 
 
-def _ts(moment: dt.datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(moment)
-    return ts
-
-
 def _page(page_size: int, cursor: str) -> orgs_pb2.Page:
     return orgs_pb2.Page(page_size=page_size, cursor=cursor)
 
@@ -224,8 +218,8 @@ async def schedule_meeting(org_id: Id, body: ScheduleBody, request: Request, who
         type=body.type,
         title=body.title,
         agenda=body.agenda,
-        starts_at=_ts(body.starts_at),
-        ends_at=_ts(body.ends_at),
+        starts_at=timestamp(body.starts_at),
+        ends_at=timestamp(body.ends_at),
         place=body.place,
         online_url=body.online_url,
         recurrence=recurrence,

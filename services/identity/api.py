@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from jiceng.identity.v1 import identity_pb2 as pb
 from jiceng.identity.v1 import identity_pb2_grpc
+from kernel.wire import timestamp
 from services.identity import accounts, audit, roles
 from services.identity.domain import phone as phones
 from services.identity.personal_data import PersonalDataVault, PersonalDataView
@@ -36,15 +33,6 @@ _PURPOSES = {
 }
 
 
-def _ts(moment: dt.datetime | float | None) -> Timestamp:
-    ts = Timestamp()
-    if isinstance(moment, int | float):
-        ts.FromSeconds(int(moment))
-    elif moment is not None:
-        ts.FromDatetime(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
-    return ts
-
-
 def grant_message(g: RoleGrant) -> pb.RoleGrant:
     return pb.RoleGrant(
         id=str(g.id),
@@ -52,7 +40,7 @@ def grant_message(g: RoleGrant) -> pb.RoleGrant:
         role=g.role,
         org_id=g.org_id,
         granted_by=g.granted_by,
-        granted_at=_ts(g.granted_at),
+        granted_at=timestamp(g.granted_at),
     )
 
 
@@ -64,16 +52,16 @@ def account_message(account: Account, grants: list[RoleGrant]) -> pb.Account:
         has_password=bool(account.password_hash),
         platform_roles=[g.role for g in grants if not g.org_id],
         roles=[grant_message(g) for g in grants if g.org_id],
-        created_at=_ts(account.created_at),
+        created_at=timestamp(account.created_at),
     )
 
 
 def session_message(s: OpenedSession) -> pb.Session:
     return pb.Session(
         access_token=s.access.token,
-        access_expires_at=_ts(s.access.expires_at),
+        access_expires_at=timestamp(s.access.expires_at),
         refresh_token=s.refresh_token,
-        refresh_expires_at=_ts(s.refresh_expires_at),
+        refresh_expires_at=timestamp(s.refresh_expires_at),
         account=account_message(s.account, s.grants),
     )
 
@@ -87,7 +75,7 @@ def personal_message(v: PersonalDataView) -> pb.PersonalData:
 def audit_message(e: AuditEntry) -> pb.AuditEntry:
     return pb.AuditEntry(
         id=str(e.id),
-        at=_ts(e.at),
+        at=timestamp(e.at),
         action=e.action,
         actor_id=e.actor_id,
         target_id=e.target_id,

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from jiceng.orgs.v1 import orgs_pb2 as pb
 from jiceng.orgs.v1 import orgs_pb2_grpc
+from kernel.wire import timestamp
 from services.orgs import members, tree
 from services.orgs.store import DuesRecord, Membership, Org, OrgChange
 
 SERVICE = "jiceng.orgs.v1.OrgService"
-
-
-def _ts(moment: dt.datetime | None) -> Timestamp:
-    ts = Timestamp()
-    if moment is not None:
-        ts.FromDatetime(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
-    return ts
 
 
 def _location(request) -> tuple[float, float] | None:
@@ -40,7 +31,7 @@ def org_message(org: Org) -> pb.Org:
         location=pb.GeoPoint(lng=coords[0], lat=coords[1]) if coords else None,
         has_location=bool(coords),
         dissolved=org.dissolved,
-        created_at=_ts(org.created_at),
+        created_at=timestamp(org.created_at),
     )
 
 
@@ -53,7 +44,7 @@ def membership_message(m: Membership, with_history: bool = False) -> pb.Membersh
                 approved_by=s.approved_by,
                 org_id=s.org_id,
                 note=s.note,
-                recorded_at=_ts(s.recorded_at),
+                recorded_at=timestamp(s.recorded_at),
             )
             for s in m.history
         ]
@@ -82,7 +73,7 @@ def dues_message(r: DuesRecord) -> pb.DuesRecord:
         month=r.month,
         amount_fen=r.amount_fen,
         recorded_by=r.recorded_by,
-        recorded_at=_ts(r.recorded_at),
+        recorded_at=timestamp(r.recorded_at),
     )
 
 
@@ -92,7 +83,7 @@ def change_message(c: OrgChange) -> pb.OrgChange:
         org_id=c.org_id,
         kind=c.kind,
         actor_id=c.actor_id,
-        at=_ts(c.at),
+        at=timestamp(c.at),
         before_json=json.dumps(c.before, ensure_ascii=False, default=str),
         after_json=json.dumps(c.after, ensure_ascii=False, default=str),
     )

@@ -7,8 +7,8 @@ import datetime as dt
 from jiceng.orgs.v1 import life_pb2 as pb
 from jiceng.orgs.v1 import life_pb2_grpc
 from kernel.errors import DomainError, ErrorCode
+from kernel.wire import timestamp
 from services.orgs import life
-from services.orgs.api import _ts
 from services.orgs.domain import life as rules
 
 SERVICE = "jiceng.orgs.v1.OrgLifeService"
@@ -27,8 +27,8 @@ def meeting_message(m: life.Meeting) -> pb.Meeting:
         type=m.type,
         title=m.title,
         agenda=m.agenda,
-        starts_at=_ts(m.starts_at),
-        ends_at=_ts(m.ends_at),
+        starts_at=timestamp(m.starts_at),
+        ends_at=timestamp(m.ends_at),
         place=m.place,
         online_url=m.online_url,
         series_id=m.series_id,
@@ -37,12 +37,12 @@ def meeting_message(m: life.Meeting) -> pb.Meeting:
         minutes=m.minutes,
         attachments=list(m.attachments),
         minutes_by=m.minutes_by,
-        minutes_at=_ts(m.minutes_at) if m.minutes_at else None,
+        minutes_at=timestamp(m.minutes_at) if m.minutes_at else None,
         invitee_count=m.invitee_count,
         present_count=m.present_count,
         held=life.is_held(m),
         created_by=m.created_by,
-        created_at=_ts(m.created_at),
+        created_at=timestamp(m.created_at),
     )
 
 
@@ -53,12 +53,12 @@ def attendance_message(meeting: life.Meeting, a: life.Attendance) -> pb.Attendan
         display_name=a.display_name,
         status=life.effective_status(meeting, a),
         source=a.source,
-        answered_at=_ts(a.answered_at) if a.answered_at else None,
+        answered_at=timestamp(a.answered_at) if a.answered_at else None,
         leave_reason=a.leave_reason,
         leave_decided_by=a.leave_decided_by,
         leave_note=a.leave_note,
         method=a.method,
-        checked_in_at=_ts(a.checked_in_at) if a.checked_in_at else None,
+        checked_in_at=timestamp(a.checked_in_at) if a.checked_in_at else None,
     )
 
 
@@ -116,7 +116,9 @@ class OrgLifeApi(life_pb2_grpc.OrgLifeServiceServicer):
 
     def RevealCheckInCode(self, request, context):
         code, opens, closes = life.reveal_code(request.meeting_id)
-        return pb.CheckInCode(meeting_id=request.meeting_id, code=code, valid_from=_ts(opens), valid_until=_ts(closes))
+        return pb.CheckInCode(
+            meeting_id=request.meeting_id, code=code, valid_from=timestamp(opens), valid_until=timestamp(closes)
+        )
 
     def DecideLeave(self, request, context):
         return attendance_message(
@@ -159,7 +161,7 @@ class OrgLifeApi(life_pb2_grpc.OrgLifeServiceServicer):
         return pb.ComplianceReportResponse(
             org_id=request.org_id,
             period=report.period.label,
-            as_of=_ts(report.as_of),
+            as_of=timestamp(report.as_of),
             orgs=[
                 pb.OrgCompliance(
                     org_id=o.org_id,

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from jiceng.orgs.v1 import network_pb2 as pb
 from jiceng.orgs.v1 import network_pb2_grpc
 from kernel.errors import DomainError, ErrorCode
+from kernel.wire import timestamp
 from services.orgs import network
 from services.orgs.domain import network as rules
 
 SERVICE = "jiceng.orgs.v1.NetworkService"
 
 _DONE = pb.NetworkDone()
-
-
-def _ts(moment: dt.datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
-    return ts
 
 
 def _settings(p: rules.Privacy) -> pb.NetworkSettings:
@@ -36,7 +27,7 @@ def _entry(e: dict) -> pb.NetworkEntry:
         display_name=e["display_name"],
         org_id=e["org_id"],
         roles=e["roles"],
-        since=_ts(e["since"]) if e["since"] else None,
+        since=timestamp(e["since"]) if e["since"] else None,
     )
 
 
@@ -45,8 +36,8 @@ def _request(r: network.FriendRequest, names: dict[str, dict]) -> pb.FriendReque
         from_id=r.from_id,
         to_id=r.to_id,
         state=r.state,
-        created_at=_ts(r.created_at),
-        decided_at=_ts(r.decided_at) if r.decided_at else None,
+        created_at=timestamp(r.created_at),
+        decided_at=timestamp(r.decided_at) if r.decided_at else None,
         from_display_name=names.get(r.from_id, {}).get("display_name", ""),
         to_display_name=names.get(r.to_id, {}).get("display_name", ""),
     )
@@ -59,7 +50,7 @@ def _contact(c: network.Contact, full: bool) -> pb.Contact:
         name=c.name,
         phone=c.phone if full else rules.mask_phone(c.phone),
         note=c.note if full else "",
-        created_at=_ts(c.created_at),
+        created_at=timestamp(c.created_at),
         masked=not full,
     )
 
@@ -124,7 +115,7 @@ class NetworkApi(network_pb2_grpc.NetworkServiceServicer):
             follower_id=edge.follower_id,
             target_kind=edge.target_kind,
             target_id=edge.target_id,
-            since=_ts(edge.since),
+            since=timestamp(edge.since),
         )
 
     def Unfollow(self, request, context):

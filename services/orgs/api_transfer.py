@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from jiceng.orgs.v1 import transfer_pb2 as pb
 from jiceng.orgs.v1 import transfer_pb2_grpc
+from kernel.wire import timestamp
 from services.orgs import mobile, transfers
-from services.orgs.api import _ts
 from services.orgs.domain import transfer as rules
 
 SERVICE = "jiceng.orgs.v1.TransferService"
@@ -25,7 +25,7 @@ def transfer_message(t: transfers.Transfer, with_allowed_steps: bool = True) -> 
         letter_no=t.letter_no or "",
         reason=t.reason,
         requested_by=t.requested_by,
-        requested_at=_ts(t.requested_at),
+        requested_at=timestamp(t.requested_at),
         steps=[
             pb.TransferStep(
                 step=s.step,
@@ -33,7 +33,7 @@ def transfer_message(t: transfers.Transfer, with_allowed_steps: bool = True) -> 
                 from_state=s.from_state,
                 to_state=s.to_state,
                 reason=s.reason,
-                at=_ts(s.at),
+                at=timestamp(s.at),
             )
             for s in t.steps
         ],
@@ -60,7 +60,7 @@ def registration_message(r: mobile.MobileRegistration) -> pb.MobileRegistration:
         ended_by=r.ended_by,
         returned_on=r.returned_on,
         end_note=r.end_note,
-        created_at=_ts(r.created_at),
+        created_at=timestamp(r.created_at),
     )
 
 
@@ -71,7 +71,7 @@ def report_message(r: mobile.MobileReport) -> pb.MobileReport:
         account_id=r.account_id,
         home_org_id=r.home_org_id,
         text=r.text,
-        submitted_at=_ts(r.submitted_at),
+        submitted_at=timestamp(r.submitted_at),
     )
 
 
