@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import grpc
+from google.protobuf.json_format import MessageToDict
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from gateway.auth import client_address
 from jiceng.identity.v1 import identity_pb2_grpc
 from jiceng.orgs.v1 import io_pb2_grpc, life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
 from kernel import context, logs
@@ -71,3 +73,14 @@ class CallerServices:
 
     async def call(self, method, request, token: str | None = None, timeout: float | None = None):
         return await self._services.call(method, request, token, self.client_ip, timeout)
+
+
+def as_json(reply) -> dict:
+    """A service's reply as JSON-ready data, with every field present (empty lists and strings too)."""
+    return MessageToDict(reply, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+
+
+async def call_for(request, who, stub: str, method: str, message) -> dict:
+    """Call services.<stub>.<method> on behalf of the HTTP caller (token, address) and return JSON data."""
+    services = request.app.state.services.on_behalf_of(client_address(request))
+    return as_json(await services.call(getattr(getattr(services, stub), method), message, who.token))

@@ -9,10 +9,10 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from google.protobuf.json_format import MessageToDict
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.auth import CallerDep, client_address
+from gateway.auth import CallerDep
+from gateway.clients import call_for
 from jiceng.orgs.v1 import network_pb2 as pb
 from jiceng.orgs.v1 import orgs_pb2
 
@@ -161,9 +161,7 @@ class DoneOut(BaseModel):
 
 
 async def call(request: Request, who, method_name: str, message) -> dict:
-    services = request.app.state.services.on_behalf_of(client_address(request))
-    reply = await services.call(getattr(services.network, method_name), message, who.token)
-    return MessageToDict(reply, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+    return await call_for(request, who, "network", method_name, message)
 
 
 def _account(account_id: str) -> str:

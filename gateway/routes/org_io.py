@@ -14,10 +14,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from google.protobuf.json_format import MessageToDict
 from pydantic import BaseModel
 
 from gateway.auth import CallerDep, client_address
+from gateway.clients import as_json
 from gateway.errors import ErrorOut
 from gateway.routes.orgs import Id
 from jiceng.orgs.v1 import io_pb2 as pb
@@ -75,7 +75,7 @@ async def _file(request: Request) -> tuple[bytes, str]:
 
 
 def report_json(reply: pb.ImportReport, locale: str) -> dict:
-    data = MessageToDict(reply, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+    data = as_json(reply)
     data["problems"] = [
         {
             "table": p.table,

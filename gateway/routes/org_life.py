@@ -10,10 +10,10 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from google.protobuf.json_format import MessageToDict
 from pydantic import AwareDatetime, BaseModel, Field
 
-from gateway.auth import CallerDep, client_address
+from gateway.auth import CallerDep
+from gateway.clients import call_for
 from gateway.routes.orgs import Body, Cursor, Id, PageSize
 from jiceng.orgs.v1 import life_pb2 as pb
 from jiceng.orgs.v1 import orgs_pb2
@@ -193,9 +193,7 @@ def _mine(data: dict) -> dict:
 
 async def call(request: Request, who, method_name: str, message) -> dict:
     """Call OrgLifeService as the caller; the reply as JSON-ready data with every field present."""
-    services = request.app.state.services.on_behalf_of(client_address(request))
-    reply = await services.call(getattr(services.org_life, method_name), message, who.token)
-    return MessageToDict(reply, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+    return await call_for(request, who, "org_life", method_name, message)
 
 
 def _page(page_size: int, cursor: str) -> orgs_pb2.Page:

@@ -6,10 +6,10 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from google.protobuf.json_format import MessageToDict
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.auth import CallerDep, client_address
+from gateway.auth import CallerDep
+from gateway.clients import as_json, call_for
 from jiceng.orgs.v1 import orgs_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["orgs"])
@@ -182,8 +182,11 @@ class ArrearsOut(BaseModel):
 
 
 def as_dict(message) -> dict:
-    """A reply as JSON-ready data, with every field present (empty lists and strings included)."""
-    data = MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+    """A reply as JSON-ready data, with every field present, and orgs without a location saying so."""
+    return with_locations(as_json(message))
+
+
+def with_locations(data: dict) -> dict:
     for org in ([data] if "path" in data else []) + data.get("orgs", []):
         if not org.pop("has_location", False):
             org["location"] = None
@@ -191,8 +194,7 @@ def as_dict(message) -> dict:
 
 
 async def call(request: Request, who, method_name: str, message):
-    services = request.app.state.services.on_behalf_of(client_address(request))
-    return as_dict(await services.call(getattr(services.orgs, method_name), message, who.token))
+    return with_locations(await call_for(request, who, "orgs", method_name, message))
 
 
 def _point(body) -> dict:

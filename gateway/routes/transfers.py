@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from gateway.auth import CallerDep, client_address
-from gateway.routes.orgs import Body, Cursor, Day, Id, PageSize, as_dict
+from gateway.auth import CallerDep
+from gateway.clients import call_for
+from gateway.routes.orgs import Body, Cursor, Day, Id, PageSize
 from jiceng.orgs.v1 import orgs_pb2
 from jiceng.orgs.v1 import transfer_pb2 as pb
 
@@ -119,8 +120,7 @@ class ReportPageOut(BaseModel):
 
 
 async def call(request: Request, who, method_name: str, message):
-    services = request.app.state.services.on_behalf_of(client_address(request))
-    return as_dict(await services.call(getattr(services.transfers, method_name), message, who.token))
+    return await call_for(request, who, "transfers", method_name, message)
 
 
 def _page(page_size: int, cursor: str) -> orgs_pb2.Page:
