@@ -98,6 +98,8 @@ class Attendance(TenantDocument):
             {"fields": ["tenant", "meeting_id", "account_id"], "unique": True},
             ("tenant", "meeting_id", "id"),
             ("tenant", "account_id", "id"),
+            # "my upcoming meetings" (real MongoDB uses it; SecantusDB won't plan two ranges, see the plan test)
+            ("tenant", "account_id", "ends_at", "id"),
             ("tenant", "org_path", "starts_at"),
         ],
     }
@@ -342,11 +344,15 @@ def cancel(meeting_id: str, reason: str, following: bool) -> list[Meeting]:
         _not_over(meeting)
     targets = [meeting]
     if following and meeting.series_id:
-        targets = list(
-            Meeting.in_tenant(meeting.tenant).filter(
-                series_id=meeting.series_id, starts_at__gte=meeting.starts_at, ends_at__gt=_now(), status=SCHEDULED
+        # ends and status checked here: the series index holds the series and the start only
+        now = _now()
+        targets = [
+            m
+            for m in Meeting.in_tenant(meeting.tenant).filter(
+                series_id=meeting.series_id, starts_at__gte=meeting.starts_at
             )
-        )
+            if m.status == SCHEDULED and _aware(m.ends_at) > now
+        ]
     who = access.actor().account_id
 
     def write(uow: UnitOfWork) -> None:

@@ -59,7 +59,19 @@ SHAPES = {
         {"tenant": T, "owner_id": {"$in": ["a", "b"]}},
     ],
     "people": [{"tenant": T, "account_id": {"$in": ["a", "b"]}}],
-    "meetings": [{"tenant": T, "_id": "m"}],
+    "meetings": [
+        {"tenant": T, "_id": "m"},
+        {"tenant": T, "_id": {"$in": ["m", "n"]}},
+        {"tenant": T, "org_id": "o", "_id": {"$gt": "c"}},
+        {"tenant": T, "org_path": "o", "starts_at": {"$gte": 1, "$lt": 2}},
+        {"tenant": T, "series_id": "s", "starts_at": {"$gte": 1}},
+    ],
+    "meeting_attendance": [
+        {"tenant": T, "meeting_id": "m", "account_id": "a"},
+        {"tenant": T, "meeting_id": "m", "_id": {"$gt": "c"}},
+        {"tenant": T, "account_id": "a", "_id": {"$gt": "c"}},
+        {"tenant": T, "org_path": "o", "starts_at": {"$gte": 1, "$lt": 2}},
+    ],
     "outbox": [{"pending": True, "source": "orgs"}],  # the relay, every half second
     "inbox": [{"_id": "c:e"}],
 }
@@ -90,6 +102,19 @@ def _stages(plan: dict) -> list[str]:
 CASES = [("orgs", c, s) for c, shapes in SHAPES.items() for s in shapes] + [
     ("identity", c, s) for c, shapes in IDENTITY_SHAPES.items() for s in shapes
 ]
+# Known scans, kept visible until fixed (strict: the test fails once the shape is served by an index).
+CASES.append(
+    pytest.param(
+        "orgs",
+        "meeting_attendance",
+        {"tenant": T, "account_id": "a", "ends_at": {"$gt": 1}, "_id": {"$gt": "c"}},
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="'my upcoming meetings' pages by _id with an ends_at range: SecantusDB plans no index "
+            "with two ranges; page by ends_at instead",
+        ),
+    )
+)
 
 
 @pytest.mark.parametrize(("service", "collection", "shape"), CASES, ids=lambda v: str(v)[:60])
