@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import itertools
 import json
 import secrets
@@ -224,3 +225,18 @@ def admin(api: httpx.Client) -> Person:
         body["access_token"],
         body["refresh_token"],
     )
+
+
+def xlsx_bytes(sheets: dict[str, list[list]]) -> bytes:
+    """A workbook with one sheet per entry (title -> rows), as bytes: spreadsheets for import tests."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import call_for
+from gateway.routes.orgs import page_request
 from jiceng.orgs.v1 import network_pb2 as pb
-from jiceng.orgs.v1 import orgs_pb2
 
 router = APIRouter(prefix="/api/v1", tags=["network"])
 
@@ -168,10 +168,6 @@ def _account(account_id: str) -> str:
     return "" if account_id == "me" else account_id
 
 
-def _page(page_size: int, cursor: str) -> orgs_pb2.Page:
-    return orgs_pb2.Page(page_size=page_size, cursor=cursor)
-
-
 # -- settings, relations, counts ----------------------------------------------------------------------
 
 
@@ -203,7 +199,9 @@ async def list_relations(
     page_size: PageSize = 50,
     cursor: Cursor = "",
 ):
-    message = pb.ListRelationsRequest(account_id=_account(account_id), relation=relation, page=_page(page_size, cursor))
+    message = pb.ListRelationsRequest(
+        account_id=_account(account_id), relation=relation, page=page_request(page_size, cursor)
+    )
     return await call(request, who, "ListRelations", message)
 
 
@@ -238,7 +236,7 @@ async def list_friend_requests(
     page_size: PageSize = 50,
     cursor: Cursor = "",
 ):
-    message = pb.ListFriendRequestsRequest(direction=direction, page=_page(page_size, cursor))
+    message = pb.ListFriendRequestsRequest(direction=direction, page=page_request(page_size, cursor))
     return await call(request, who, "ListFriendRequests", message)
 
 
@@ -310,7 +308,7 @@ async def delete_contact(contact_id: PathId, request: Request, who: CallerDep):
 async def list_contacts(
     account_id: PathId, request: Request, who: CallerDep, page_size: PageSize = 50, cursor: Cursor = ""
 ):
-    message = pb.ListContactsRequest(account_id=_account(account_id), page=_page(page_size, cursor))
+    message = pb.ListContactsRequest(account_id=_account(account_id), page=page_request(page_size, cursor))
     return await call(request, who, "ListContacts", message)
 
 

@@ -14,9 +14,8 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import call_for
-from gateway.routes.orgs import Body, Cursor, Id, PageSize
+from gateway.routes.orgs import Body, Cursor, Id, PageSize, page_request
 from jiceng.orgs.v1 import life_pb2 as pb
-from jiceng.orgs.v1 import orgs_pb2
 from kernel.wire import timestamp
 
 router = APIRouter(prefix="/api/v1", tags=["org life"])
@@ -196,10 +195,6 @@ async def call(request: Request, who, method_name: str, message) -> dict:
     return await call_for(request, who, "org_life", method_name, message)
 
 
-def _page(page_size: int, cursor: str) -> orgs_pb2.Page:
-    return orgs_pb2.Page(page_size=page_size, cursor=cursor)
-
-
 @router.post(
     "/orgs/{org_id}/meetings",
     response_model=ScheduledOut,
@@ -229,7 +224,7 @@ async def schedule_meeting(org_id: Id, body: ScheduleBody, request: Request, who
 async def list_org_meetings(
     org_id: Id, request: Request, who: CallerDep, page_size: PageSize = 50, cursor: Cursor = ""
 ):
-    message = pb.ListOrgMeetingsRequest(org_id=org_id, page=_page(page_size, cursor))
+    message = pb.ListOrgMeetingsRequest(org_id=org_id, page=page_request(page_size, cursor))
     return await call(request, who, "ListOrgMeetings", message)
 
 
@@ -251,7 +246,7 @@ async def compliance_report(
 async def my_meetings(
     request: Request, who: CallerDep, upcoming: bool = False, page_size: PageSize = 50, cursor: Cursor = ""
 ):
-    message = pb.ListMyMeetingsRequest(upcoming=upcoming, page=_page(page_size, cursor))
+    message = pb.ListMyMeetingsRequest(upcoming=upcoming, page=page_request(page_size, cursor))
     data = await call(request, who, "ListMyMeetings", message)
     data["meetings"] = [_mine(d) for d in data["meetings"]]
     return data
@@ -264,7 +259,7 @@ async def get_meeting(meeting_id: Id, request: Request, who: CallerDep):
 
 @router.get("/meetings/{meeting_id}/roster", response_model=RosterOut, summary="Invitees and attendance")
 async def roster(meeting_id: Id, request: Request, who: CallerDep, page_size: PageSize = 50, cursor: Cursor = ""):
-    message = pb.ListRosterRequest(meeting_id=meeting_id, page=_page(page_size, cursor))
+    message = pb.ListRosterRequest(meeting_id=meeting_id, page=page_request(page_size, cursor))
     return await call(request, who, "ListRoster", message)
 
 

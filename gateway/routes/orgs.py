@@ -203,7 +203,8 @@ def _point(body) -> dict:
     return {"location": pb.GeoPoint(lng=body.location.lng, lat=body.location.lat), "has_location": True}
 
 
-def _page(page_size: int, cursor: str) -> pb.Page:
+def page_request(page_size: int, cursor: str) -> pb.Page:
+    """The Page message every listing route sends (the orgs contract's shared paging)."""
     return pb.Page(page_size=page_size, cursor=cursor)
 
 
@@ -252,7 +253,7 @@ async def dissolve_org(org_id: Id, body: DissolveBody, request: Request, who: Ca
 @router.get("/orgs/{org_id}/children", response_model=OrgPageOut)
 async def list_children(org_id: Id, request: Request, who: CallerDep, page_size: PageSize = 50, cursor: Cursor = ""):
     return await call(
-        request, who, "ListChildren", pb.ListChildrenRequest(org_id=org_id, page=_page(page_size, cursor))
+        request, who, "ListChildren", pb.ListChildrenRequest(org_id=org_id, page=page_request(page_size, cursor))
     )
 
 
@@ -270,7 +271,7 @@ async def list_subtree(
     page_size: PageSize = 50,
     cursor: Cursor = "",
 ):
-    message = pb.ListSubtreeRequest(org_id=org_id, type=type, page=_page(page_size, cursor))
+    message = pb.ListSubtreeRequest(org_id=org_id, type=type, page=page_request(page_size, cursor))
     return await call(request, who, "ListSubtree", message)
 
 
@@ -281,7 +282,7 @@ async def subtree_stats(org_id: Id, request: Request, who: CallerDep):
 
 @router.get("/orgs/{org_id}/history", response_model=HistoryOut)
 async def org_history(org_id: Id, request: Request, who: CallerDep, page_size: PageSize = 50, cursor: Cursor = ""):
-    message = pb.ListOrgHistoryRequest(org_id=org_id, page=_page(page_size, cursor))
+    message = pb.ListOrgHistoryRequest(org_id=org_id, page=page_request(page_size, cursor))
     return await call(request, who, "ListOrgHistory", message)
 
 
@@ -295,7 +296,7 @@ async def list_members(
     page_size: PageSize = 50,
     cursor: Cursor = "",
 ):
-    message = pb.ListMembersRequest(org_id=org_id, subtree=subtree, status=status, page=_page(page_size, cursor))
+    message = pb.ListMembersRequest(org_id=org_id, subtree=subtree, status=status, page=page_request(page_size, cursor))
     return await call(request, who, "ListMembers", message)
 
 
@@ -321,7 +322,7 @@ async def arrears(
     page_size: PageSize = 50,
     cursor: Cursor = "",
 ):
-    message = pb.ArrearsReportRequest(org_id=org_id, as_of_month=as_of_month, page=_page(page_size, cursor))
+    message = pb.ArrearsReportRequest(org_id=org_id, as_of_month=as_of_month, page=page_request(page_size, cursor))
     return await call(request, who, "ArrearsReport", message)
 
 

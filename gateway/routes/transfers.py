@@ -10,8 +10,7 @@ from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import call_for
-from gateway.routes.orgs import Body, Cursor, Day, Id, PageSize
-from jiceng.orgs.v1 import orgs_pb2
+from gateway.routes.orgs import Body, Cursor, Day, Id, PageSize, page_request
 from jiceng.orgs.v1 import transfer_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["transfers"])
@@ -123,10 +122,6 @@ async def call(request: Request, who, method_name: str, message):
     return await call_for(request, who, "transfers", method_name, message)
 
 
-def _page(page_size: int, cursor: str) -> orgs_pb2.Page:
-    return orgs_pb2.Page(page_size=page_size, cursor=cursor)
-
-
 # -- transfers -------------------------------------------------------------------------------------------
 
 
@@ -143,7 +138,7 @@ async def request_transfer(body: RequestTransferBody, request: Request, who: Cal
 
 @router.get("/transfers", response_model=TransferPageOut, summary="Your own transfers")
 async def my_transfers(request: Request, who: CallerDep, page_size: PageSize = 50, cursor: Cursor = ""):
-    return await call(request, who, "ListMyTransfers", pb.ListMyTransfersRequest(page=_page(page_size, cursor)))
+    return await call(request, who, "ListMyTransfers", pb.ListMyTransfersRequest(page=page_request(page_size, cursor)))
 
 
 @router.get("/transfers/{transfer_id}", response_model=TransferOut)
@@ -172,7 +167,9 @@ async def org_transfers(
     page_size: PageSize = 50,
     cursor: Cursor = "",
 ):
-    message = pb.ListOrgTransfersRequest(org_id=org_id, direction=direction, state=state, page=_page(page_size, cursor))
+    message = pb.ListOrgTransfersRequest(
+        org_id=org_id, direction=direction, state=state, page=page_request(page_size, cursor)
+    )
     return await call(request, who, "ListOrgTransfers", message)
 
 
@@ -205,7 +202,7 @@ async def register_outflow(body: RegisterOutflowBody, request: Request, who: Cal
     summary="Your own mobile-member registrations",
 )
 async def my_registrations(request: Request, who: CallerDep, page_size: PageSize = 50, cursor: Cursor = ""):
-    message = pb.ListMyMobileRegistrationsRequest(page=_page(page_size, cursor))
+    message = pb.ListMyMobileRegistrationsRequest(page=page_request(page_size, cursor))
     return await call(request, who, "ListMyMobileRegistrations", message)
 
 
@@ -258,7 +255,7 @@ async def submit_report(registration_id: Id, body: ReportBody, request: Request,
 async def list_reports(
     registration_id: Id, request: Request, who: CallerDep, page_size: PageSize = 50, cursor: Cursor = ""
 ):
-    message = pb.ListMobileReportsRequest(registration_id=registration_id, page=_page(page_size, cursor))
+    message = pb.ListMobileReportsRequest(registration_id=registration_id, page=page_request(page_size, cursor))
     return await call(request, who, "ListMobileReports", message)
 
 
@@ -277,5 +274,7 @@ async def org_mobile_members(
     page_size: PageSize = 50,
     cursor: Cursor = "",
 ):
-    message = pb.ListOrgMobileMembersRequest(org_id=org_id, side=side, state=state, page=_page(page_size, cursor))
+    message = pb.ListOrgMobileMembersRequest(
+        org_id=org_id, side=side, state=state, page=page_request(page_size, cursor)
+    )
     return await call(request, who, "ListOrgMobileMembers", message)

@@ -10,9 +10,10 @@ import secrets
 import time
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from tests.conftest import Person, login, new_phone, register
+from tests.conftest import xlsx_bytes as xlsx
 
 pytestmark = pytest.mark.e2e
 
@@ -20,18 +21,6 @@ MEMBER_HEADERS = ["姓名", "手机号", "身份证号", "所在党组织", "党
 ORG_HEADERS = ["组织编号", "组织名称", "组织类型", "上级组织", "组织类别", "地址"]
 VALID_ID = "11010519491231002X"
 OCTET = {"content-type": "application/octet-stream"}
-
-
-def xlsx(sheets: dict[str, list[list]]) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def wait_until(check, timeout: float = 15.0, what: str = "condition"):

@@ -9,13 +9,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 
 from kernel import messages
 from kernel.errors import DomainError
 from services.identity.domain import id_card as identity_id_card
 from services.identity.domain import phone as identity_phone
 from services.orgs.domain import roster
+from tests.conftest import xlsx_bytes
 
 pytestmark = pytest.mark.unit
 
@@ -27,18 +27,6 @@ VALID_ID = "11010519491231002X"
 
 def csv_bytes(rows: list[list[str]], encoding: str = "utf-8") -> bytes:
     return "\r\n".join(",".join(r) for r in rows).encode(encoding)
-
-
-def xlsx_bytes(sheets: dict[str, list[list]]) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def file_error(content: bytes) -> DomainError:
