@@ -6,12 +6,15 @@ size imports a generated .xlsx roster of new people spread over new branches (20
     .venv/bin/python -m bench.orgs_import --rows 2000
     .venv/bin/python -m bench.orgs_import --rows 500,2000,10000 --format csv
 
-Every person is new, so identity makes an account for each: the import figure includes that.
+Every person is new, so identity makes an account for each: the import figure includes that. The last
+line of each size is the database's own ceiling: one insert_many of the same number of membership rows,
+with memberships' indexes and without (an import also writes accounts, people and orgs).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 import os
 import secrets
@@ -21,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import bson
 import httpx
 import pymongo
 from openpyxl import Workbook
@@ -89,6 +93,44 @@ def settle(mongo_uri: str, org_id: str, rows: int, started: float, timeout: floa
     raise RuntimeError("identity did not receive every role in time")
 
 
+def database_ceiling(mongo_uri: str, rows: int) -> tuple[float, float]:
+    """Seconds the database alone takes to insert `rows` membership rows as an import stores them, in one
+    unordered insert_many: (into orgs' memberships collection with its indexes, into a bare collection).
+    No import can beat the first figure; a scratch tenant keeps the rows apart, and they are removed."""
+    now = dt.datetime.now(dt.UTC)
+    scratch = "bench-ceiling"
+
+    def rows_of(i: int) -> dict:
+        path = ["root", f"b{i // PER_BRANCH}"]
+        step = dict(status="full", effective_on="2020-07-01", approved_by="x", org_id=path[-1], recorded_at=now)
+        return dict(
+            _id=bson.ObjectId(),
+            tenant=scratch,
+            account_id=f"acc{i}",
+            display_name=f"成员{i}",
+            org_id=path[-1],
+            org_path=path,
+            status="full",
+            status_since="2020-07-01",
+            roles=["member"],
+            dues_paid_up_to="",
+            joined_org_on="2026-01-01",
+            history=[dict(step, note="")],
+        )
+
+    with pymongo.MongoClient(mongo_uri) as client:
+        db = client[f"{REGION.replace('-', '_')}_orgs"]
+        figures = []
+        for collection in (db["memberships"], db["bench_bare"]):
+            batch = [rows_of(i) for i in range(rows)]
+            started = time.perf_counter()
+            collection.insert_many(batch, ordered=False)
+            figures.append(time.perf_counter() - started)
+            collection.delete_many({"tenant": scratch})
+        db.drop_collection("bench_bare")
+    return figures[0], figures[1]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.orgs_import", description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="2000", help="comma-separated roster sizes (default 2000)")
@@ -122,12 +164,15 @@ def main(argv: list[str] | None = None) -> int:
                 settled = settle(stack.env["MONGO_URI"], root["id"], rows, started)
                 again, repeat = timed_import(client, root["id"], content, False)
                 assert report["members_added"] == rows and repeat["members_unchanged"] == rows, (report, repeat)
+                indexed, bare = database_ceiling(stack.env["MONGO_URI"], rows)
                 size = f"{len(content) / 1024:.0f} KiB {args.format}, {report['orgs_created']} new orgs"
                 print(
                     f"  {rows:>6} rows ({size}): dry run {dry:6.2f}s = {rows / dry:7.0f} rows/s"
                     f" | import {applied:6.2f}s = {rows / applied:6.0f} rows/s"
                     f" | roles in identity after {settled:6.2f}s"
-                    f" | re-import (unchanged) {again:6.2f}s = {rows / again:7.0f} rows/s",
+                    f" | re-import (unchanged) {again:6.2f}s = {rows / again:7.0f} rows/s"
+                    f"\n{'':>10}the database alone, one insert_many of the membership rows:"
+                    f" {rows / indexed:6.0f} rows/s with memberships' indexes, {rows / bare:6.0f} rows/s without",
                     flush=True,
                 )
     finally:

@@ -14,6 +14,7 @@ Consumed (from `orgs.events`, the org tree's changes, mirrored for permission de
 - org_dissolved  {org_id}
 - role_assigned  {account_id, org_id, role}        a role held in an org: granted here, scoped to it
 - role_removed   {account_id, org_id, role}
+- memberships_imported {org_id, members: [{account_id, org_id, roles, …}]}   a roster import's roles, in bulk
 """
 
 SOURCE = "identity"
@@ -31,3 +32,4 @@ ORG_MOVED = "org_moved"
 ORG_DISSOLVED = "org_dissolved"
 ROLE_ASSIGNED = "role_assigned"
 ROLE_REMOVED = "role_removed"
+MEMBERSHIPS_IMPORTED = "memberships_imported"

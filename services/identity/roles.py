@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo.errors import DuplicateKeyError
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from kernel import authz, context
 from kernel.context import Actor
@@ -197,3 +198,30 @@ def apply_org_role(tenant: str, account_id: str, role: str, org_id: str, actor_i
         grants.update_one(upsert=True, set_on_insert__granted_by=actor_id or "orgs", set_on_insert__granted_at=utcnow())
     else:
         grants.delete()
+
+
+def apply_imported_roles(tenant: str, members: list[dict], actor_id: str) -> int:
+    """Every role of a roster chunk (orgs' memberships_imported) granted in one unordered bulk upsert.
+
+    Returns how many grants were new; a redelivered chunk adds none."""
+    rows = [(m["account_id"], role, m["org_id"]) for m in members for role in m.get("roles", [])]
+    unknown = sorted({role for _, role, _ in rows} - set(authz.ORG_ROLES))
+    if unknown:
+        raise ValueError(f"orgs announced unknown roles {unknown!r}")
+    if not rows:
+        return 0
+    now, by = utcnow(), actor_id or "orgs"
+    upserts = [
+        UpdateOne(
+            {"tenant": tenant, "account_id": account_id, "role": role, "org_id": org_id},
+            {"$setOnInsert": {"granted_by": by, "granted_at": now}},
+            upsert=True,
+        )
+        for account_id, role, org_id in rows
+    ]
+    try:
+        return RoleGrant._get_collection().bulk_write(upserts, ordered=False).upserted_count
+    except BulkWriteError as err:  # another delivery upserted some meanwhile: those grants exist, as wanted
+        if any(e.get("code") != 11000 for e in err.details.get("writeErrors", [])):
+            raise
+        return err.details.get("nUpserted", 0)

@@ -52,6 +52,10 @@ class OrgTreeMirror:
         d = event.data
         roles.apply_org_role(event.tenant, d["account_id"], d["role"], d["org_id"], event.actor_id, assigned=False)
 
+    @handles(events.ORGS, events.MEMBERSHIPS_IMPORTED)
+    def memberships_imported(self, event: Event) -> None:
+        roles.apply_imported_roles(event.tenant, event.data["members"], event.actor_id)
+
 
 class CodeLogger:
     """Local stack only: prints codes to the worker log, standing in for SMS delivery."""

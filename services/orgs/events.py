@@ -27,8 +27,12 @@ Published (`data` below; envelope in kernel/outbox.py):
 - mobile_inflow_accepted    {registration_id, membership_id, account_id, home_org_id, host_org_id}
 - mobile_period_ended       the same + {returned_on}
 - mobile_report_submitted   the same + {report_id}
-- roster_imported {org_id, orgs_created, members_added, accounts_created}   after the org_created,
-                 membership_added and role_assigned events of the same import (imports.py)
+- memberships_imported {org_id, members: [{membership_id, account_id, org_id, status, roles}]}
+                 an import's new memberships, up to IMPORT_CHUNK a message, in place of a membership_added
+                 and role_assigned per row: identity grants every listed role in one bulk write
+                 (org_id: the org the roster was imported into; each member's own org_id is their home)
+- roster_imported {org_id, orgs_created, members_added, accounts_created}   after the org_created and
+                 memberships_imported events of the same import (imports.py)
 
 Consumed:
 - identity.account_registered {account_id, phone_masked, display_name}: the people mirror
@@ -50,6 +54,8 @@ DUES_RECORDED = "dues_recorded"
 MEETING_SCHEDULED = "meeting_scheduled"
 MEETING_CANCELLED = "meeting_cancelled"
 ATTENDANCE_RECORDED = "attendance_recorded"
+MEMBERSHIPS_IMPORTED = "memberships_imported"
+IMPORT_CHUNK = 500  # members a memberships_imported message carries (~80 KB)
 ROSTER_IMPORTED = "roster_imported"
 
 IDENTITY = "identity"

@@ -787,6 +787,14 @@ def sync_owner(tenant: str, account_id: str) -> None:
     )
 
 
+def sync_owners(tenant: str, account_ids: list[str]) -> None:
+    """sync_owner for the ones among many people (an imported roster) who keep any contacts."""
+    for start in range(0, len(account_ids), 100):  # SecantusDB slows down on long $in lists
+        chunk = account_ids[start : start + 100]
+        for owner_id in Contact.in_tenant(tenant).filter(owner_id__in=chunk).distinct("owner_id"):
+            sync_owner(tenant, owner_id)
+
+
 def sync_subtree(tenant: str, org_id: str) -> None:
     """Copy the current paths of an org's subtree onto the contacts of its members (one update per org)."""
     for org in Org.in_tenant(tenant).filter(path=org_id).only("id", "path"):

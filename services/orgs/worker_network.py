@@ -15,6 +15,10 @@ class ContactPaths:
     def membership_added(self, event: Event) -> None:
         network.sync_owner(event.tenant, event.data["account_id"])
 
+    @handles(events.SOURCE, events.MEMBERSHIPS_IMPORTED)
+    def memberships_imported(self, event: Event) -> None:
+        network.sync_owners(event.tenant, [m["account_id"] for m in event.data["members"]])
+
     @handles(events.SOURCE, events.MEMBERSHIP_STATUS_CHANGED)
     def status_changed(self, event: Event) -> None:  # transferred out or deceased: no longer counted
         network.sync_owner(event.tenant, event.data["account_id"])
