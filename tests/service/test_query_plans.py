@@ -71,6 +71,8 @@ SHAPES = {
         {"tenant": T, "meeting_id": "m", "_id": {"$gt": "c"}},
         {"tenant": T, "account_id": "a", "_id": {"$gt": "c"}},
         {"tenant": T, "org_path": "o", "starts_at": {"$gte": 1, "$lt": 2}},
+        # a transfer dossier's attendance summary: the member's rows of the twelve months before approval
+        {"tenant": T, "account_id": "a", "ends_at": {"$gte": 1, "$lte": 2}},
     ],
     "outbox": [{"pending": True, "source": "orgs"}],  # the relay, every half second
     "inbox": [{"_id": "c:e"}],
