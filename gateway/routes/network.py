@@ -215,6 +215,18 @@ async def org_counts(org_id: PathId, request: Request, who: CallerDep):
     return await call(request, who, "GetNetworkCounts", pb.GetNetworkCountsRequest(org_id=org_id))
 
 
+@router.get(
+    "/orgs/{org_id}/followers",
+    response_model=RelationsOut,
+    summary="The people following an org (its officers and those above it)",
+)
+async def org_followers(
+    org_id: PathId, request: Request, who: CallerDep, page_size: PageSize = 50, cursor: Cursor = ""
+):
+    message = pb.ListOrgFollowersRequest(org_id=org_id, page=page_request(page_size, cursor))
+    return await call(request, who, "ListOrgFollowers", message)
+
+
 # -- friends --------------------------------------------------------------------------------------------
 
 

@@ -124,6 +124,24 @@ class HistoryOut(BaseModel):
     next_cursor: str = ""
 
 
+class AttendanceTallyOut(BaseModel):
+    meeting_type: str = Field(description="Empty in the total")
+    invited: int
+    attended: int
+    on_leave: int = Field(description="Excused: leave approved")
+    absent: int
+    rate: float = Field(description="attended / (invited - on_leave); 0 when nothing was expected")
+
+
+class AttendanceOut(BaseModel):
+    """Org life over the twelve months before a transfer's outgoing approval (held meetings only)."""
+
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    total: AttendanceTallyOut
+    by_type: list[AttendanceTallyOut]
+
+
 class StepOut(BaseModel):
     status: str
     effective_on: str
@@ -131,6 +149,7 @@ class StepOut(BaseModel):
     org_id: str
     note: str
     recorded_at: dt.datetime | None = None
+    attendance: AttendanceOut | None = Field(None, description="On a transfer's step: the org life brought along")
 
 
 class MembershipOut(BaseModel):

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import call_for
-from gateway.routes.orgs import Body, Cursor, Day, Id, PageSize, page_request
+from gateway.routes.orgs import AttendanceOut, Body, Cursor, Day, Id, PageSize, page_request
 from jiceng.orgs.v1 import transfer_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["transfers"])
@@ -72,6 +72,9 @@ class TransferOut(BaseModel):
     requested_at: dt.datetime | None = None
     steps: list[TransferStepOut]
     allowed_steps: list[str]
+    attendance: AttendanceOut | None = Field(
+        None, description="The dossier's attendance summary, taken when the outgoing org approves"
+    )
 
 
 class TransferPageOut(BaseModel):

@@ -8,7 +8,8 @@ from jiceng.orgs.v1 import orgs_pb2 as pb
 from jiceng.orgs.v1 import orgs_pb2_grpc
 from kernel.wire import timestamp
 from services.orgs import members, tree
-from services.orgs.store import DuesRecord, Membership, Org, OrgChange
+from services.orgs.domain import dossier
+from services.orgs.store import AttendanceSnapshot, AttendanceTally, DuesRecord, Membership, Org, OrgChange
 
 SERVICE = "jiceng.orgs.v1.OrgService"
 
@@ -35,6 +36,30 @@ def org_message(org: Org) -> pb.Org:
     )
 
 
+def _tally_message(t: AttendanceTally) -> pb.AttendanceTally:
+    counts = dossier.Tally(t.invited, t.attended, t.on_leave)
+    return pb.AttendanceTally(
+        meeting_type=t.meeting_type,
+        invited=counts.invited,
+        attended=counts.attended,
+        on_leave=counts.on_leave,
+        absent=counts.absent,
+        rate=counts.rate,
+    )
+
+
+def attendance_message(a: AttendanceSnapshot | None) -> pb.AttendanceSummary | None:
+    """A stored attendance snapshot (a transfer's, or a history step's) as the contract's summary."""
+    if a is None:
+        return None
+    return pb.AttendanceSummary(
+        since=timestamp(a.since),
+        until=timestamp(a.until),
+        total=_tally_message(a.total),
+        by_type=[_tally_message(t) for t in a.by_type],
+    )
+
+
 def membership_message(m: Membership, with_history: bool = False) -> pb.Membership:
     history = (
         [
@@ -45,6 +70,7 @@ def membership_message(m: Membership, with_history: bool = False) -> pb.Membersh
                 org_id=s.org_id,
                 note=s.note,
                 recorded_at=timestamp(s.recorded_at),
+                attendance=attendance_message(s.attendance),
             )
             for s in m.history
         ]

@@ -74,6 +74,10 @@ class NetworkApi(network_pb2_grpc.NetworkServiceServicer):
         )
         return pb.ListRelationsResponse(entries=[_entry(e) for e in entries], next_cursor=cursor)
 
+    def ListOrgFollowers(self, request, context):
+        entries, cursor = network.org_followers(request.org_id, request.page.page_size, request.page.cursor)
+        return pb.ListRelationsResponse(entries=[_entry(e) for e in entries], next_cursor=cursor)
+
     def GetNetworkCounts(self, request, context):
         counter, friends_visible = network.counts(request.account_id, request.org_id)
         return pb.NetworkCounts(

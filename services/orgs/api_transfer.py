@@ -6,6 +6,7 @@ from jiceng.orgs.v1 import transfer_pb2 as pb
 from jiceng.orgs.v1 import transfer_pb2_grpc
 from kernel.wire import timestamp
 from services.orgs import mobile, transfers
+from services.orgs.api import attendance_message
 from services.orgs.domain import transfer as rules
 
 SERVICE = "jiceng.orgs.v1.TransferService"
@@ -39,6 +40,7 @@ def transfer_message(t: transfers.Transfer, with_allowed_steps: bool = True) -> 
         ],
         # Lists leave it out: it costs two permission decisions (org reads) per transfer.
         allowed_steps=rules.allowed_steps(t.state, transfers.parties(t)) if with_allowed_steps else [],
+        attendance=attendance_message(t.attendance),
     )
 
 

@@ -22,8 +22,8 @@ from kernel import context
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
 from services.orgs import access, events, mobile, tree
+from services.orgs.domain import dossier, pipeline
 from services.orgs.domain import life as rules
-from services.orgs.domain import pipeline
 from services.orgs.domain import tree as tree_rules
 from services.orgs.paging import page
 from services.orgs.store import Membership, Org
@@ -31,6 +31,7 @@ from services.orgs.store import Membership, Org
 SCHEDULED, CANCELLED = "scheduled", "cancelled"
 MAX_ROSTER = 2_000  # invitees of one meeting: more is a mistake of org (schedule it lower in the tree)
 MAX_REPORT_ORGS = 5_000  # orgs in one compliance report: ask for a smaller subtree beyond this
+_IN_CHUNK = 100  # ids per $in query: long lists are slow on the local database
 
 
 # -- documents ----------------------------------------------------------------------------------------
@@ -431,6 +432,41 @@ def roster(meeting_id: str, page_size: int, cursor: str) -> tuple[Meeting, list[
     access.require("member.read", tree.get(meeting.org_id))
     rows, next_cursor = page(Attendance.in_tenant(meeting.tenant).filter(meeting_id=str(meeting.id)), page_size, cursor)
     return meeting, rows, next_cursor
+
+
+def member_invitations(
+    tenant: str, account_id: str, since: dt.datetime, until: dt.datetime
+) -> list[dossier.Invitation]:
+    """A member's roster rows of the meetings that ended in [since, until], with those meetings (for the
+    transfer dossier). One indexed query for the rows (account + ends_at), one per 100 of their meetings."""
+    rows = list(
+        Attendance._get_collection().find(
+            {"tenant": tenant, "account_id": account_id, "ends_at": {"$gte": since, "$lte": until}},
+            {"meeting_id": 1, "ends_at": 1, "status": 1},
+        )
+    )
+    ids = list(dict.fromkeys(ObjectId(r["meeting_id"]) for r in rows))
+    facts: dict[str, rules.MeetingFact] = {}
+    fields = {"org_id": 1, "type": 1, "starts_at": 1, "status": 1, "minutes_at": 1, "present_count": 1}
+    for start in range(0, len(ids), _IN_CHUNK):
+        # minutes_at, not the minutes themselves: it is set with them, and minutes run to 20,000 characters
+        for m in Meeting._get_collection().find(
+            {"tenant": tenant, "_id": {"$in": ids[start : start + _IN_CHUNK]}}, fields
+        ):
+            facts[str(m["_id"])] = rules.MeetingFact(
+                str(m["_id"]),
+                m["org_id"],
+                m["type"],
+                _aware(m["starts_at"]),
+                m["status"] == CANCELLED,
+                m.get("minutes_at") is not None,
+                m.get("present_count", 0),
+            )
+    return [
+        dossier.Invitation(facts[r["meeting_id"]], _aware(r["ends_at"]), r["status"])
+        for r in rows
+        if r["meeting_id"] in facts
+    ]
 
 
 def effective_status(meeting: Meeting, row: Attendance, now: dt.datetime | None = None) -> str:

@@ -419,6 +419,16 @@ def unfollow(kind: str, target_id: str) -> None:
     atomically(_tenant(), write)
 
 
+def org_followers(org_id: str, page_size: int, cursor: str) -> tuple[list[dict], str]:
+    """One page of the people following an org, oldest follow first: for those who may manage its members
+    (its officers and those of the orgs above it), decided on the org's path."""
+    org = tree.get(org_id)
+    access.require("member.manage", org)
+    query = Follow.in_tenant(org.tenant).filter(target_kind=rules.ORG, target_id=org.id)
+    edges, next_cursor = page(query, page_size, cursor)
+    return _person_entries([(e.follower_id, e.since) for e in edges]), next_cursor
+
+
 # -- counts --------------------------------------------------------------------------------------------
 
 

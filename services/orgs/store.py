@@ -58,6 +58,24 @@ class OrgChange(TenantDocument):
     meta = {"collection": "org_changes", "indexes": [("tenant", "org_id", "-id")]}
 
 
+class AttendanceTally(me.EmbeddedDocument):
+    """Meetings of one type ("" for all): absent and the rate follow from these (domain/dossier.py)."""
+
+    meeting_type = me.StringField(default="")
+    invited = me.IntField(default=0)
+    attended = me.IntField(default=0)
+    on_leave = me.IntField(default=0)
+
+
+class AttendanceSnapshot(me.EmbeddedDocument):
+    """A member's org life in the twelve months before a transfer's outgoing approval."""
+
+    since = me.DateTimeField(required=True)
+    until = me.DateTimeField(required=True)
+    total = me.EmbeddedDocumentField(AttendanceTally, required=True)
+    by_type = me.EmbeddedDocumentListField(AttendanceTally)
+
+
 class StatusStep(me.EmbeddedDocument):
     status = me.StringField(required=True)
     effective_on = me.StringField(required=True)  # YYYY-MM-DD
@@ -65,6 +83,7 @@ class StatusStep(me.EmbeddedDocument):
     org_id = me.StringField(default="")
     note = me.StringField(default="")
     recorded_at = me.DateTimeField(required=True)
+    attendance = me.EmbeddedDocumentField(AttendanceSnapshot)  # on a transfer's step: the org life brought along
 
 
 class Membership(TenantDocument):

@@ -8,9 +8,15 @@ The membership document stays the single source of a member's home org (one per 
 index): acceptance rewrites its org in the same transaction that completes the transfer, so at every
 moment the member has exactly one home org.
 
+The dossier moves with the membership: its pipeline history and dues paid-up-to are on the membership
+document itself; the attendance summary of the last twelve months (domain/dossier.py) is taken when the
+outgoing org approves, kept on the transfer (the incoming org reads it before accepting), and written
+onto the history step the transfer adds, so the new org keeps reading it with the membership.
+
 Extension point for cross-region transfers (the federation issue): `SIDES` maps the incoming region
 ("" = this region) to an `IncomingSide`. A remote side would answer `manages` from the remote region's
-decision (relayed by the federation gateway) and, in `receive`, hand the dossier to the federation
+decision (relayed by the federation gateway) and, in `receive`, hand the dossier (the membership's
+history and dues, and `arrival_step(...)`, which carries the attendance snapshot) to the federation
 outbox and mark the local membership transferred_out instead of moving it.
 """
 
@@ -28,11 +34,11 @@ from pymongo.errors import DuplicateKeyError
 from kernel import context, messages
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
-from services.orgs import access, events, members, mobile, tree
-from services.orgs.domain import pipeline
+from services.orgs import access, events, life, members, mobile, tree
+from services.orgs.domain import dossier, pipeline
 from services.orgs.domain import transfer as rules
 from services.orgs.paging import page
-from services.orgs.store import Membership, StatusStep
+from services.orgs.store import AttendanceSnapshot, AttendanceTally, Membership, StatusStep
 
 # A step that lost a race is decided again on the fresh transfer; more rounds than this means a storm.
 _ATTEMPTS = 4
@@ -64,6 +70,7 @@ class Transfer(TenantDocument):
     requested_by = me.StringField(required=True)
     requested_at = me.DateTimeField(required=True)
     steps = me.EmbeddedDocumentListField(TransferStepRecord)
+    attendance = me.EmbeddedDocumentField(AttendanceSnapshot)  # the dossier's, taken on outgoing approval
 
     meta = {
         "collection": "transfers",
@@ -122,7 +129,9 @@ class IncomingSide(Protocol):
 
     def may_read(self, org_id: str) -> bool: ...
 
-    def receive(self, uow: UnitOfWork, transfer: Transfer, actor_id: str) -> None: ...
+    def receive(self, uow: UnitOfWork, transfer: Transfer, actor_id: str) -> None:
+        """Make the member arrive: the dossier (history, dues paid-up-to, transfer.attendance) goes along."""
+        ...
 
 
 class LocalIncoming:
@@ -152,19 +161,7 @@ class LocalIncoming:
         status = found["status"]
         if status not in pipeline.ACTIVE:
             raise DomainError(ErrorCode.FAILED_PRECONDITION, "transfer_status_invalid", "transfer_id", status=status)
-        note = messages.render(
-            "transfer_history_note",
-            messages.DEFAULT_LOCALE,
-            {"letter_no": transfer.letter_no, "from_org": source.name, "to_org": dest.name},
-        )
-        step = StatusStep(
-            status=status,
-            effective_on=dt.date.today().isoformat(),
-            approved_by=actor_id,
-            org_id=dest.org_id,
-            note=note,
-            recorded_at=utcnow(),
-        )
+        step = arrival_step(transfer, status, source.name, dest, actor_id)
         # The roles held in the old org end there; the membership starts as a plain member in the new one.
         # Dues paid-up-to, joined_org_on (dues owed follow the member) and the history stay as they are.
         moved = uow.update_one(
@@ -195,6 +192,25 @@ class LocalIncoming:
             {"account_id": account_id, "org_id": dest.org_id, "role": "member"},
             actor_id,
         )
+
+
+def arrival_step(transfer: Transfer, status: str, from_name: str, dest: Destination, actor_id: str) -> StatusStep:
+    """The history step a transfer adds to the member's dossier: the letter, both orgs, the status kept,
+    and the attendance summary brought from the old org."""
+    note = messages.render(
+        "transfer_history_note",
+        messages.DEFAULT_LOCALE,
+        {"letter_no": transfer.letter_no, "from_org": from_name, "to_org": dest.name},
+    )
+    return StatusStep(
+        status=status,
+        effective_on=dt.date.today().isoformat(),
+        approved_by=actor_id,
+        org_id=dest.org_id,
+        note=note,
+        recorded_at=utcnow(),
+        attendance=transfer.attendance,
+    )
 
 
 SIDES: dict[str, IncomingSide] = {"": LocalIncoming()}
@@ -272,6 +288,22 @@ def list_for_org(org_id: str, direction: str, state: str, page_size: int, cursor
     return page(query, page_size, cursor)
 
 
+def attendance_summary(tenant: str, account_id: str, until: dt.datetime) -> AttendanceSnapshot:
+    """The member's org life in the twelve months before until, as the dossier keeps it (two queries)."""
+    invitations = life.member_invitations(tenant, account_id, dossier.window_start(until), until)
+    summary = dossier.summarize(invitations, until)
+
+    def tally(meeting_type: str, t: dossier.Tally) -> AttendanceTally:
+        return AttendanceTally(meeting_type=meeting_type, invited=t.invited, attended=t.attended, on_leave=t.on_leave)
+
+    return AttendanceSnapshot(
+        since=summary.since,
+        until=summary.until,
+        total=tally("", summary.total),
+        by_type=[tally(k, t) for k, t in summary.by_type.items()],
+    )
+
+
 # -- writes ----------------------------------------------------------------------------------------------
 
 
@@ -343,21 +375,37 @@ def take_step(transfer_id: str, step: str, reason: str = "") -> Transfer:
         decided = rules.plan(transfer.state, step, tuple(s.step for s in transfer.steps), parties(transfer))
         if not decided.apply:
             return transfer
+        # Read before the transaction (org life's data, not the transfer's): the snapshot is as of now.
+        attendance = (
+            attendance_summary(transfer.tenant, transfer.account_id, utcnow()) if step == rules.APPROVE_OUT else None
+        )
         try:
-            atomically(transfer.tenant, lambda uow, t=transfer, to=decided.to: _apply(uow, t, step, to, reason, who))
+            atomically(
+                transfer.tenant,
+                lambda uow, t=transfer, to=decided.to, a=attendance: _apply(uow, t, step, to, reason, who, a),
+            )
         except (_LostRace, DuplicateKeyError):
             continue  # decide again on what won: usually a no-op now, or a clear refusal
         return _get(transfer_id)
     raise DomainError(ErrorCode.FAILED_PRECONDITION, "transfer_busy", "transfer_id")
 
 
-def _apply(uow: UnitOfWork, transfer: Transfer, step: str, to_state: str, reason: str, who: str) -> None:
+def _apply(
+    uow: UnitOfWork,
+    transfer: Transfer,
+    step: str,
+    to_state: str,
+    reason: str,
+    who: str,
+    attendance: AttendanceSnapshot | None = None,
+) -> None:
     record = TransferStepRecord(
         step=step, actor_id=who, from_state=transfer.state, to_state=to_state, reason=reason, at=utcnow()
     )
     changes: dict = {"state": to_state, "open": to_state in rules.OPEN}
     if step == rules.APPROVE_OUT:
         changes["letter_no"] = _allocate_letter(uow, dt.date.today().year)
+        changes["attendance"] = attendance.to_mongo()
     matched = uow.update_one(
         Transfer,
         {"_id": transfer.id, "state": transfer.state, "version": transfer.version},

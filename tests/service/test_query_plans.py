@@ -71,6 +71,13 @@ SHAPES = {
         {"tenant": T, "meeting_id": "m", "_id": {"$gt": "c"}},
         {"tenant": T, "account_id": "a", "_id": {"$gt": "c"}},
         {"tenant": T, "org_path": "o", "starts_at": {"$gte": 1, "$lt": 2}},
+        # a transfer dossier's attendance summary: the member's rows of the twelve months before approval
+        {"tenant": T, "account_id": "a", "ends_at": {"$gte": 1, "$lte": 2}},
+    ],
+    # an org's followers, a page at a time (network.org_followers)
+    "follows": [
+        {"tenant": T, "target_kind": "org", "target_id": "o"},
+        {"tenant": T, "target_kind": "org", "target_id": "o", "_id": {"$gt": "c"}},
     ],
     "outbox": [{"pending": True, "source": "orgs"}],  # the relay, every half second
     "inbox": [{"_id": "c:e"}],
