@@ -58,7 +58,7 @@ class Layout:
         return self.port_base  # the gateway serves /metrics itself
 
     def service_ports(self, slot: int) -> tuple[int, int, int]:
-        """(gRPC, server metrics, worker metrics) of the service in slot 1, 2, … (identity 1, orgs 2)."""
+        """(gRPC, server metrics, worker metrics) of the service in slot 1, 2, … (identity 1, orgs 2, content 3)."""
         base = self.port_base + 10 * slot
         return base, base + 1, base + 2
 
@@ -97,6 +97,7 @@ class Layout:
         """Environment shared by every process of the region."""
         identity_grpc, _, _ = self.service_ports(1)
         orgs_grpc, _, _ = self.service_ports(2)
+        content_grpc, _, _ = self.service_ports(3)
         return {
             "REGION": self.region,
             "MONGO_URI": f"mongodb://127.0.0.1:{self.mongo_port}/",
@@ -106,6 +107,7 @@ class Layout:
             "JWKS_PATH": str(self.keys_dir / "jwks.json"),
             "IDENTITY_ADDR": f"127.0.0.1:{identity_grpc}",
             "ORGS_ADDR": f"127.0.0.1:{orgs_grpc}",
+            "CONTENT_ADDR": f"127.0.0.1:{content_grpc}",
             **self.secrets(),
         }
 

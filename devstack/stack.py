@@ -105,6 +105,7 @@ class Stack:
         lay = self.layout
         identity_grpc, identity_metrics, identity_worker_metrics = lay.service_ports(1)
         orgs_grpc, orgs_metrics, orgs_worker_metrics = lay.service_ports(2)
+        content_grpc, content_metrics, content_worker_metrics = lay.service_ports(3)
         rabbit_dir = lay.data_dir / "rabbitmq"
         amqp_uri = self.env["AMQP_URI"]
         return [
@@ -182,6 +183,18 @@ class Stack:
                     amqp_uri, ["evt-identity-account_registered--orgs_people_mirror.account_registered"]
                 ),
                 env={"METRICS_PORT": str(orgs_worker_metrics)},
+            ),
+            Process(
+                "content",
+                [PYTHON, "-m", "services.content.server"],
+                ready=lambda: _grpc_serving(content_grpc),
+                env={"GRPC_PORT": str(content_grpc), "METRICS_PORT": str(content_metrics)},
+            ),
+            Process(
+                "content-worker",
+                [PYTHON, "-m", "services.content.worker"],
+                ready=lambda: _queues_consumed(amqp_uri, ["evt-orgs-followed--content_mirror.followed"]),
+                env={"METRICS_PORT": str(content_worker_metrics)},
             ),
             Process(
                 "gateway",

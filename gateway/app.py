@@ -30,7 +30,7 @@ Jiceng (基层) regional gateway. Every error is `{"error": {"code", "message", 
 def create_app(config: GatewayConfig) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        addresses = {"identity": config.identity_addr, "orgs": config.orgs_addr}
+        addresses = {"identity": config.identity_addr, "orgs": config.orgs_addr, "content": config.content_addr}
         app.state.services = Services(config.region, addresses, config.grpc_timeout_seconds)
         yield
         await app.state.services.close()

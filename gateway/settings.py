@@ -14,6 +14,7 @@ class GatewayConfig(BaseConfig):
     http_port: int = 8080
     identity_addr: str = "127.0.0.1:50051"
     orgs_addr: str = "127.0.0.1:50061"
+    content_addr: str = "127.0.0.1:50071"
     jwks_path: Path
     max_body_bytes: int = 64 * 1024
     # Roster files (POST /api/v1/orgs/{id}/import): their own limit, and time for a large import.

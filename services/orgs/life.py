@@ -20,12 +20,12 @@ from bson.errors import InvalidId
 
 from kernel import context
 from kernel.errors import DomainError, ErrorCode
+from kernel.paging import page
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
 from services.orgs import access, events, mobile, tree
 from services.orgs.domain import dossier, pipeline
 from services.orgs.domain import life as rules
 from services.orgs.domain import tree as tree_rules
-from services.orgs.paging import page
 from services.orgs.store import Membership, Org
 
 SCHEDULED, CANCELLED = "scheduled", "cancelled"

@@ -10,11 +10,11 @@ from pymongo.errors import DuplicateKeyError
 
 from kernel import authz, context
 from kernel.errors import DomainError, ErrorCode
+from kernel.paging import page
 from kernel.store import UnitOfWork, atomically, utcnow
 from services.orgs import access, events, tree
 from services.orgs.domain import dues as dues_rules
 from services.orgs.domain import pipeline
-from services.orgs.paging import page
 from services.orgs.store import DuesRecord, Membership, Person, StatusStep
 
 # Roles held in an org (the member role comes with the membership itself).

@@ -19,11 +19,11 @@ from pymongo.errors import DuplicateKeyError
 
 from kernel import context
 from kernel.errors import DomainError, ErrorCode
+from kernel.paging import page
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
 from services.orgs import access, events, tree
 from services.orgs.domain import network as rules
 from services.orgs.domain import pipeline
-from services.orgs.paging import page
 from services.orgs.store import Membership, Org, Person
 
 # Memberships of people still in their org (not transferred out, not deceased).

@@ -33,11 +33,11 @@ from pymongo.errors import DuplicateKeyError
 
 from kernel import context, messages
 from kernel.errors import DomainError, ErrorCode
+from kernel.paging import page
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
 from services.orgs import access, events, life, members, mobile, tree
 from services.orgs.domain import dossier, pipeline
 from services.orgs.domain import transfer as rules
-from services.orgs.paging import page
 from services.orgs.store import AttendanceSnapshot, AttendanceTally, Membership, StatusStep
 
 # A step that lost a race is decided again on the fresh transfer; more rounds than this means a storm.

@@ -302,7 +302,7 @@ def merge(source_id: str, target_id: str) -> Org:
 
 
 def history(org_id: str, page_size: int, cursor: str):
-    from services.orgs.paging import page
+    from kernel.paging import page
 
     org = get(org_id)
     access.require("member.read", org)
@@ -314,7 +314,7 @@ def history(org_id: str, page_size: int, cursor: str):
 
 
 def children(org_id: str, page_size: int, cursor: str):
-    from services.orgs.paging import page
+    from kernel.paging import page
 
     org = get(org_id)
     access.actor()
@@ -331,7 +331,7 @@ def ancestors(org_id: str) -> list[Org]:
 
 
 def subtree(org_id: str, org_type: str, page_size: int, cursor: str):
-    from services.orgs.paging import page
+    from kernel.paging import page
 
     org = get(org_id)
     access.actor()

@@ -1,0 +1,1 @@
+"""content: microblog and timelines, forums, notices, chat, polls, notifications and search."""

@@ -1,0 +1,113 @@
+"""content's event worker (nameko, eventlet): `python -m services.content.worker`.
+
+Keeps content's copy of people, the org tree, friendships and follows (mirror.py) from identity's and
+orgs' events. Each area of content adds its consumers here.
+"""
+
+import eventlet
+
+eventlet.monkey_patch()  # must precede every other import in a worker process
+
+import datetime as dt
+
+from kernel import config as kconfig
+from kernel import store
+from kernel.config import BusConfig, StoreConfig
+from kernel.events import Event, handles
+from kernel.worker import run
+from services.content import events, mirror
+from services.content import store as content_store
+
+
+class WorkerConfig(StoreConfig, BusConfig):
+    pass
+
+
+class Mirror:
+    """What content knows of people, orgs and the network: orgs remains their system of record."""
+
+    name = "content_mirror"
+
+    @handles(events.IDENTITY, events.ACCOUNT_REGISTERED)
+    def account_registered(self, event: Event) -> None:
+        mirror.account_registered(event.tenant, event.data["account_id"], event.data.get("display_name", ""))
+
+    @handles(events.ORGS, events.ORG_CREATED)
+    def org_created(self, event: Event) -> None:
+        d = event.data
+        mirror.org_created(event.tenant, d["org_id"], d.get("name", ""), list(d["path"]))
+
+    @handles(events.ORGS, events.ORG_UPDATED)
+    def org_updated(self, event: Event) -> None:
+        if "name" in event.data.get("changes", {}):
+            mirror.org_renamed(event.tenant, event.data["org_id"], event.data["changes"]["name"])
+
+    @handles(events.ORGS, events.ORG_MOVED)
+    def org_moved(self, event: Event) -> None:
+        d = event.data
+        mirror.org_moved(event.tenant, d["org_id"], list(d["old_path"]), list(d["new_path"]))
+
+    @handles(events.ORGS, events.ORG_MERGED)
+    def org_merged(self, event: Event) -> None:
+        mirror.org_merged(event.tenant, event.data["source_id"], event.data["target_id"])
+
+    @handles(events.ORGS, events.ORG_DISSOLVED)
+    def org_dissolved(self, event: Event) -> None:
+        mirror.org_dissolved(event.tenant, event.data["org_id"])
+
+    @handles(events.ORGS, events.MEMBERSHIP_ADDED)
+    def membership_added(self, event: Event) -> None:
+        d = event.data
+        mirror.home_org(event.tenant, d["account_id"], d["org_id"], d["status"] in mirror.PRESENT)
+
+    @handles(events.ORGS, events.MEMBERSHIPS_IMPORTED)
+    def memberships_imported(self, event: Event) -> None:
+        for m in event.data["members"]:
+            mirror.home_org(event.tenant, m["account_id"], m["org_id"], m["status"] in mirror.PRESENT)
+
+    @handles(events.ORGS, events.MEMBERSHIP_STATUS_CHANGED)
+    def membership_status_changed(self, event: Event) -> None:
+        d = event.data
+        mirror.home_org(event.tenant, d["account_id"], d["org_id"], d["to"] in mirror.PRESENT)
+
+    @handles(events.ORGS, events.TRANSFER_COMPLETED)
+    def transfer_completed(self, event: Event) -> None:
+        d = event.data
+        here = d.get("to_region", "") in ("", event.tenant)  # to another region: no home org here any more
+        mirror.home_org(event.tenant, d["account_id"], d["to_org_id"] if here else "", here)
+
+    @handles(events.ORGS, events.FRIENDSHIP_FORMED)
+    def friendship_formed(self, event: Event) -> None:
+        mirror.friendship(event.tenant, event.data["requester_id"], event.data["accepter_id"], formed=True)
+
+    @handles(events.ORGS, events.FRIENDSHIP_ENDED)
+    def friendship_ended(self, event: Event) -> None:
+        mirror.friendship(event.tenant, event.data["account_id"], event.data["friend_id"], formed=False)
+
+    @handles(events.ORGS, events.FOLLOWED)
+    def followed(self, event: Event) -> None:
+        d = event.data
+        since = dt.datetime.fromisoformat(event.occurred_at)
+        mirror.follow(event.tenant, d["follower_id"], d["target_kind"], d["target_id"], since)
+
+    @handles(events.ORGS, events.UNFOLLOWED)
+    def unfollowed(self, event: Event) -> None:
+        d = event.data
+        mirror.unfollow(event.tenant, d["follower_id"], d["target_kind"], d["target_id"])
+
+
+WORKERS = [Mirror]
+
+
+def main() -> None:
+    config = kconfig.load(WorkerConfig)
+
+    def on_start() -> None:
+        store.connect(config, "content")
+        content_store.ensure_indexes()
+
+    run("content-worker", config, *WORKERS, on_start=on_start)
+
+
+if __name__ == "__main__":
+    main()
