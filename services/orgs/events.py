@@ -16,6 +16,9 @@ Published (`data` below; envelope in kernel/outbox.py):
                       starts_at may be past (a meeting entered afterwards): reminders skip those
 - meeting_cancelled   {meeting_id, org_id, type, starts_at, reason}
 - attendance_recorded {meeting_id, account_id, method}  method: code, online (geo later)
+- invitations_changed {account_id, added: [meeting_id], removed: [meeting_id]}   orgs' worker changed the
+                      person's invitations to meetings not yet started (they joined or left an org, were
+                      hosted as a mobile member or no longer, took or left a committee role)
 - transfer_requested   {transfer_id, membership_id, account_id, from_org_id, to_org_id, to_region, letter_no}
 - transfer_approved_out  the same + {step, state, reason}; letter_no is issued here
 - transfer_rejected      the same (state rejected_out or rejected_in; reason given)
@@ -37,6 +40,11 @@ Published (`data` below; envelope in kernel/outbox.py):
 Consumed:
 - identity.account_registered {account_id, phone_masked, display_name}: the people mirror
 - orgs.org_moved, orgs.org_merged (its own): meetings and their rosters take the new org paths
+- orgs.membership_added, membership_status_changed, role_assigned, role_removed, transfer_completed,
+  mobile_inflow_accepted, mobile_period_ended, memberships_imported (its own): the rosters of meetings not
+  yet started follow the person (services/orgs/life.py follow_members)
+- memberships_imported {org_id, members: [{membership_id, account_id, org_id, status, roles}]}: the
+  roster import's memberships in one event (instead of one membership_added per row)
 """
 
 SOURCE = "orgs"
@@ -54,6 +62,7 @@ DUES_RECORDED = "dues_recorded"
 MEETING_SCHEDULED = "meeting_scheduled"
 MEETING_CANCELLED = "meeting_cancelled"
 ATTENDANCE_RECORDED = "attendance_recorded"
+INVITATIONS_CHANGED = "invitations_changed"
 MEMBERSHIPS_IMPORTED = "memberships_imported"
 IMPORT_CHUNK = 500  # members a memberships_imported message carries (~80 KB)
 ROSTER_IMPORTED = "roster_imported"

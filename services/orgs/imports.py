@@ -339,7 +339,7 @@ class Importer:
         tenant = root.tenant
         orgs = list(
             Org._get_collection().find(
-                {"tenant": tenant, "path": root.id, "dissolved": {"$ne": True}},
+                {"tenant": tenant, "path": root.id, "dissolved": False},  # an equality: $ne would scan
                 {"name": 1, "type": 1, "category": 1, "parent_id": 1, "path": 1, "slug": 1, "address": 1},
             )
         )

@@ -11,20 +11,23 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import mongoengine as me
 from bson import ObjectId
 from bson.errors import InvalidId
+from pymongo import UpdateOne
 
 from kernel import context
 from kernel.errors import DomainError, ErrorCode
-from kernel.paging import page
+from kernel.paging import page, page_by_time
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
 from services.orgs import access, events, mobile, tree
 from services.orgs.domain import dossier, pipeline
 from services.orgs.domain import life as rules
+from services.orgs.domain import mobile as mobile_rules
 from services.orgs.domain import tree as tree_rules
 from services.orgs.store import Membership, Org
 
@@ -68,6 +71,7 @@ class Meeting(TenantDocument):
         "indexes": [
             ("tenant", "org_path", "starts_at"),
             ("tenant", "org_id", "id"),
+            ("tenant", "org_id", "starts_at"),  # an org's meetings not yet started (rosters follow membership)
             ("tenant", "series_id", "starts_at"),
         ],
     }
@@ -98,8 +102,7 @@ class Attendance(TenantDocument):
         "indexes": [
             {"fields": ["tenant", "meeting_id", "account_id"], "unique": True},
             ("tenant", "meeting_id", "id"),
-            ("tenant", "account_id", "id"),
-            # "my upcoming meetings" (real MongoDB uses it; SecantusDB won't plan two ranges, see the plan test)
+            # "my meetings", paged by (ends_at, id) with one range only; also a person's rows by account
             ("tenant", "account_id", "ends_at", "id"),
             ("tenant", "org_path", "starts_at"),
         ],
@@ -132,21 +135,24 @@ class Invitee:
 
 def org_members(org: Org, meeting_type: str) -> list[Invitee]:
     """Active members: a branch's own and its groups'; of any other org, its own. A committee meeting
-    invites only those holding committee roles there."""
+    invites only those holding committee roles there (the rule: rules.invited_as)."""
     query = Membership.in_tenant(org.tenant).filter(status__in=list(pipeline.ACTIVE))
     if org.type == tree_rules.BRANCH and meeting_type != rules.COMMITTEE_MEETING:
         query = query.filter(org_path=org.id)  # a branch's subtree is itself and its groups
     else:
         query = query.filter(org_id=org.id)
-    rows = query.only("account_id", "display_name", "roles").limit(MAX_ROSTER + 1)
-    if meeting_type == rules.COMMITTEE_MEETING:  # roles checked here: no index holds them with the org
-        rows = [m for m in rows if set(m.roles) & set(rules.COMMITTEE_ROLES)]
-    return [Invitee(m.account_id, m.display_name, "member") for m in rows]
+    rows = query.only("account_id", "display_name", "org_id", "org_path", "roles").limit(MAX_ROSTER + 1)
+    # roles are checked here (no index holds them with the org), by the rule the worker applies later
+    return [
+        Invitee(m.account_id, m.display_name, rules.MEMBER)
+        for m in rows
+        if rules.invited_as(org.id, org.type, meeting_type, rules.Standing(m.org_id, tuple(m.org_path), tuple(m.roles)))
+    ]
 
 
 # Where invitees come from. Each source returns the invitees it knows for (org, meeting type); the
-# roster is their union (the first source naming an account wins). Hosted mobile members (流动党员)
-# will be one more source here.
+# roster is their union (the first source naming an account wins). After scheduling, orgs' worker keeps
+# the rosters of meetings not yet started in step with the same rule (follow_members below).
 def hosted_mobile_members(org: Org, meeting_type: str) -> list[Invitee]:
     """Mobile members the org hosts (流入党员) join its org life, though not its committee meetings."""
     if meeting_type == rules.COMMITTEE_MEETING:
@@ -155,7 +161,7 @@ def hosted_mobile_members(org: Org, meeting_type: str) -> list[Invitee]:
     if not ids:
         return []
     people = Membership.in_tenant(org.tenant).filter(account_id__in=ids).only("account_id", "display_name", "status")
-    return [Invitee(m.account_id, m.display_name, "hosted_mobile") for m in people if m.status in pipeline.ACTIVE]
+    return [Invitee(m.account_id, m.display_name, rules.HOSTED_MOBILE) for m in people if m.status in pipeline.ACTIVE]
 
 
 INVITEE_SOURCES: list[Callable[[Org, str], list[Invitee]]] = [org_members, hosted_mobile_members]
@@ -417,12 +423,13 @@ def list_org_meetings(org_id: str, page_size: int, cursor: str) -> tuple[list[Me
 
 
 def my_meetings(upcoming: bool, page_size: int, cursor: str) -> tuple[list[tuple[Meeting, Attendance]], str]:
-    """The caller's invitations, oldest first; upcoming keeps those not yet over. Two round trips a page."""
+    """The caller's invitations in the order the meetings end; upcoming keeps those not yet over.
+
+    Paged by (ends_at, id) so the query holds one range (ends_at) on the (account, ends_at, id) index.
+    Two round trips a page."""
     tenant = context.current().tenant
     query = Attendance.in_tenant(tenant).filter(account_id=access.actor().account_id)
-    if upcoming:
-        query = query.filter(ends_at__gt=_now())
-    rows, next_cursor = page(query, page_size, cursor)
+    rows, next_cursor = page_by_time(query, "ends_at", page_size, cursor, after=_now() if upcoming else None)
     by_id = {str(m.id): m for m in Meeting.in_tenant(tenant).filter(id__in=[ObjectId(r.meeting_id) for r in rows])}
     return [(by_id[r.meeting_id], r) for r in rows if r.meeting_id in by_id], next_cursor
 
@@ -680,3 +687,168 @@ def follow_tree(tenant: str, org_id: str) -> int:
             model._get_collection().update_many({"tenant": tenant, "org_id": node["_id"]}, {"$set": {"org_path": path}})
         visited += 1
     return visited
+
+
+# -- rosters follow membership ------------------------------------------------------------------------
+
+IN_CHUNK = 100  # values per $in: SecantusDB answers a long $in slowly
+
+
+def _chunks(values: list[str], size: int = IN_CHUNK) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def follow_members(tenant: str, account_ids: Iterable[str]) -> int:
+    """Bring these people's invitations to meetings not yet started in line with where they stand now
+    (rules.invited_as): invited where they now belong, withdrawn where they no longer do.
+
+    Meetings already started and rows already present are never touched. It reads the current state, so
+    a repeated or late event changes nothing. Returns how many invitations were added or withdrawn."""
+    ids = list(dict.fromkeys(a for a in account_ids if a))
+    return sum(_follow(tenant, chunk) for chunk in _chunks(ids))
+
+
+def _standings(tenant: str, account_ids: list[str]) -> dict[str, tuple[rules.Standing, str]]:
+    """Each account's standing for org life and display name: their memberships, then their mobile periods."""
+    found = Membership._get_collection().find(
+        {"tenant": tenant, "account_id": {"$in": account_ids}},
+        {"account_id": 1, "display_name": 1, "org_id": 1, "org_path": 1, "status": 1, "roles": 1},
+    )
+    memberships = {m["account_id"]: m for m in found}
+    hosted = {
+        r["account_id"]: r
+        for r in mobile.MobileRegistration._get_collection().find(
+            {"tenant": tenant, "account_id": {"$in": account_ids}},
+            {"account_id": 1, "state": 1, "host_org_id": 1, "host_org_path": 1},
+        )
+        if r["state"] == mobile_rules.HOSTED  # checked here: the index holds the account only
+    }
+    standings = {}
+    for account_id in account_ids:
+        m = memberships.get(account_id)
+        if m is None or m["status"] not in pipeline.ACTIVE:  # left, deceased, suspended: invited nowhere
+            standings[account_id] = (rules.Standing(), "")
+            continue
+        host = hosted.get(account_id, {})
+        standing = rules.Standing(
+            m["org_id"],
+            tuple(m.get("org_path") or ()),
+            tuple(m.get("roles") or ()),
+            host.get("host_org_id", ""),
+            tuple(host.get("host_org_path") or ()),
+        )
+        standings[account_id] = (standing, m.get("display_name", ""))
+    return standings
+
+
+def _inviting_orgs(tenant: str, standings: Iterable[rules.Standing]) -> dict[rules.Standing, list[str]]:
+    """The orgs whose meetings may invite each standing: home and host, and the branches above either."""
+    standings = list(standings)
+    on_paths = sorted({o for s in standings for o in (*s.home_path, *s.host_path)})
+    branches = set()
+    for chunk in _chunks(on_paths):
+        found = Org._get_collection().find({"tenant": tenant, "_id": {"$in": chunk}}, {"type": 1})
+        branches |= {o["_id"] for o in found if o["type"] == tree_rules.BRANCH}
+    return {
+        s: sorted({s.home_org_id, s.host_org_id, *(o for o in (*s.home_path, *s.host_path) if o in branches)} - {""})
+        for s in standings
+    }
+
+
+def _follow(tenant: str, account_ids: list[str]) -> int:
+    now = _now()
+    standings = _standings(tenant, account_ids)
+    # Their roster rows of meetings not yet started (the start is checked here: the $in is the query's range).
+    # Read before the meetings: a meeting scheduled meanwhile then shows up at worst with rows unseen (the
+    # upsert below leaves them be), never rows without their meeting (which would look like leftovers).
+    rows = {
+        (r["account_id"], r["meeting_id"]): r
+        for r in Attendance._get_collection().find(
+            {"tenant": tenant, "account_id": {"$in": account_ids}},
+            {"account_id": 1, "meeting_id": 1, "starts_at": 1, "status": 1},
+        )
+        if _aware(r["starts_at"]) > now
+    }
+    orgs_of = _inviting_orgs(tenant, {s for s, _ in standings.values()})
+    fields = {"org_id": 1, "org_path": 1, "org_type": 1, "type": 1, "status": 1, "starts_at": 1, "ends_at": 1}
+    upcoming = {
+        org_id: list(
+            Meeting._get_collection().find({"tenant": tenant, "org_id": org_id, "starts_at": {"$gt": now}}, fields)
+        )
+        for org_id in sorted({o for orgs in orgs_of.values() for o in orgs})
+    }
+    wanted: set[tuple[str, str]] = set()
+    adds: list[dict] = []
+    for account_id, (standing, name) in standings.items():
+        for org_id in orgs_of[standing]:
+            for m in upcoming[org_id]:
+                source = rules.invited_as(m["org_id"], m["org_type"], m["type"], standing)
+                if not source:
+                    continue
+                key = (account_id, str(m["_id"]))
+                wanted.add(key)
+                if key not in rows and m["status"] == SCHEDULED:  # a cancelled meeting invites no one new
+                    adds.append(_invitation(tenant, m, account_id, name, source))
+    # Withdrawn: invitations no source gives any more, unless the person is already checked in.
+    removes = [r for key, r in rows.items() if key not in wanted and r["status"] != rules.PRESENT]
+    if not adds and not removes:
+        return 0
+    return atomically(tenant, lambda uow: _write_invitations(uow, adds, removes))
+
+
+def _invitation(tenant: str, meeting: dict, account_id: str, name: str, source: str) -> dict:
+    row = Attendance(
+        tenant=tenant,
+        meeting_id=str(meeting["_id"]),
+        account_id=account_id,
+        display_name=name,
+        source=source,
+        org_id=meeting["org_id"],
+        org_path=list(meeting.get("org_path") or ()),
+        starts_at=meeting["starts_at"],
+        ends_at=meeting["ends_at"],
+        status=rules.INVITED,
+    )
+    row.validate()
+    return row.to_mongo().to_dict()
+
+
+def _write_invitations(uow: UnitOfWork, adds: list[dict], removes: list[dict]) -> int:
+    """Insert the new rows (an upsert: one already there stays as it is) and delete the withdrawn ones
+    (unless checked in meanwhile); meetings' invitee counts follow what really changed."""
+    rows = Attendance._get_collection()
+    delta: Counter[str] = Counter()
+    added: dict[str, list[str]] = {}
+    removed: dict[str, list[str]] = {}
+    if adds:
+        key_fields = ("tenant", "meeting_id", "account_id")
+        upserts = [
+            UpdateOne(
+                {k: row[k] for k in key_fields},
+                {"$setOnInsert": {k: v for k, v in row.items() if k not in key_fields}},
+                upsert=True,
+            )
+            for row in adds
+        ]
+        result = rows.bulk_write(upserts, ordered=True, session=uow.session)
+        for index in result.upserted_ids:
+            row = adds[index]
+            delta[row["meeting_id"]] += 1
+            added.setdefault(row["account_id"], []).append(row["meeting_id"])
+    for row in removes:
+        query = {"_id": row["_id"], "tenant": uow.tenant, "status": {"$ne": rules.PRESENT}}
+        if rows.delete_one(query, session=uow.session).deleted_count:
+            delta[row["meeting_id"]] -= 1
+            removed.setdefault(row["account_id"], []).append(row["meeting_id"])
+    counts = [
+        UpdateOne({"_id": ObjectId(meeting_id), "tenant": uow.tenant}, {"$inc": {"invitee_count": n}})
+        for meeting_id, n in sorted(delta.items())
+        if n
+    ]
+    if counts:
+        Meeting._get_collection().bulk_write(counts, ordered=True, session=uow.session)
+    for account_id in sorted({*added, *removed}):
+        data = {"account_id": account_id, "added": added.get(account_id, []), "removed": removed.get(account_id, [])}
+        uow.emit(events.SOURCE, events.INVITATIONS_CHANGED, data)
+    return sum(len(v) for v in added.values()) + sum(len(v) for v in removed.values())

@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from kernel import context
 from kernel.errors import DomainError, ErrorCode
-from kernel.paging import page
+from kernel.paging import page, page_of
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
 from services.orgs import access, events, tree
 from services.orgs.domain import network as rules
@@ -33,6 +33,8 @@ PENDING, ACCEPTED, DECLINED = "pending", "accepted", "declined"
 
 # Bounds on what one "people you may know" request reads.
 _PYMK_FRIENDS, _PYMK_EDGES, _PYMK_COLLEAGUES, _PYMK_REQUESTS = 1000, 5000, 500, 2000
+# Own members of the orgs above someone read for their superiors (the leaders among them are kept).
+_SUPERIORS_READ = 5000
 
 
 # -- documents -----------------------------------------------------------------------------------------
@@ -250,8 +252,8 @@ def send_request(to_id: str) -> FriendRequest:
     tenant = _tenant()
     if are_friends(me_id, to_id):
         raise DomainError(ErrorCode.ALREADY_EXISTS, "already_friends", "account_id")
-    theirs = FriendRequest.in_tenant(tenant).filter(from_id=to_id, to_id=me_id, state=PENDING).first()
-    if theirs is not None:
+    theirs = FriendRequest.in_tenant(tenant).filter(from_id=to_id, to_id=me_id).first()
+    if theirs is not None and theirs.state == PENDING:  # state checked here: the pair's index holds no state
         return accept_request(to_id)
     mine_path = (membership_of(me_id) or Membership(org_path=[])).org_path
     their_path = (membership_of(to_id) or Membership(org_path=[])).org_path
@@ -289,8 +291,8 @@ def _aware(moment: dt.datetime | None) -> dt.datetime:
 
 
 def _pending_to_me(from_id: str) -> FriendRequest:
-    request = FriendRequest.in_tenant(_tenant()).filter(from_id=from_id, to_id=_me(), state=PENDING).first()
-    if request is None:
+    request = FriendRequest.in_tenant(_tenant()).filter(from_id=from_id, to_id=_me()).first()
+    if request is None or request.state != PENDING:  # state checked here: the pair's index holds no state
         raise DomainError(ErrorCode.NOT_FOUND, "friend_request_not_found", "account_id")
     return request
 
@@ -351,11 +353,9 @@ def remove_friend(friend_id: str) -> None:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "friend_self", "account_id")
 
     def write(uow: UnitOfWork) -> None:
-        removed = _delete(
-            uow,
-            Friendship,
-            {"$or": [{"owner_id": me_id, "friend_id": friend_id}, {"owner_id": friend_id, "friend_id": me_id}]},
-        )
+        # One delete per direction: an $or of the two would scan the collection on SecantusDB.
+        removed = _delete(uow, Friendship, {"owner_id": me_id, "friend_id": friend_id})
+        removed += _delete(uow, Friendship, {"owner_id": friend_id, "friend_id": me_id})
         if not removed:
             raise DomainError(ErrorCode.NOT_FOUND, "not_friends", "account_id")
         _count(uow, _person_key(me_id), friends=-1)
@@ -518,16 +518,24 @@ def _tree_relations(account_id: str, relation: str, page_size: int, cursor: str)
     if home is None or home.status not in PRESENT:
         page(Membership.in_tenant(_tenant()).none(), page_size, cursor)  # still checks page_size and cursor
         return [], ""
-    query = Membership.in_tenant(home.tenant).filter(status__in=PRESENT, account_id__ne=account_id)
+
+    # The query holds the org (and the _id range of the page); status, roles and the person themselves are
+    # checked in Python: an index holding them besides the _id range would not be planned (two ranges).
+    def keep(m: Membership) -> bool:
+        return m.status in PRESENT and m.account_id != account_id
+
+    query = Membership.in_tenant(home.tenant)
     if relation == rules.SUPERIORS:
-        query = query.filter(org_id__in=rules.superior_orgs(home.org_path, home.roles), roles__in=rules.LEADER_ROLES)
+        # The own members of the few orgs above (an $in, so no _id range besides it): read, then paged here.
+        found = query.filter(org_id__in=rules.superior_orgs(home.org_path, home.roles)).limit(_SUPERIORS_READ)
+        leaders = [m for m in found if keep(m) and set(m.roles) & set(rules.LEADER_ROLES)]
+        rows, next_cursor = page_of(leaders, page_size, cursor)
     elif relation == rules.SUBORDINATES:
         if not rules.is_leader(home.roles):
             query = query.none()
-        query = query.filter(org_path=home.org_id)
+        rows, next_cursor = page(query.filter(org_path=home.org_id), page_size, cursor, keep=keep)
     else:
-        query = query.filter(org_id=home.org_id)
-    rows, next_cursor = page(query, page_size, cursor)
+        rows, next_cursor = page(query.filter(org_id=home.org_id), page_size, cursor, keep=keep)
     return [_membership_entry(m) for m in rows], next_cursor
 
 
@@ -657,10 +665,13 @@ class StoreGraph:
         if not accounts:
             return set()
         self.queries += 1
-        rows = NetworkSettings.in_tenant(self.tenant).filter(
-            account_id__in=list(accounts), friends_visible_to=rules.VISIBLE_TO_ME
-        )
-        return {s.account_id for s in rows.only("account_id")}
+        rows = NetworkSettings.in_tenant(self.tenant).filter(account_id__in=list(accounts))
+        # the choice is checked here: the index holds the account only (one document per account at most)
+        return {
+            s.account_id
+            for s in rows.only("account_id", "friends_visible_to")
+            if s.friends_visible_to == rules.VISIBLE_TO_ME
+        }
 
 
 def shortest_path(to_id: str, max_depth: int) -> tuple[rules.PathResult, dict[str, dict]]:

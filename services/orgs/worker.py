@@ -1,6 +1,7 @@
 """orgs' event worker (nameko, eventlet): `python -m services.orgs.worker`.
 
-Mirrors identity's accounts (who may be made a member); keeps meetings' org paths after tree moves.
+Mirrors identity's accounts (who may be made a member); keeps meetings' org paths after tree moves and
+the rosters of meetings not yet started in step with memberships.
 """
 
 import eventlet
@@ -14,6 +15,7 @@ from kernel.events import Event, handles
 from kernel.worker import run
 from services.orgs import events, life, network, worker_network
 from services.orgs import store as orgs_store
+from services.orgs.domain import life as life_rules
 from services.orgs.store import Person
 
 
@@ -46,6 +48,50 @@ class MeetingPaths:
         life.follow_tree(event.tenant, event.data["target_id"])
 
 
+class MeetingInvitations:
+    """Rosters follow membership: whoever joins an org (or is hosted there) is invited to its meetings not
+    yet started, whoever leaves is withdrawn from them; meetings already started keep their rosters."""
+
+    name = "orgs_meeting_invitations"
+
+    def _follow(self, event: Event) -> None:
+        life.follow_members(event.tenant, [event.data["account_id"]])
+
+    @handles(events.SOURCE, events.MEMBERSHIP_ADDED)
+    def membership_added(self, event: Event) -> None:
+        self._follow(event)
+
+    @handles(events.SOURCE, events.MEMBERSHIPS_IMPORTED)
+    def memberships_imported(self, event: Event) -> None:
+        life.follow_members(event.tenant, [m["account_id"] for m in event.data.get("members", [])])
+
+    @handles(events.SOURCE, events.MEMBERSHIP_STATUS_CHANGED)
+    def status_changed(self, event: Event) -> None:  # deceased, suspended (withdrawn), reinstated (invited)
+        self._follow(event)
+
+    @handles(events.SOURCE, events.TRANSFER_COMPLETED)
+    def transfer_completed(self, event: Event) -> None:  # out of the old org's meetings, into the new one's
+        self._follow(event)
+
+    @handles(events.SOURCE, events.MOBILE_INFLOW_ACCEPTED)
+    def inflow_accepted(self, event: Event) -> None:
+        self._follow(event)
+
+    @handles(events.SOURCE, events.MOBILE_PERIOD_ENDED)
+    def period_ended(self, event: Event) -> None:
+        self._follow(event)
+
+    @handles(events.SOURCE, events.ROLE_ASSIGNED)
+    def role_assigned(self, event: Event) -> None:  # committee meetings invite the committee's roles
+        if event.data.get("role") in life_rules.COMMITTEE_ROLES:
+            self._follow(event)
+
+    @handles(events.SOURCE, events.ROLE_REMOVED)
+    def role_removed(self, event: Event) -> None:
+        if event.data.get("role") in life_rules.COMMITTEE_ROLES:
+            self._follow(event)
+
+
 def main() -> None:
     config = kconfig.load(WorkerConfig)
 
@@ -54,7 +100,15 @@ def main() -> None:
         orgs_store.ensure_indexes()
         network.ensure_indexes()
 
-    run("orgs-worker", config, PeopleMirror, MeetingPaths, worker_network.ContactPaths, on_start=on_start)
+    run(
+        "orgs-worker",
+        config,
+        PeopleMirror,
+        MeetingPaths,
+        MeetingInvitations,
+        worker_network.ContactPaths,
+        on_start=on_start,
+    )
 
 
 if __name__ == "__main__":

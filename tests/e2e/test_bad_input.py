@@ -244,5 +244,8 @@ def test_openapi_document_and_docs(api):
     assert login_responses["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
     assert api.get("/docs").status_code == 200
     ready = api.get("/readyz")
-    assert ready.status_code == 200 and ready.json() == {"ready": True, "services": {"identity": True, "orgs": True}}
+    assert ready.status_code == 200 and ready.json() == {
+        "ready": True,
+        "services": {"identity": True, "orgs": True, "content": True},
+    }
     assert "jiceng_http_requests_total" in api.get("/metrics").text

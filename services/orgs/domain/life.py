@@ -440,3 +440,36 @@ def attendance_rates(rows: Iterable[tuple[str, str, str]]) -> tuple[dict[str, Ra
         by_member.setdefault(account_id, Rate()).add(status)
         by_org.setdefault(org_id, Rate()).add(status)
     return by_member, by_org
+
+
+# -- who is invited -----------------------------------------------------------------------------------
+
+MEMBER, HOSTED_MOBILE = "member", "hosted_mobile"  # where an invitee came from (a roster row's source)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a person stands for org life now: the home org of a membership in good standing (empty
+    otherwise), the roles held there, and the org hosting them as a mobile member (empty if none)."""
+
+    home_org_id: str = ""
+    home_path: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    host_org_id: str = ""
+    host_path: tuple[str, ...] = ()
+
+
+def invited_as(org_id: str, org_type: str, meeting_type: str, who: Standing) -> str:
+    """Why who is on the roster of org_id's meeting of meeting_type: MEMBER, HOSTED_MOBILE, or "" (not).
+
+    A branch's meetings invite its groups' members too; a committee meeting invites only the org's own
+    committee (its members holding COMMITTEE_ROLES); hosted mobile members join all but committee meetings."""
+    if meeting_type == COMMITTEE_MEETING:
+        on_committee = who.home_org_id == org_id and bool(set(who.roles) & set(COMMITTEE_ROLES))
+        return MEMBER if on_committee else ""
+    below = org_type == tree_rules.BRANCH
+    if who.home_org_id and (who.home_org_id == org_id or (below and org_id in who.home_path)):
+        return MEMBER
+    if who.host_org_id and (who.host_org_id == org_id or (below and org_id in who.host_path)):
+        return HOSTED_MOBILE
+    return ""

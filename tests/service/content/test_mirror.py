@@ -24,12 +24,18 @@ pytestmark = pytest.mark.service
 API = "/api/v1"
 
 
-@pytest.fixture
-def tenant(stack):
+@pytest.fixture(scope="module")
+def content_db(stack):
+    """One connection for the module: mongoengine caches each model's collection with its client."""
     me.disconnect(alias="default")
     store.connect(StoreConfig(region=stack.layout.region, mongo_uri=stack.env["MONGO_URI"]), "content")
-    yield f"mirror-{uuid.uuid4().hex[:8]}"  # a tenant of its own: the region's data stays apart
+    yield
     me.disconnect(alias="default")
+
+
+@pytest.fixture
+def tenant(content_db):
+    return f"mirror-{uuid.uuid4().hex[:8]}"  # a tenant of its own: the region's data stays apart
 
 
 def test_follows_are_counted_once_however_often_they_arrive(tenant):
