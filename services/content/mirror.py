@@ -10,11 +10,11 @@ different queues) raises MirrorLag, and the worker retries it with backoff.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 import mongoengine as me
 
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
+from services.content.domain.visibility import Reader
 
 PRESENT = ("applicant", "activist", "development_target", "probationary", "full", "suspended")
 PERSON, ORG = "person", "org"
@@ -98,16 +98,6 @@ DOCUMENTS = (OrgNode, Person, FriendEdge, FollowEdge, FollowerCount)
 
 
 # -- reading the copy -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reader:
-    """Who is reading: enough to decide visibility without asking orgs."""
-
-    account_id: str
-    org_id: str = ""
-    org_path: tuple[str, ...] = ()
-    friend_ids: frozenset[str] = field(default_factory=frozenset)
 
 
 def reader(tenant: str, account_id: str) -> Reader:

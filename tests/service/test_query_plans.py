@@ -130,6 +130,21 @@ IDENTITY_SHAPES = {
     "audit_log": [{"tenant": T, "action": "login.failed"}, {"tenant": T, "target_id": "a"}],
     "outbox": [{"pending": True, "source": "identity"}],
 }
+# content: each area adds its hot shapes under its collections
+CONTENT_SHAPES = {
+    "mirror_people": [
+        {"tenant": T, "account_id": "a"},
+        {"tenant": T, "org_id": "o"},  # a moved org's members take its new path
+    ],
+    "mirror_orgs": [{"tenant": T, "org_id": "o"}, {"tenant": T, "path": "o"}],
+    "mirror_friends": [{"tenant": T, "owner_id": "a"}],
+    "mirror_follows": [
+        {"tenant": T, "follower_id": "a", "target_kind": "person", "target_id": "b"},
+        {"tenant": T, "target_kind": "person", "target_id": "b"},
+    ],
+    "mirror_follower_counts": [{"tenant": T, "target_kind": "org", "target_id": "o"}],
+    "outbox": [{"pending": True, "source": "content"}],
+}
 
 
 def _stages(plan: dict) -> list[str]:
@@ -142,9 +157,11 @@ def _stages(plan: dict) -> list[str]:
     return stages
 
 
-CASES = [("orgs", c, s) for c, shapes in SHAPES.items() for s in shapes] + [
-    ("identity", c, s) for c, shapes in IDENTITY_SHAPES.items() for s in shapes
-]
+CASES = (
+    [("orgs", c, s) for c, shapes in SHAPES.items() for s in shapes]
+    + [("identity", c, s) for c, shapes in IDENTITY_SHAPES.items() for s in shapes]
+    + [("content", c, s) for c, shapes in CONTENT_SHAPES.items() for s in shapes]
+)
 # Known scans, kept visible until fixed, are appended here as pytest.param(..., marks=pytest.mark.xfail(
 # strict=True, reason=...)): strict, so the test fails once the shape is served by an index.
 
