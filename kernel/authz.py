@@ -29,6 +29,14 @@ ACTIONS: dict[str, frozenset[str]] = {
     "role.grant": frozenset({"secretary"}),
     "personal_data.read": frozenset({"secretary", "organization_officer"}),
     "notice.publish": _COMMITTEE,
+    # content (services/content): hide posts and replies, work the report queue, of the org's subtree
+    "content.moderate": _OFFICERS,
+    # forums: create, rename and close boards of the org; appoint board moderators
+    "forum.manage": _OFFICERS,
+    # polls and surveys addressed to the org's subtree, and their results per org
+    "poll.publish": _COMMITTEE,
+    # group chats of an org (its members join them)
+    "chat.org_group": _OFFICERS,
     "stats.read": _COMMITTEE,
     "audit.read": frozenset(),
 }
