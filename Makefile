@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status seed test test-unit bench bench-orgs bench-import lint deps venv clean
+.PHONY: up down status seed announce test test-unit bench bench-orgs bench-import lint deps venv clean
 
 ## up: install what is missing, start the local region with demo data, print where to open it
 up: deps venv
@@ -21,6 +21,10 @@ status:
 ## seed: (re)create the demo admin and demo data
 seed:
 	$(PY) -m devstack seed
+
+## announce: publish identity's and orgs' current state again (for a service added to an existing region)
+announce:
+	$(PY) -m devstack announce
 
 ## test: everything: unit, service and end-to-end tests (starts and stops the servers they need)
 test: deps venv

@@ -1,11 +1,11 @@
-"""`python -m devstack up|down|status|seed` — the local region (see README)."""
+"""`python -m devstack up|down|status|seed|announce` — the local region (see README)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from devstack.demo import ADMIN_PASSWORD, ADMIN_PHONE, seed
+from devstack.demo import ADMIN_PASSWORD, ADMIN_PHONE, announce, seed
 from devstack.layout import Layout
 from devstack.stack import Stack
 
@@ -19,6 +19,7 @@ def main(argv: list[str]) -> int:
     if command == "up":
         stack.up()
         print(seed(stack), end="")
+        print(announce(stack), end="")
         print(f"\nJiceng region '{lay.region}' is up (data in {lay.data_dir}, logs in {lay.log_dir}).")
         print(
             f"  gateway:  http://127.0.0.1:{lay.gateway_port}/        API docs: http://127.0.0.1:{lay.gateway_port}/docs"
@@ -38,6 +39,8 @@ def main(argv: list[str]) -> int:
         return 0 if healthy else 1
     elif command == "seed":
         print(seed(stack), end="")
+    elif command == "announce":
+        print(announce(stack, force=True), end="")
     else:
         print(__doc__)
         return 2

@@ -37,6 +37,23 @@ def seed(stack: Stack, timeout: float = 30.0) -> str:
     return out
 
 
+# Bump when a service starts consuming state it did not hear of before (a new service's copy of people,
+# orgs, the network): `up` then re-announces identity's and orgs' state once in regions made earlier.
+ANNOUNCE_VERSION = "content-mirror-1"
+
+
+def announce(stack: Stack, force: bool = False) -> str:
+    """Publish identity's and orgs' current state again for consumers that joined late (idempotent for
+    them); once per ANNOUNCE_VERSION per region unless forced."""
+    marker = stack.layout.data_dir / "announced"
+    if not force and marker.exists() and marker.read_text().strip() == ANNOUNCE_VERSION:
+        return ""
+    out = stack.run_tool("-m", "services.identity.manage", "announce")
+    out += stack.run_tool("-m", "services.orgs.manage", "announce")
+    marker.write_text(ANNOUNCE_VERSION + "\n")
+    return out
+
+
 def _wait(done, timeout: float, problem: str) -> None:
     deadline = time.monotonic() + timeout
     while not done():

@@ -4,6 +4,7 @@ python -m services.identity.manage init-keys          # first signing key + jwks
 python -m services.identity.manage rotate-key         # a new signing key; old ones keep verifying
 python -m services.identity.manage create-admin --phone 13800000000 --password '...'
 python -m services.identity.manage seed-demo          # demo org tree, secretary and members
+python -m services.identity.manage announce           # account_registered again for every account (late consumers)
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+from bson import ObjectId
 
 from kernel import config as kconfig
 from kernel import context, store
@@ -81,6 +84,26 @@ def seed_people(config: ManageConfig, hasher) -> None:
     print(f"demo people: {len(DEMO_PEOPLE)} accounts 13800000001…5, password {DEMO_PASSWORD}")
 
 
+def announce(tenant: str, account_ids: list[str] | None = None, chunk: int = 500) -> int:
+    """Publish account_registered again for every account (or the ones named), for a consumer that joined
+    late (a new service's copy of people); consumers are idempotent. Returns how many were announced."""
+    query: dict = {"tenant": tenant}
+    if account_ids is not None:
+        query["_id"] = {"$in": [ObjectId(a) for a in account_ids if ObjectId.is_valid(a)]}
+    accounts = Account._get_collection().find(query, {"phone": 1, "display_name": 1})
+    announced = [
+        (
+            events.ACCOUNT_REGISTERED,
+            {"account_id": str(a["_id"]), "phone_masked": phones.mask(a["phone"]), "display_name": a["display_name"]},
+        )
+        for a in accounts
+    ]
+    for start in range(0, len(announced), chunk):
+        part = announced[start : start + chunk]
+        atomically(tenant, lambda uow, part=part: uow.emit_many(events.SOURCE, part, "manage"))
+    return len(announced)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.identity.manage")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--password", required=True)
     admin.add_argument("--name", default="区域管理员")
     sub.add_parser("seed-demo")
+    announcing = sub.add_parser("announce")
+    announcing.add_argument("--account", action="append", help="only this account id (repeatable)")
     args = parser.parse_args(argv)
 
     config = kconfig.load(ManageConfig)
@@ -112,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"region admin {phones.mask(account.phone)} ({account.id}) in {config.region}")
     elif args.command == "seed-demo":
         seed_people(config, hasher)
+    elif args.command == "announce":
+        print(f"identity announced {announce(config.region, args.account)} accounts")
     return 0
 
 

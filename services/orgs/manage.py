@@ -1,6 +1,7 @@
 """Operator commands for orgs.
 
 python -m services.orgs.manage seed-demo    # the demo org tree, memberships and a secretary
+python -m services.orgs.manage announce     # re-announce the current state for a consumer that joined late
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from kernel import context, store
 from kernel.authz import REGION_ADMIN
 from kernel.config import StoreConfig
 from kernel.errors import DomainError
-from services.orgs import members, tree
+from services.orgs import events, members, network, tree
 from services.orgs import store as orgs_store
 from services.orgs.domain import pipeline
 from services.orgs.store import Membership, Org, Person
@@ -60,10 +61,92 @@ def seed_demo(tenant: str, wait_seconds: float = 30.0) -> None:
     print(f"demo org tree: {len(DEMO_ORGS)} orgs, {len(DEMO_MEMBERS)} members; 王芳 is secretary of 示范社区第二党支部")
 
 
+ANNOUNCE_CHUNK = 500  # events a transaction adds to the outbox
+
+
+def announce(tenant: str, account_ids: list[str] | None = None) -> dict[str, int]:
+    """Publish orgs' current state again as its usual events, for a consumer that joined late (a new
+    service, a rebuilt copy): every org (parents first, then the dissolved ones' dissolution), every
+    membership with its roles (memberships_imported chunks marked `replay`), every friendship and follow.
+    With account_ids, only those people's memberships, friendships and follows and their orgs' paths.
+
+    Consumers are idempotent, so announcing twice is harmless. The events carry a snapshot: a change to
+    the same person made while the announcement travels may be overtaken by it in a copy (announce in a
+    quiet hour, or again); identity ignores replays (its grants follow role events from the start).
+    Returns how many of each were sent."""
+    who = {"$in": account_ids} if account_ids is not None else None
+    member_filter = {"tenant": tenant, **({"account_id": who} if who else {})}
+    memberships = list(
+        Membership._get_collection().find(member_filter, {"account_id": 1, "org_id": 1, "status": 1, "roles": 1})
+    )
+    org_filter: dict = {"tenant": tenant}
+    if who:
+        org_filter["_id"] = {"$in": sorted({o for m in memberships for o in _path_of(tenant, m["org_id"])})}
+    fields = {"name": 1, "type": 1, "category": 1, "parent_id": 1, "path": 1, "dissolved": 1}
+    orgs = sorted(Org._get_collection().find(org_filter, fields), key=lambda o: len(o.get("path") or []))
+    created = [
+        (
+            events.ORG_CREATED,
+            {
+                "org_id": o["_id"],
+                "parent_id": o.get("parent_id", ""),
+                "name": o["name"],
+                "type": o["type"],
+                "category": o.get("category", ""),
+                "path": list(o["path"]),
+            },
+        )
+        for o in orgs
+    ]
+    dissolved = [(events.ORG_DISSOLVED, {"org_id": o["_id"]}) for o in orgs if o.get("dissolved")]
+    members = [
+        {
+            "membership_id": str(m["_id"]),
+            "account_id": m["account_id"],
+            "org_id": m["org_id"],
+            "status": m["status"],
+            "roles": list(m.get("roles") or []),
+        }
+        for m in memberships
+    ]
+    imported = [
+        (events.MEMBERSHIPS_IMPORTED, {"org_id": "", "members": members[i : i + events.IMPORT_CHUNK], "replay": True})
+        for i in range(0, len(members), events.IMPORT_CHUNK)
+    ]
+    pairs = network.Friendship._get_collection().find(
+        {"tenant": tenant, **({"owner_id": who} if who else {})}, {"owner_id": 1, "friend_id": 1}
+    )
+    friendships = {tuple(sorted((f["owner_id"], f["friend_id"]))) for f in pairs}  # stored both ways: once each
+    formed = [(events.FRIENDSHIP_FORMED, {"requester_id": a, "accepter_id": b}) for a, b in sorted(friendships)]
+    edges = network.Follow._get_collection().find(
+        {"tenant": tenant, **({"follower_id": who} if who else {})},
+        {"follower_id": 1, "target_kind": 1, "target_id": 1},
+    )
+    follows = [
+        (
+            events.FOLLOWED,
+            {"follower_id": f["follower_id"], "target_kind": f["target_kind"], "target_id": f["target_id"]},
+        )
+        for f in edges
+    ]
+    batch = [*created, *dissolved, *imported, *formed, *follows]
+    for start in range(0, len(batch), ANNOUNCE_CHUNK):
+        chunk = batch[start : start + ANNOUNCE_CHUNK]
+        store.atomically(tenant, lambda uow, chunk=chunk: uow.emit_many(events.SOURCE, chunk, "manage"))
+    return {"orgs": len(created), "memberships": len(members), "friendships": len(formed), "follows": len(follows)}
+
+
+def _path_of(tenant: str, org_id: str) -> list[str]:
+    org = Org._get_collection().find_one({"tenant": tenant, "_id": org_id}, {"path": 1})
+    return list(org["path"]) if org else []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.orgs.manage")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("seed-demo")
+    announcing = sub.add_parser("announce")
+    announcing.add_argument("--account", action="append", help="only this person (repeatable)")
     args = parser.parse_args(argv)
     config = kconfig.load(StoreConfig)
     store.connect(config, "orgs")
@@ -73,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "seed-demo":
             seed_demo(config.region)
+        elif args.command == "announce":
+            sent = announce(config.region, args.account)
+            print("orgs announced: " + ", ".join(f"{n} {what}" for what, n in sent.items()))
     except DomainError as err:
         print(f"seed failed: {err} ({err.code.code}, field {err.field})", file=sys.stderr)
         return 1

@@ -130,3 +130,37 @@ def test_orgs_events_reach_the_copy(stack, api, admin, identity_events):
             lambda: (person_row() or {}).get("org_path") == ["demo-committee", "demo-community", branch["id"]],
             "the moved member's new path",
         )
+
+
+def test_a_copy_lost_or_made_late_is_rebuilt_by_announcing_the_state_again(stack, api, admin, identity_events):
+    """`manage announce` (identity and orgs) republishes the current state; the copy takes it idempotently."""
+    from tests.conftest import register
+    from tests.e2e.test_network import _add_member, _org
+
+    branch = _org(api, admin, "demo-committee", f"重播支部 {secrets.token_hex(3)}", "branch")
+    ann, bob = (register(api, identity_events, name) for name in ("重播甲", "重播乙"))
+    _add_member(api, admin, branch["id"], ann, "重播甲")
+    sent = api.post(f"{API}/network/friend-requests", json={"account_id": bob.account_id}, headers=ann.auth)
+    assert sent.status_code == 201, sent.text
+    accepted = api.post(f"{API}/network/friend-requests/{ann.account_id}/accept", headers=bob.auth)
+    assert accepted.status_code == 200, accepted.text
+
+    with pymongo.MongoClient(stack.env["MONGO_URI"]) as client:
+        db = client[f"{stack.layout.region}_content"]
+        ours = {"$in": [ann.account_id, bob.account_id]}
+        _eventually(lambda: db["mirror_friends"].count_documents({"owner_id": ours}) == 2, "the friendship")
+        _eventually(lambda: db["mirror_people"].find_one({"account_id": ann.account_id, "org_id": branch["id"]}), "ann")
+        db["mirror_people"].delete_many({"account_id": ours})  # as if content had joined the region late
+        db["mirror_friends"].delete_many({"owner_id": ours})
+
+        for service in ("identity", "orgs"):  # only these two: other tests' people are left alone
+            stack.run_tool(
+                "-m", f"services.{service}.manage", "announce", "--account", ann.account_id, "--account", bob.account_id
+            )
+
+        row = _eventually(
+            lambda: db["mirror_people"].find_one({"account_id": ann.account_id, "org_id": branch["id"]}), "ann again"
+        )
+        assert row["display_name"] == "重播甲" and row["org_path"] == ["demo-committee", branch["id"]]
+        _eventually(lambda: db["mirror_people"].find_one({"account_id": bob.account_id}), "bob again")
+        _eventually(lambda: db["mirror_friends"].count_documents({"owner_id": ours}) == 2, "the friendship again")
