@@ -15,14 +15,6 @@ from services.content.settings import ContentConfig
 SERVICERS: list = []
 
 
-def build_spec() -> ServiceSpec:
-    def register(server) -> None:
-        for factory, add, _ in SERVICERS:
-            add(factory(), server)
-
-    return ServiceSpec(name="content", full_names=[name for _, _, name in SERVICERS], register=register)
-
-
 def main() -> None:
     config = kconfig.load(ContentConfig)
 
@@ -30,7 +22,7 @@ def main() -> None:
         store.connect(config, "content")
         content_store.ensure_indexes()
 
-    run(build_spec(), config, on_start=on_start)
+    run(ServiceSpec.of("content", SERVICERS), config, on_start=on_start)
 
 
 if __name__ == "__main__":

@@ -23,14 +23,6 @@ SERVICERS = [
 ]
 
 
-def build_spec() -> ServiceSpec:
-    def register(server) -> None:
-        for factory, add, _ in SERVICERS:
-            add(factory(), server)
-
-    return ServiceSpec(name="orgs", full_names=[name for _, _, name in SERVICERS], register=register)
-
-
 def main() -> None:
     config = kconfig.load(OrgsConfig)
 
@@ -38,7 +30,7 @@ def main() -> None:
         store.connect(config, "orgs")
         orgs_store.ensure_indexes()
 
-    run(build_spec(), config, on_start=on_start)
+    run(ServiceSpec.of("orgs", SERVICERS), config, on_start=on_start)
 
 
 if __name__ == "__main__":

@@ -13,32 +13,22 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import mongoengine as me
 import pytest
 
 from kernel import context, store
-from kernel.authz import REGION_ADMIN
-from kernel.config import StoreConfig
 from kernel.errors import DomainError
 from services.orgs import events, life, members, mobile, transfers, tree
 from services.orgs.domain import life as rules
 from services.orgs.store import Membership, Person
 from tests.conftest import register
+from tests.service.orgs.conftest import meeting_at, now_cst
 
 pytestmark = pytest.mark.service
 
 
 @pytest.fixture(scope="module")
-def db(stack):
-    """orgs' database, in this process, as a region admin."""
-    config = StoreConfig(region=stack.layout.region, mongo_uri=stack.env["MONGO_URI"])
-    me.disconnect(alias="default")
-    store.connect(config, "orgs")
-    actor = context.Actor(account_id="rosters-service-test", platform_roles=(REGION_ADMIN,))
-    token = context.bind(context.CallContext(tenant=stack.layout.region, actor=actor))
-    yield stack.layout.region
-    context.unbind(token)
-    me.disconnect(alias="default")
+def region(db, stack) -> str:
+    return stack.layout.region
 
 
 @contextmanager
@@ -57,22 +47,8 @@ def eventually(check: Callable[[], bool], what: str, timeout: float = 20.0) -> N
         time.sleep(0.2)
 
 
-def now_cst() -> dt.datetime:
-    return dt.datetime.now(rules.LOCAL).replace(microsecond=0)
-
-
 def meeting(org_id: str, starts: dt.datetime, meeting_type: str = rules.PARTY_LECTURE) -> life.Meeting:
-    request = life.Schedule(
-        org_id=org_id,
-        type=meeting_type,
-        title="党课",
-        agenda="",
-        starts_at=starts,
-        ends_at=starts + dt.timedelta(hours=1),
-        place="党员活动室",
-        online_url="",
-    )
-    return life.schedule(request)[0]
+    return life.schedule(meeting_at(org_id, starts, meeting_type))[0]
 
 
 def invited(m: life.Meeting) -> set[str]:
@@ -97,12 +73,12 @@ def upcoming_of(account_id: str) -> list[str]:
     return [str(m.id) for m, _ in pairs]
 
 
-def test_people_who_join_are_invited_and_people_who_leave_are_withdrawn(db, api, identity_events):
+def test_people_who_join_are_invited_and_people_who_leave_are_withdrawn(region, api, identity_events):
     tag = secrets.token_hex(3)
     branch = tree.create("demo-committee", f"名册支部 {tag}", "branch")
     group = tree.create(branch.id, f"名册党小组 {tag}", "group")
     elsewhere = tree.create("demo-committee", f"名册另一支部 {tag}", "branch")
-    stays, leaves, joins, hosted = people(api, identity_events, 4, db)
+    stays, leaves, joins, hosted = people(api, identity_events, 4, region)
     stays_m = members.add(branch.id, stays, "full", "2020-07-01")
     leaves_m = members.add(group.id, leaves, "full", "2020-07-01")
     hosted_m = members.add(elsewhere.id, hosted, "full", "2020-07-01")
@@ -140,7 +116,7 @@ def test_people_who_join_are_invited_and_people_who_leave_are_withdrawn(db, api,
     registration = mobile.register_outflow(str(hosted_m.id), "外地", "", "2026-01-05", "", group.id)
     mobile.accept_inflow(str(registration.id))
     eventually(lambda: hosted in invited(later), "the hosted mobile member was never invited")
-    row = life.Attendance.in_tenant(db).filter(meeting_id=str(later.id), account_id=hosted).first()
+    row = life.Attendance.in_tenant(region).filter(meeting_id=str(later.id), account_id=hosted).first()
     assert row.source == rules.HOSTED_MOBILE
     mobile.end_period(str(registration.id))
     eventually(lambda: hosted not in invited(later), "the mobile member stayed invited after the period")
@@ -153,21 +129,21 @@ def test_people_who_join_are_invited_and_people_who_leave_are_withdrawn(db, api,
     assert invitee_count(later) == len(invited(later)) == 1
 
     # Done again (a redelivered event, a late one): nothing changes.
-    assert life.follow_members(db, [stays, leaves, joins, hosted]) == 0
+    assert life.follow_members(region, [stays, leaves, joins, hosted]) == 0
     assert invited(later) == {joins} and invitee_count(later) == 1
 
 
-def test_an_imported_roster_is_invited_in_one_event(db, api, identity_events):
+def test_an_imported_roster_is_invited_in_one_event(region, api, identity_events):
     """The bulk event the roster import publishes (memberships_imported) invites everyone it names."""
     tag = secrets.token_hex(3)
     branch = tree.create("demo-committee", f"导入名册支部 {tag}", "branch")
     group = tree.create(branch.id, f"导入名册党小组 {tag}", "group")
     later = meeting(branch.id, now_cst() + dt.timedelta(days=1))
-    accounts = people(api, identity_events, 3, db)
+    accounts = people(api, identity_events, 3, region)
     # Memberships stored without per-row events, as the import writes them, then announced in one event.
     rows = [
         Membership(
-            tenant=db,
+            tenant=region,
             account_id=account_id,
             display_name=f"导入{n}",
             org_id=group.id,
@@ -183,7 +159,7 @@ def test_an_imported_roster_is_invited_in_one_event(db, api, identity_events):
         uow.insert_many(rows)
         tree.bump(uow, list(group.path), {"full": len(rows)})
 
-    store.atomically(db, write)
+    store.atomically(region, write)
     time.sleep(1)
     assert invited(later) == set()  # nothing announced yet
     data = {
@@ -199,17 +175,17 @@ def test_an_imported_roster_is_invited_in_one_event(db, api, identity_events):
             for m in rows
         ],
     }
-    store.atomically(db, lambda uow: uow.emit(events.SOURCE, events.MEMBERSHIPS_IMPORTED, data))
+    store.atomically(region, lambda uow: uow.emit(events.SOURCE, events.MEMBERSHIPS_IMPORTED, data))
     eventually(lambda: invited(later) == set(accounts), "the imported members were never invited")
     assert invitee_count(later) == 3
-    names = {r.display_name for r in life.Attendance.in_tenant(db).filter(meeting_id=str(later.id))}
+    names = {r.display_name for r in life.Attendance.in_tenant(region).filter(meeting_id=str(later.id))}
     assert names == {"导入0", "导入1", "导入2"}
 
 
-def test_my_meetings_page_by_end_time_with_ties(db, api, identity_events):
+def test_my_meetings_page_by_end_time_with_ties(region, api, identity_events):
     tag = secrets.token_hex(3)
     branch = tree.create("demo-committee", f"分页支部 {tag}", "branch")
-    (me_id,) = people(api, identity_events, 1, db)
+    (me_id,) = people(api, identity_events, 1, region)
     members.add(branch.id, me_id, "full", "2020-07-01")
     soon = now_cst() + dt.timedelta(days=1)
     past = meeting(branch.id, now_cst() - dt.timedelta(hours=5))

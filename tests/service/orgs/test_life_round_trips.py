@@ -6,50 +6,20 @@ import datetime as dt
 import secrets
 import time
 
-import mongoengine as me
 import pytest
 
-from kernel import context, store
-from kernel.authz import REGION_ADMIN
-from kernel.config import StoreConfig
+from kernel import context
 from services.orgs import life, members, tree
 from services.orgs.domain import life as rules
 from services.orgs.store import Person
-from tests.conftest import CommandLog, register
+from tests.conftest import register
+from tests.service.orgs.conftest import meeting_at, now_cst
 
 pytestmark = pytest.mark.service
 
 
-@pytest.fixture(scope="module")
-def db(stack):
-    """orgs' database, in this process, as a region admin."""
-    log = CommandLog()
-    config = StoreConfig(region=stack.layout.region, mongo_uri=stack.env["MONGO_URI"])
-    me.disconnect(alias="default")
-    store.connect(config, "orgs", event_listeners=[log])
-    actor = context.Actor(account_id="life-service-test", platform_roles=(REGION_ADMIN,))
-    token = context.bind(context.CallContext(tenant=stack.layout.region, actor=actor))
-    yield log
-    context.unbind(token)
-    me.disconnect(alias="default")
-
-
-def now_cst() -> dt.datetime:
-    return dt.datetime.now(rules.LOCAL).replace(microsecond=0)
-
-
 def lecture(org_id: str, starts: dt.datetime, recurrence: rules.Recurrence | None = None) -> life.Schedule:
-    return life.Schedule(
-        org_id=org_id,
-        type=rules.PARTY_LECTURE,
-        title="党课",
-        agenda="",
-        starts_at=starts,
-        ends_at=starts + dt.timedelta(hours=1),
-        place="党员活动室",
-        online_url="",
-        recurrence=recurrence,
-    )
+    return meeting_at(org_id, starts, recurrence=recurrence)
 
 
 def held_lecture(org_id: str) -> life.Meeting:

@@ -6,49 +6,22 @@ import datetime as dt
 import secrets
 import time
 
-import mongoengine as me
 import pytest
 
-from kernel import context, store
-from kernel.authz import REGION_ADMIN
-from kernel.config import StoreConfig
+from kernel import context
 from kernel.store import utcnow
 from services.orgs import life, members, transfers, tree
 from services.orgs.domain import life as rules
 from services.orgs.store import Person
-from tests.conftest import CommandLog, register
+from tests.conftest import register
+from tests.service.orgs.conftest import meeting_at, now_cst
 
 pytestmark = pytest.mark.service
 
 
-@pytest.fixture(scope="module")
-def db(stack):
-    """orgs' database, in this process, as a region admin."""
-    log = CommandLog()
-    config = StoreConfig(region=stack.layout.region, mongo_uri=stack.env["MONGO_URI"])
-    me.disconnect(alias="default")
-    store.connect(config, "orgs", event_listeners=[log])
-    actor = context.Actor(account_id="dossier-service-test", platform_roles=(REGION_ADMIN,))
-    token = context.bind(context.CallContext(tenant=stack.layout.region, actor=actor))
-    yield log
-    context.unbind(token)
-    me.disconnect(alias="default")
-
-
 def meeting(org_id: str, meeting_type: str, hours_ago: float) -> life.Meeting:
-    starts = dt.datetime.now(rules.LOCAL).replace(microsecond=0) - dt.timedelta(hours=hours_ago)
-    return life.schedule(
-        life.Schedule(
-            org_id=org_id,
-            type=meeting_type,
-            title="转接档案测试",
-            agenda="",
-            starts_at=starts,
-            ends_at=starts + dt.timedelta(hours=1),
-            place="党员活动室",
-            online_url="",
-        )
-    )[0]
+    starts = now_cst() - dt.timedelta(hours=hours_ago)
+    return life.schedule(meeting_at(org_id, starts, meeting_type, title="转接档案测试"))[0]
 
 
 def test_the_summary_costs_two_queries_and_someone_never_invited_gets_zeros_in_one(db, api, identity_events):
