@@ -34,7 +34,7 @@ from services.content import access, events, recent
 from services.content.domain import inputs
 from services.content.domain import notices as notice_rules
 from services.content.domain import polls as rules
-from services.content.domain.visibility import ORG, Audience, audience_keys, may_read, reader_keys
+from services.content.domain.visibility import ORG, Audience, audience_keys, may_read
 
 PUBLISH = "poll.publish"
 
@@ -65,7 +65,7 @@ class Poll(TenantDocument):
 
     meta = {
         "collection": "polls",
-        "indexes": [("tenant", "audience", "-created_at"), ("tenant", "org_id", "audience", "-created_at")],
+        "indexes": [("tenant", "audience", "-created_at"), ("tenant", "org_id", "-created_at")],
     }
 
 
@@ -304,16 +304,15 @@ def ballots(poll_id: str, page_size: int, cursor: str) -> tuple[list[PollBallot]
 
 
 def list_polls(org_id: str, page_size: int, cursor: str) -> tuple[list[Poll], str]:
-    """Polls addressed to the caller (their org and those above), newest first; or one org's polls,
-    all of them for those who publish there."""
-    tenant = access.tenant()
-    query = Poll.in_tenant(tenant)
+    """Polls addressed to the caller (their org and those above: one indexed query an org, merged),
+    newest first; or one org's polls, for its audience and those who publish there."""
+    tenant, reader = access.tenant(), access.reader()
+    polls = Poll.in_tenant(tenant)
     if org_id:
         org_id = inputs.one_id(org_id, "org_id")
         access.org_path(org_id)
-        query = query.filter(org_id=org_id)
-        if not access.may(PUBLISH, org_id):
-            query = query.filter(audience__in=reader_keys(access.reader()))
-    else:
-        query = query.filter(audience__in=reader_keys(access.reader()))
-    return recent.page(query, "created_at", page_size, cursor)
+        if org_id not in reader.org_path and not access.may(PUBLISH, org_id):
+            raise DomainError(ErrorCode.PERMISSION_DENIED, "poll_not_in_audience", "org_id")
+        return recent.page(polls.filter(org_id=org_id), "created_at", page_size, cursor)
+    keys = [f"org:{o}" for o in reader.org_path]
+    return recent.page_merged([polls.filter(audience=k) for k in keys], "created_at", page_size, cursor)

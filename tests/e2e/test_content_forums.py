@@ -258,6 +258,16 @@ def test_threads_replies_in_order_and_mentions_in_the_event(world):
     recent = ok(world.get("m3", "/forum/threads", page_size=5))["threads"]
     assert recent[0]["id"] == thread["id"]
     assert thread["id"] not in {t["id"] for t in ok(world.get("m4", "/forum/threads", page_size=200))["threads"]}
+    # pages over the reader's boards (one query a key, merged) are disjoint and complete
+    everything = [t["id"] for t in ok(world.get("m3", "/forum/threads", page_size=200))["threads"]]
+    paged, cursor = [], ""
+    while True:
+        page = ok(world.get("m3", "/forum/threads", page_size=2, cursor=cursor))
+        paged += [t["id"] for t in page["threads"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert paged == everything and len(set(paged)) == len(paged)
 
 
 def test_moderators_pin_lock_move_and_remove_within_their_board(world):
