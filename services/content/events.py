@@ -1,7 +1,23 @@
 """Events content publishes (exchange `content.events`) and consumes.
 
 Published (`data` below; envelope in kernel/outbox.py): each area of content documents its own events
-here as it is built (microblog, forums, notices, chat, polls, notifications).
+here as it is built (microblog, forums, notices, chat, polls, notifications). `audience` is the item's
+audience_keys (domain/visibility.py); times are ISO 8601 UTC.
+
+Forums (forums.py):
+- thread_created {thread_id, board_id, org_id, author_id, title, text, audience}
+- thread_replied {thread_id, reply_id, board_id, thread_author_id, author_id, text, mentions, audience}
+                 mentions: account ids the reply mentions (each may read the thread)
+- thread_removed {thread_id, board_id}
+- thread_moved   {thread_id, from_board_id, board_id, audience}   the audience of the new board
+Notices (notices.py):
+- notice_published {notice_id, org_id, author_id, title, text, audience, recipient_count, target_org_ids,
+                   roles}   a notice to roles has only its author's key as audience: the recipients are
+                   the receipts, not an org subtree
+- notice_reminder  {notice_id, org_id, title, account_ids}   the recipients who had not read it, up to
+                   1,000 a message (a reminder to more is several messages); the sms service delivers them
+Polls (polls.py):
+- poll_published {poll_id, org_id, author_id, title, deadline, audience}
 
 Consumed (the copy in mirror.py, for visibility and fan-out):
 - identity.account_registered {account_id, display_name}
@@ -12,6 +28,8 @@ Consumed (the copy in mirror.py, for visibility and fan-out):
   to_org_id, to_region}
 - orgs.friendship_formed {requester_id, accepter_id}, friendship_ended {account_id, friend_id}
 - orgs.followed / unfollowed {follower_id, target_kind, target_id}
+- orgs.role_assigned / role_removed {account_id, org_id, role}, memberships_imported (members' roles),
+  org_moved: notices' copy of who holds which role where (notices.RoleHolder), for notices to roles
 """
 
 SOURCE = "content"
@@ -33,3 +51,13 @@ FRIENDSHIP_FORMED = "friendship_formed"
 FRIENDSHIP_ENDED = "friendship_ended"
 FOLLOWED = "followed"
 UNFOLLOWED = "unfollowed"
+ROLE_ASSIGNED = "role_assigned"
+ROLE_REMOVED = "role_removed"
+
+THREAD_CREATED = "thread_created"
+THREAD_REPLIED = "thread_replied"
+THREAD_REMOVED = "thread_removed"
+THREAD_MOVED = "thread_moved"
+NOTICE_PUBLISHED = "notice_published"
+NOTICE_REMINDER = "notice_reminder"
+POLL_PUBLISHED = "poll_published"

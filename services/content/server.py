@@ -6,13 +6,19 @@ of SERVICERS: (servicer factory, the generated add_…_to_server, full service n
 
 from __future__ import annotations
 
+from jiceng.content.v1 import forum_pb2_grpc, notice_pb2_grpc, poll_pb2_grpc
 from kernel import config as kconfig
 from kernel import store
 from kernel.grpc_server import ServiceSpec, run
+from services.content import api_forums, api_notices, api_polls
 from services.content import store as content_store
 from services.content.settings import ContentConfig
 
-SERVICERS: list = []
+SERVICERS: list = [
+    (api_forums.ForumApi, forum_pb2_grpc.add_ForumServiceServicer_to_server, api_forums.SERVICE),
+    (api_notices.NoticeApi, notice_pb2_grpc.add_NoticeServiceServicer_to_server, api_notices.SERVICE),
+    (api_polls.PollApi, poll_pb2_grpc.add_PollServiceServicer_to_server, api_polls.SERVICE),
+]
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from kernel import store
 from kernel.config import BusConfig, StoreConfig
 from kernel.events import Event, handles
 from kernel.worker import run
-from services.content import events, mirror
+from services.content import events, mirror, notices
 from services.content import store as content_store
 
 
@@ -96,7 +96,34 @@ class Mirror:
         mirror.unfollow(event.tenant, d["follower_id"], d["target_kind"], d["target_id"])
 
 
-WORKERS = [Mirror]
+class NoticeRoles:
+    """notices' copy of who holds which role in which org (notices.RoleHolder), for notices to roles."""
+
+    name = "content_notices"
+
+    @handles(events.ORGS, events.ROLE_ASSIGNED)
+    def role_assigned(self, event: Event) -> None:
+        d = event.data
+        notices.role_assigned(event.tenant, d["account_id"], d["org_id"], d["role"])
+
+    @handles(events.ORGS, events.ROLE_REMOVED)
+    def role_removed(self, event: Event) -> None:
+        d = event.data
+        notices.role_removed(event.tenant, d["account_id"], d["org_id"], d["role"])
+
+    @handles(events.ORGS, events.MEMBERSHIPS_IMPORTED)
+    def memberships_imported(self, event: Event) -> None:
+        for m in event.data["members"]:
+            for role in m.get("roles") or ():
+                notices.role_assigned(event.tenant, m["account_id"], m["org_id"], role)
+
+    @handles(events.ORGS, events.ORG_MOVED)
+    def org_moved(self, event: Event) -> None:
+        d = event.data
+        notices.roles_moved(event.tenant, d["org_id"], list(d["old_path"]), list(d["new_path"]))
+
+
+WORKERS = [Mirror, NoticeRoles]
 
 
 def main() -> None:

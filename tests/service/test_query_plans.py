@@ -135,8 +135,10 @@ CONTENT_SHAPES = {
     "mirror_people": [
         {"tenant": T, "account_id": "a"},
         {"tenant": T, "org_id": "o"},  # a moved org's members take its new path
+        {"tenant": T, "org_path": "o"},  # a notice's recipients
+        {"tenant": T, "account_id": {"$in": ["a", "b"]}},  # display names, mentions
     ],
-    "mirror_orgs": [{"tenant": T, "org_id": "o"}, {"tenant": T, "path": "o"}],
+    "mirror_orgs": [{"tenant": T, "org_id": "o"}, {"tenant": T, "path": "o"}, {"tenant": T, "org_id": {"$in": ["o"]}}],
     "mirror_friends": [{"tenant": T, "owner_id": "a"}],
     "mirror_follows": [
         {"tenant": T, "follower_id": "a", "target_kind": "person", "target_id": "b"},
@@ -144,6 +146,53 @@ CONTENT_SHAPES = {
     ],
     "mirror_follower_counts": [{"tenant": T, "target_kind": "org", "target_id": "o"}],
     "outbox": [{"pending": True, "source": "content"}],
+    # forums (services/content/forums.py)
+    "forum_boards": [
+        {"tenant": T, "org_id": "o"},
+        {"tenant": T, "org_id": "o", "audience": {"$in": ["public", "org:o"]}},
+        {"tenant": T, "org_id": {"$in": ["o", "p"]}},
+    ],
+    "forum_moderators": [{"tenant": T, "board_id": "b", "account_id": "a"}, {"tenant": T, "board_id": "b"}],
+    "forum_threads": [
+        {"tenant": T, "board_id": "b", "removed": False, "pinned": False, "last_activity_at": {"$lte": 1}},
+        {"tenant": T, "board_id": "b", "removed": False, "pinned": True},
+        {"tenant": T, "audience": "org:o", "removed": False, "last_activity_at": {"$lte": 1}},
+    ],
+    "forum_replies": [{"tenant": T, "thread_id": "t", "removed": False, "_id": {"$gt": "c"}}],
+    # notices (services/content/notices.py)
+    "notices": [{"tenant": T, "org_id": "o", "published_at": {"$lte": 1}}, {"tenant": T, "_id": {"$in": ["n"]}}],
+    "notice_receipts": [
+        {"tenant": T, "notice_id": "n", "account_id": "a"},
+        {"tenant": T, "notice_id": "n", "org_path": "o", "read": False, "_id": {"$gt": "c"}},
+        {"tenant": T, "notice_id": "n", "org_path": "o", "read": False},
+        {"tenant": T, "account_id": "a", "published_at": {"$lte": 1}},
+        {"tenant": T, "account_id": "a", "published_at": {"$lt": 1}},
+    ],
+    "notice_counts": [
+        {"tenant": T, "notice_id": "n", "org_id": "o"},
+        {"tenant": T, "notice_id": "n", "org_id": {"$in": ["o", "p"]}},
+        {"tenant": T, "notice_id": "n", "parent_id": "o", "_id": {"$gt": "c"}},
+    ],
+    "role_holders": [
+        {"tenant": T, "org_path": "o", "role": {"$in": ["secretary"]}},
+        {"tenant": T, "account_id": "a", "org_id": "o", "role": "secretary"},
+        {"tenant": T, "org_path": "o"},
+        {"tenant": T, "org_id": "o"},
+    ],
+    # polls (services/content/polls.py)
+    "polls": [
+        {"tenant": T, "audience": "org:o", "created_at": {"$lte": 1}},
+        {"tenant": T, "org_id": "o", "created_at": {"$lte": 1}},
+    ],
+    "poll_voters": [{"tenant": T, "_id": "k"}],
+    "poll_ballots": [
+        {"tenant": T, "poll_id": "p", "account_id": "a"},
+        {"tenant": T, "poll_id": "p", "_id": {"$gt": "c"}},
+    ],
+    "poll_tallies": [
+        {"tenant": T, "poll_id": "p", "org_id": "o"},
+        {"tenant": T, "poll_id": "p", "parent_id": "o", "_id": {"$gt": "c"}},
+    ],
 }
 
 

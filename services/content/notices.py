@@ -1,0 +1,473 @@
+"""Notices (通知公告) with read receipts per org, reminders, and content's copy of who holds which role.
+
+Publication fixes the recipients from content's mirror: everyone whose home org lies in a target's
+subtree (mirror.Person.org_path), or, for a notice to roles, the holders of those roles in orgs of a
+target's subtree (RoleHolder below, content's own copy of orgs' role_assigned / role_removed). One
+receipt per recipient and one counter per org of the audience are written in batches (insert_rows) in
+the publishing transaction: a notice to 100,000 people is ~100 inserts, not 100,000.
+
+Reading: a recipient marks the notice read once (a conditional update, so a second mark changes
+nothing); the same transaction adds one to the `read` counter of every org on the recipient's path
+below the target (one update_many). Who has read and who hasn't is then a counter read per org and a
+paged, indexed list of receipts per org.
+
+Who sees receipts: the author, anyone who may publish notices on the sending org (its committee and the
+officers above), and, for the part of the audience in their own subtree, the officers of a target org.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import mongoengine as me
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from kernel.errors import DomainError, ErrorCode
+from kernel.paging import page
+from kernel.store import TenantDocument, UnitOfWork, atomically
+from services.content import access, events, mirror, recent
+from services.content.domain import inputs
+from services.content.domain import notices as rules
+from services.content.domain.visibility import ORG, Audience, audience_keys
+
+PUBLISH = "notice.publish"
+
+
+def _now() -> dt.datetime:
+    now = dt.datetime.now(dt.UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+# -- documents -----------------------------------------------------------------------------------------
+
+
+class Notice(TenantDocument):
+    org_id = me.StringField(required=True)  # the sending org
+    author_id = me.StringField(required=True)
+    title = me.StringField(required=True)
+    body = me.StringField(required=True)
+    attachment_ids = me.ListField(me.StringField())
+    target_org_ids = me.ListField(me.StringField())  # disjoint subtrees
+    roles = me.ListField(me.StringField())  # empty: everyone in the targets
+    audience = me.ListField(me.StringField())
+    recipient_count = me.IntField(default=0)
+    published_at = me.DateTimeField(required=True)
+    remind_after = me.DateTimeField(required=True)  # the next reminder may be sent from then on
+
+    meta = {"collection": "notices", "indexes": [("tenant", "org_id", "-published_at")]}
+
+
+class NoticeReceipt(TenantDocument):
+    """One recipient of one notice: fixed at publication, read once."""
+
+    notice_id = me.StringField(required=True)
+    account_id = me.StringField(required=True)
+    org_id = me.StringField(required=True)  # the recipient's org at publication
+    org_path = me.ListField(me.StringField())  # from the target org down to org_id
+    read = me.BooleanField(default=False)
+    read_at = me.DateTimeField()
+    published_at = me.DateTimeField(required=True)
+
+    meta = {
+        "collection": "notice_receipts",
+        "indexes": [
+            {"fields": ["tenant", "notice_id", "account_id"], "unique": True},
+            ("tenant", "notice_id", "org_path", "read", "id"),
+            ("tenant", "account_id", "-published_at"),
+        ],
+    }
+
+
+class NoticeCount(TenantDocument):
+    """Recipients and readers of one notice within one org's subtree (the part of it in the audience)."""
+
+    notice_id = me.StringField(required=True)
+    org_id = me.StringField(required=True)
+    parent_id = me.StringField(default="")  # "" for a target org
+    recipients = me.IntField(default=0)
+    read = me.IntField(default=0)
+
+    meta = {
+        "collection": "notice_counts",
+        "indexes": [
+            {"fields": ["tenant", "notice_id", "org_id"], "unique": True},
+            ("tenant", "notice_id", "parent_id", "id"),
+        ],
+    }
+
+
+class RoleHolder(TenantDocument):
+    """content's copy of a role held in an org (orgs' role_assigned / role_removed), for notices to roles."""
+
+    account_id = me.StringField(required=True)
+    org_id = me.StringField(required=True)
+    role = me.StringField(required=True)
+    org_path = me.ListField(me.StringField())
+
+    meta = {
+        "collection": "role_holders",
+        "indexes": [
+            {"fields": ["tenant", "account_id", "org_id", "role"], "unique": True},
+            ("tenant", "org_path", "role", "account_id"),
+            ("tenant", "org_id"),
+        ],
+    }
+
+
+DOCUMENTS = (Notice, NoticeReceipt, NoticeCount, RoleHolder)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    account_id: str
+    org_id: str
+    path: list[str]  # from the target org down
+
+
+@dataclass(frozen=True)
+class NoticeEntry:
+    """A notice as a reader's timeline shows it (notices_for)."""
+
+    notice_id: str
+    org_id: str
+    author_id: str
+    title: str
+    published_at: dt.datetime
+    read: bool
+
+
+# -- lookups and rights --------------------------------------------------------------------------------
+
+
+def _notice(notice_id: str) -> Notice:
+    try:
+        oid = ObjectId(notice_id)
+    except (InvalidId, TypeError):
+        raise DomainError(ErrorCode.NOT_FOUND, "notice_not_found", "notice_id") from None
+    notice = Notice.in_tenant(access.tenant()).filter(id=oid).first()
+    if notice is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "notice_not_found", "notice_id")
+    return notice
+
+
+def _receipt(notice: Notice, account_id: str) -> NoticeReceipt | None:
+    return NoticeReceipt.in_tenant(access.tenant()).filter(notice_id=str(notice.id), account_id=account_id).first()
+
+
+def _tracks_all(notice: Notice) -> bool:
+    """The author, the sending org's committee and the officers above it see every receipt."""
+    return notice.author_id == access.actor().account_id or access.may(PUBLISH, notice.org_id)
+
+
+def _tracks_org(notice: Notice, org_id: str) -> bool:
+    """…and the officers of an org of the audience see its part (the org must be in the audience)."""
+    if _tracks_all(notice):
+        return True
+    path = access.org_path(org_id)
+    return bool(rules.path_below(path, notice.target_org_ids)) and access.may(PUBLISH, org_id)
+
+
+def _readable(notice_id: str) -> tuple[Notice, NoticeReceipt | None]:
+    notice = _notice(notice_id)
+    receipt = _receipt(notice, access.actor().account_id)
+    if receipt is None and not _tracks_all(notice):
+        if not any(access.may(PUBLISH, t) for t in notice.target_org_ids):
+            raise DomainError(ErrorCode.NOT_FOUND, "notice_not_found", "notice_id")
+    return notice, receipt
+
+
+# -- publishing ----------------------------------------------------------------------------------------
+
+
+def _recipients(tenant: str, targets: list[str], roles: list[str]) -> list[Recipient]:
+    """Everyone (or the holders of roles) in the targets' subtrees, once each: one indexed query a target,
+    read as plain rows (a mongoengine document each would cost ~0.25 ms of CPU apiece)."""
+    seen: dict[str, Recipient] = {}
+    for target in targets:
+        if roles:
+            rows = RoleHolder._get_collection().find(
+                {"tenant": tenant, "org_path": target, "role": {"$in": roles}},
+                {"account_id": 1, "org_id": 1, "org_path": 1, "_id": 0},
+            )
+        else:
+            rows = mirror.Person._get_collection().find(
+                {"tenant": tenant, "org_path": target}, {"account_id": 1, "org_id": 1, "org_path": 1, "_id": 0}
+            )
+        for row in rows:
+            if row["account_id"] not in seen:
+                path = rules.path_below(row["org_path"], [target])
+                seen[row["account_id"]] = Recipient(row["account_id"], row["org_id"], path)
+    return list(seen.values())
+
+
+def publish(
+    org_id: str, title: str, body: str, attachment_ids: list[str], target_org_ids: list[str], roles: list[str]
+) -> Notice:
+    tenant, who = access.tenant(), access.actor().account_id
+    org_id = inputs.one_id(org_id, "org_id")
+    access.org_path(org_id)
+    access.require(PUBLISH, org_id)
+    title, body = rules.title(title), rules.body(body)
+    attachments = inputs.media_ids(attachment_ids, "attachment_ids")
+    roles = rules.roles(roles)
+    wanted = inputs.ids(target_org_ids, "target_org_ids", rules.TARGETS_MAX) or [org_id]
+    targets = rules.targets(org_id, {t: access.org_path(t, "target_org_ids") for t in wanted})
+    recipients = _recipients(tenant, targets, roles)
+    if not recipients:
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "notice_no_recipients", "target_org_ids")
+    counts, parents = rules.counts_by_org(r.path for r in recipients)
+    now = _now()
+    # A notice to roles is shown in search and feeds to its author only: the org keys would show it to
+    # everyone in the targets, and no key names "the secretaries of X".
+    audience = sorted({key for t in targets for key in audience_keys(Audience(who, ORG, t))})
+    if roles:
+        audience = [key for key in audience if key.startswith("author:")]
+    notice = Notice(
+        tenant=tenant,
+        org_id=org_id,
+        author_id=who,
+        title=title,
+        body=body,
+        attachment_ids=attachments,
+        target_org_ids=targets,
+        roles=roles,
+        audience=audience,
+        recipient_count=len(recipients),
+        published_at=now,
+        remind_after=now,
+    )
+
+    def write(uow: UnitOfWork) -> Notice:
+        uow.insert(notice)
+        notice_id = str(notice.id)
+        receipts = [
+            {
+                "_id": ObjectId(),
+                "tenant": tenant,
+                "notice_id": notice_id,
+                "account_id": r.account_id,
+                "org_id": r.org_id,
+                "org_path": r.path,
+                "read": False,
+                "published_at": now,
+            }
+            for r in recipients
+        ]
+        for start in range(0, len(receipts), rules.RECEIPT_BATCH):
+            uow.insert_rows(NoticeReceipt, receipts[start : start + rules.RECEIPT_BATCH])
+        tallies = [
+            {
+                "_id": ObjectId(),
+                "tenant": tenant,
+                "notice_id": notice_id,
+                "org_id": org,
+                "parent_id": parents[org],
+                "recipients": n,
+                "read": 0,
+            }
+            for org, n in counts.items()
+        ]
+        for start in range(0, len(tallies), rules.RECEIPT_BATCH):
+            uow.insert_rows(NoticeCount, tallies[start : start + rules.RECEIPT_BATCH])
+        uow.emit(
+            events.SOURCE,
+            events.NOTICE_PUBLISHED,
+            {
+                "notice_id": notice_id,
+                "org_id": org_id,
+                "author_id": who,
+                "title": title,
+                "text": body,
+                "audience": audience,
+                "recipient_count": len(recipients),
+                "target_org_ids": targets,
+                "roles": roles,
+            },
+            who,
+        )
+        return notice
+
+    return atomically(tenant, write)
+
+
+# -- reading -------------------------------------------------------------------------------------------
+
+
+def get(notice_id: str) -> tuple[Notice, NoticeReceipt | None]:
+    """A notice for one of its recipients or those who track it; the caller's receipt if a recipient."""
+    return _readable(notice_id)
+
+
+def mark_read(notice_id: str) -> NoticeReceipt:
+    """Idempotent: the first mark counts, later ones change nothing."""
+    notice = _notice(notice_id)
+    receipt = _receipt(notice, access.actor().account_id)
+    if receipt is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "notice_not_found", "notice_id")
+    if receipt.read:
+        return receipt
+    now = _now()
+
+    def write(uow: UnitOfWork) -> None:
+        if uow.update_one(NoticeReceipt, {"_id": receipt.id, "read": False}, {"$set": {"read": True, "read_at": now}}):
+            uow.update_many(
+                NoticeCount,
+                {"notice_id": str(notice.id), "org_id": {"$in": list(receipt.org_path)}},
+                {"$inc": {"read": 1}},
+            )
+
+    atomically(access.tenant(), write)
+    receipt.read, receipt.read_at = True, now
+    return receipt
+
+
+def receipt_counts(
+    notice_id: str, org_id: str, page_size: int, cursor: str
+) -> tuple[list[NoticeCount], list[NoticeCount], str]:
+    """Recipients and readers: of the targets (org_id "") or of one org of the audience, and per org one
+    level below it, paged (a district's hundreds of branches)."""
+    notice = _notice(notice_id)
+    tenant, nid = access.tenant(), str(notice.id)
+    if org_id:
+        org_id = inputs.one_id(org_id, "org_id")
+        if not _tracks_org(notice, org_id):
+            raise DomainError(ErrorCode.PERMISSION_DENIED, "notice_receipts_denied", "org_id")
+        summary = list(NoticeCount.in_tenant(tenant).filter(notice_id=nid, org_id=org_id))
+        if not summary:
+            raise DomainError(ErrorCode.NOT_FOUND, "notice_org_outside", "org_id")
+        below, next_cursor = page(
+            NoticeCount.in_tenant(tenant).filter(notice_id=nid, parent_id=org_id), page_size, cursor
+        )
+        return summary, below, next_cursor
+    if not _tracks_all(notice):
+        raise DomainError(ErrorCode.PERMISSION_DENIED, "notice_receipts_denied", "notice_id")
+    targets, next_cursor = page(NoticeCount.in_tenant(tenant).filter(notice_id=nid, parent_id=""), page_size, cursor)
+    return targets, [], next_cursor
+
+
+def receipt_people(
+    notice_id: str, org_id: str, read: bool, page_size: int, cursor: str
+) -> tuple[list[NoticeReceipt], str]:
+    """The recipients in one org's subtree who have (or have not) read the notice, paged."""
+    notice = _notice(notice_id)
+    org_id = inputs.one_id(org_id, "org_id")
+    if not _tracks_org(notice, org_id):
+        raise DomainError(ErrorCode.PERMISSION_DENIED, "notice_receipts_denied", "org_id")
+    query = NoticeReceipt.in_tenant(access.tenant()).filter(notice_id=str(notice.id), org_path=org_id, read=read)
+    return page(query, page_size, cursor)
+
+
+def remind(notice_id: str) -> int:
+    """Ask the unread to read the notice (notice_reminder events, which sms will deliver): at most once an
+    hour a notice. Returns how many people were reminded."""
+    notice = _notice(notice_id)
+    if not _tracks_all(notice):
+        raise DomainError(ErrorCode.PERMISSION_DENIED, "notice_receipts_denied", "notice_id")
+    now = _now()
+    wait = rules.reminder_wait(notice.remind_after, now)
+    if wait:
+        raise DomainError(ErrorCode.RATE_LIMITED, "notice_remind_too_soon", "notice_id", retry_after=wait)
+    tenant, nid = access.tenant(), str(notice.id)
+    unread = [
+        row["account_id"]
+        for target in notice.target_org_ids
+        for row in NoticeReceipt._get_collection().find(
+            {"tenant": tenant, "notice_id": nid, "org_path": target, "read": False}, {"account_id": 1, "_id": 0}
+        )
+    ]
+    if not unread:
+        return 0
+
+    def write(uow: UnitOfWork) -> None:
+        # The condition makes two reminders sent at once count as one: the second matches nothing.
+        claimed = uow.update_one(
+            Notice,
+            {"_id": notice.id, "remind_after": {"$lte": now}},
+            {"$set": {"remind_after": now + rules.REMINDER_INTERVAL}},
+        )
+        if not claimed:
+            raise DomainError(
+                ErrorCode.RATE_LIMITED,
+                "notice_remind_too_soon",
+                "notice_id",
+                retry_after=int(rules.REMINDER_INTERVAL.total_seconds()),
+            )
+        uow.emit_many(
+            events.SOURCE,
+            [
+                (
+                    events.NOTICE_REMINDER,
+                    {"notice_id": nid, "org_id": notice.org_id, "title": notice.title, "account_ids": chunk},
+                )
+                for chunk in rules.chunks(unread, rules.REMINDER_CHUNK)
+            ],
+            access.actor().account_id,
+        )
+
+    atomically(tenant, write)
+    return len(unread)
+
+
+def list_sent(org_id: str, page_size: int, cursor: str) -> tuple[list[Notice], str]:
+    """The notices an org sent, newest first (for those who may publish there)."""
+    org_id = inputs.one_id(org_id, "org_id")
+    access.org_path(org_id)
+    access.require(PUBLISH, org_id)
+    return recent.page(Notice.in_tenant(access.tenant()).filter(org_id=org_id), "published_at", page_size, cursor)
+
+
+def list_mine(page_size: int, cursor: str) -> tuple[list[tuple[NoticeReceipt, Notice]], str]:
+    """The notices addressed to the caller, newest first, each with the caller's receipt."""
+    query = NoticeReceipt.in_tenant(access.tenant()).filter(account_id=access.actor().account_id)
+    receipts, next_cursor = recent.page(query, "published_at", page_size, cursor)
+    by_id = _notices_by_id(access.tenant(), [r.notice_id for r in receipts])
+    return [(r, by_id[r.notice_id]) for r in receipts if r.notice_id in by_id], next_cursor
+
+
+def _notices_by_id(tenant: str, notice_ids: list[str]) -> dict[str, Notice]:
+    oids = [ObjectId(n) for n in notice_ids]
+    return {str(n.id): n for n in Notice.in_tenant(tenant).filter(id__in=oids).exclude("body")}
+
+
+def notices_for(tenant: str, account_id: str, before: dt.datetime | None = None, limit: int = 20) -> list[NoticeEntry]:
+    """For the home timeline (microblog merges these with posts): the notices addressed to account_id,
+    newest first, published strictly before `before` (None: from the newest); two indexed queries."""
+    query = NoticeReceipt.in_tenant(tenant).filter(account_id=account_id)
+    if before is not None:
+        query = query.filter(published_at__lt=before)
+    receipts = list(query.order_by("-published_at", "-id").limit(max(1, min(limit, 200))))
+    by_id = _notices_by_id(tenant, [r.notice_id for r in receipts])
+    return [
+        NoticeEntry(r.notice_id, n.org_id, n.author_id, n.title, n.published_at, r.read)
+        for r in receipts
+        if (n := by_id.get(r.notice_id)) is not None
+    ]
+
+
+# -- the copy of roles (fed by orgs' events through worker.py) -------------------------------------------
+
+
+def role_assigned(tenant: str, account_id: str, org_id: str, role: str) -> None:
+    if role not in rules.ROLES:
+        return  # "member": everyone's, so not copied
+    path = mirror.org_path(tenant, org_id)  # MirrorLag: retried until the org is copied
+    RoleHolder.in_tenant(tenant).filter(account_id=account_id, org_id=org_id, role=role).update_one(
+        upsert=True, set__org_path=path
+    )
+
+
+def role_removed(tenant: str, account_id: str, org_id: str, role: str) -> None:
+    RoleHolder.in_tenant(tenant).filter(account_id=account_id, org_id=org_id, role=role).delete()
+
+
+def roles_moved(tenant: str, org_id: str, old_path: list[str], new_path: list[str]) -> None:
+    """A moved subtree's role holders take the new paths (one update per org that holds roles)."""
+    paths = {}
+    for row in RoleHolder.in_tenant(tenant).filter(org_path=org_id).only("org_id", "org_path"):
+        path = list(row.org_path)
+        if path[: len(old_path)] == old_path:
+            paths[row.org_id] = new_path + path[len(old_path) :]
+    for holder_org, path in paths.items():
+        RoleHolder.in_tenant(tenant).filter(org_id=holder_org).update(set__org_path=path)

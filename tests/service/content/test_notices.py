@@ -1,0 +1,152 @@
+"""Notices at scale, directly on content's database (a tenant of its own per test).
+
+A notice to thousands is published in a few batched inserts, not one round trip per recipient; marking
+read costs a fixed few; the home timeline's helper returns a reader's notices newest first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import mongoengine as me
+import pytest
+
+from kernel import context, store
+from kernel.config import StoreConfig
+from kernel.outbox import OutboxEvent
+from services.content import notices
+from services.content import store as content_store
+from services.content.domain import notices as rules
+from tests.conftest import CommandLog
+
+pytestmark = pytest.mark.service
+
+BRANCHES = 25
+PER_BRANCH = 120  # 3,000 recipients
+
+
+@pytest.fixture(scope="module")
+def log(stack):
+    commands = CommandLog()
+    me.disconnect(alias="default")
+    # mongoengine keeps each model's collection with the client it was first used with (another module's,
+    # closed by now): forget them so that they are taken from this connection.
+    for model in [m for area in content_store.AREAS for m in area.DOCUMENTS] + [OutboxEvent]:
+        model._collection = None
+    store.connect(
+        StoreConfig(region=stack.layout.region, mongo_uri=stack.env["MONGO_URI"]), "content", event_listeners=[commands]
+    )
+    content_store.ensure_indexes()
+    yield commands
+    me.disconnect(alias="default")
+    for model in [m for area in content_store.AREAS for m in area.DOCUMENTS] + [OutboxEvent]:
+        model._collection = None
+
+
+@pytest.fixture
+def tenant(log):
+    """A tenant of its own, with a general branch of BRANCHES branches of PER_BRANCH people each."""
+    tenant = f"notices-{uuid.uuid4().hex[:8]}"
+    from services.content import mirror
+
+    orgs = [{"tenant": tenant, "org_id": "root", "name": "党委", "path": ["root"]}]
+    orgs.append({"tenant": tenant, "org_id": "g", "name": "总支", "path": ["root", "g"]})
+    people = []
+    for b in range(BRANCHES):
+        path = ["root", "g", f"b{b}"]
+        orgs.append({"tenant": tenant, "org_id": f"b{b}", "name": f"支部{b}", "path": path})
+        people += [
+            {
+                "tenant": tenant,
+                "account_id": f"p{b}-{i}",
+                "display_name": f"党员{b}-{i}",
+                "org_id": f"b{b}",
+                "org_path": path,
+            }
+            for i in range(PER_BRANCH)
+        ]
+    mirror.OrgNode._get_collection().insert_many(orgs)
+    mirror.Person._get_collection().insert_many(people)
+    return tenant
+
+
+def _as(tenant: str, account_id: str, grants=()):
+    actor = context.Actor(account_id=account_id, grants=tuple(grants))
+    return context.bind(context.CallContext(tenant=tenant, actor=actor))
+
+
+def test_a_notice_to_thousands_is_a_few_batched_inserts(tenant, log):
+    token = _as(tenant, "sec-g", [("secretary", "g")])
+    try:
+        log.commands.clear()
+        notice = notices.publish("g", "通知", "正文", [], [], [])
+        inserts = [c for c in log.commands if c.startswith("insert")]
+    finally:
+        context.unbind(token)
+    recipients = BRANCHES * PER_BRANCH
+    assert notice.recipient_count == recipients
+    batches = -(-recipients // rules.RECEIPT_BATCH)
+    assert sorted(inserts) == sorted(
+        ["insert notices", "insert notice_counts", "insert outbox"] + ["insert notice_receipts"] * batches
+    ), inserts
+    assert len(log.commands) <= len(inserts) + 6, log.commands  # the permission and mirror reads
+
+    # a recipient marks it read: three round trips, however large the notice; twice counts once
+    token = _as(tenant, "p3-7")
+    try:
+        log.commands.clear()
+        notices.mark_read(str(notice.id))
+        assert sorted(log.commands) == sorted(
+            ["find notices", "find notice_receipts", "update notice_receipts", "update notice_counts"]
+        ), log.commands
+        notices.mark_read(str(notice.id))
+    finally:
+        context.unbind(token)
+    token = _as(tenant, "sec-g", [("secretary", "g")])
+    try:
+        top, _, _ = notices.receipt_counts(str(notice.id), "", 0, "")
+        assert [(c.org_id, c.recipients, c.read) for c in top] == [("g", recipients, 1)]
+        summary, below, cursor = notices.receipt_counts(str(notice.id), "g", 10, "")
+        assert len(below) == 10 and cursor
+        assert {c.org_id: c.read for c in below}.get("b3", 0) in (0, 1)
+        b3 = notices.receipt_counts(str(notice.id), "b3", 0, "")[0][0]
+        assert (b3.recipients, b3.read) == (PER_BRANCH, 1)
+        unread, _ = notices.receipt_people(str(notice.id), "b3", False, 200, "")
+        assert len(unread) == PER_BRANCH - 1 and "p3-7" not in {r.account_id for r in unread}
+    finally:
+        context.unbind(token)
+
+
+def test_the_home_timeline_gets_a_readers_notices_newest_first(tenant, log):
+    token = _as(tenant, "sec-g", [("secretary", "g")])
+    try:
+        first = notices.publish("g", "第一", "正文", [], ["b1"], [])
+        second = notices.publish("g", "第二", "正文", [], ["b1", "b2"], [])
+        notices.publish("g", "别处", "正文", [], ["b2"], [])
+    finally:
+        context.unbind(token)
+    entries = notices.notices_for(tenant, "p1-0")
+    assert [e.notice_id for e in entries] == [str(second.id), str(first.id)]
+    assert entries[0].title == "第二" and not entries[0].read and entries[0].org_id == "g"
+    log.commands.clear()
+    older = notices.notices_for(tenant, "p1-0", before=entries[0].published_at, limit=5)
+    assert [e.notice_id for e in older] == [str(first.id)]
+    assert sorted(log.commands) == ["find notice_receipts", "find notices"], log.commands
+    assert notices.notices_for(tenant, "p1-0", before=first.published_at - dt.timedelta(milliseconds=1)) == []
+
+
+def test_roles_follow_orgs_events(tenant):
+    notices.role_assigned(tenant, "p4-0", "b4", "secretary")
+    notices.role_assigned(tenant, "p4-0", "b4", "secretary")
+    notices.role_assigned(tenant, "p4-1", "b4", "member")  # everyone's: not copied
+    assert notices.RoleHolder.in_tenant(tenant).count() == 1
+    notices.roles_moved(tenant, "b4", ["root", "g", "b4"], ["root", "b4"])
+    assert list(notices.RoleHolder.in_tenant(tenant).first().org_path) == ["root", "b4"]
+    token = _as(tenant, "sec-root", [("secretary", "root")])
+    try:
+        assert notices.publish("root", "书记会", "正文", [], [], ["secretary"]).recipient_count == 1
+    finally:
+        context.unbind(token)
+    notices.role_removed(tenant, "p4-0", "b4", "secretary")
+    assert notices.RoleHolder.in_tenant(tenant).count() == 0
