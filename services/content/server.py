@@ -6,13 +6,17 @@ of SERVICERS: (servicer factory, the generated add_…_to_server, full service n
 
 from __future__ import annotations
 
+from jiceng.content.v1 import microblog_pb2_grpc
 from kernel import config as kconfig
 from kernel import store
 from kernel.grpc_server import ServiceSpec, run
+from services.content import api_microblog, timelines
 from services.content import store as content_store
 from services.content.settings import ContentConfig
 
-SERVICERS: list = []
+SERVICERS: list = [
+    (api_microblog.MicroblogApi, microblog_pb2_grpc.add_MicroblogServiceServicer_to_server, api_microblog.SERVICE),
+]
 
 
 def build_spec() -> ServiceSpec:
@@ -29,6 +33,7 @@ def main() -> None:
     def on_start() -> None:
         store.connect(config, "content")
         content_store.ensure_indexes()
+        timelines.configure(config.content_push_limit, config.content_home_inbox)
 
     run(build_spec(), config, on_start=on_start)
 

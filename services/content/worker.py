@@ -15,11 +15,12 @@ from kernel import store
 from kernel.config import BusConfig, StoreConfig
 from kernel.events import Event, handles
 from kernel.worker import run
-from services.content import events, mirror
+from services.content import events, mirror, timelines
 from services.content import store as content_store
+from services.content.settings import MicroblogSettings
 
 
-class WorkerConfig(StoreConfig, BusConfig):
+class WorkerConfig(StoreConfig, BusConfig, MicroblogSettings):
     pass
 
 
@@ -96,7 +97,26 @@ class Mirror:
         mirror.unfollow(event.tenant, d["follower_id"], d["target_kind"], d["target_id"])
 
 
-WORKERS = [Mirror]
+class Timelines:
+    """The microblog's hybrid fan-out (timelines.py): published posts pushed to small authors' followers."""
+
+    name = "content_timelines"
+
+    @handles(events.SOURCE, events.POST_PUBLISHED)
+    def post_published(self, event: Event) -> None:
+        timelines.fan_out(event.tenant, event.data["post_id"])
+
+    @handles(events.SOURCE, events.POST_DELETED)
+    def post_deleted(self, event: Event) -> None:
+        timelines.remove_post(event.tenant, event.data["post_id"])
+
+    @handles(events.ORGS, events.UNFOLLOWED)
+    def unfollowed(self, event: Event) -> None:
+        d = event.data
+        timelines.unfollowed(event.tenant, d["follower_id"], d["target_kind"], d["target_id"])
+
+
+WORKERS = [Mirror, Timelines]
 
 
 def main() -> None:
@@ -105,6 +125,7 @@ def main() -> None:
     def on_start() -> None:
         store.connect(config, "content")
         content_store.ensure_indexes()
+        timelines.configure(config.content_push_limit, config.content_home_inbox)
 
     run("content-worker", config, *WORKERS, on_start=on_start)
 
