@@ -57,8 +57,6 @@ class Post(TenantDocument):
         "indexes": [
             # person and org timelines, and the home timeline's pulled sources (hinted: see timelines.py)
             {"fields": ["tenant", "source", "state", "audience", "id"], "name": "mb_feed"},
-            # moderation: the hidden posts of a subtree
-            {"fields": ["tenant", "org_path", "state", "id"], "name": "mb_scope"},
         ],
     }
 
@@ -82,7 +80,10 @@ class Like(TenantDocument):
 
     meta = {
         "collection": "post_likes",
-        "indexes": [{"fields": ["tenant", "post_id", "account_id"], "unique": True, "name": "mb_like"}],
+        "indexes": [
+            {"fields": ["tenant", "post_id", "account_id"], "unique": True, "name": "mb_like"},
+            ("tenant", "account_id", "post_id"),  # which posts of a page the reader likes
+        ],
     }
 
 
@@ -157,9 +158,10 @@ def _unknown_post(field: str = "post_id") -> DomainError:
 def readable_post(post_id: str, reader: Reader, field: str = "post_id") -> Post:
     """The post if the reader may see it, else NOT_FOUND (as if it did not exist).
 
-    The author always sees their post (marked hidden if it is). Moderators of the post's scope see every
-    post of it but private ones, hidden or not (they judge reports); everyone else sees live posts whose
-    audience includes them."""
+    The author always sees their post (marked hidden if it is); everyone else sees live posts whose
+    audience includes them. A hidden post stays visible to the moderators of its scope (unless private):
+    moderation grants no other reading — a moderator judges a report from what the reporter could see
+    (the report keeps its excerpt)."""
     post = Post.in_tenant(access.tenant()).filter(id=object_id(post_id, field, "mb_post_unknown")).first()
     if post is None or post.state == rules.DELETED:
         raise _unknown_post(field)
@@ -167,7 +169,7 @@ def readable_post(post_id: str, reader: Reader, field: str = "post_id") -> Post:
         return post
     if post.state == rules.LIVE and may_read(reader, audience_of(post)):
         return post
-    if post.visibility != PRIVATE and moderates(list(post.org_path)):
+    if post.state == rules.HIDDEN and post.visibility != PRIVATE and moderates(list(post.org_path)):
         return post
     raise _unknown_post(field)
 
