@@ -158,7 +158,8 @@ def resolve(report_id: str, action: str) -> Report:
     """Hide the reported item or dismiss the reports of it (every pending report of the item)."""
     tenant = access.tenant()
     outcome = rules.check_resolution(action)
-    row = Report.in_tenant(tenant).filter(id=posts.object_id(report_id, "report_id", "mb_report_unknown")).first()
+    oid = posts.object_id(report_id)
+    row = Report.in_tenant(tenant).filter(id=oid).first() if oid else None
     if row is None:
         raise DomainError(ErrorCode.NOT_FOUND, "mb_report_unknown", "report_id")
     _require_moderator(list(row.org_path), "report_id")

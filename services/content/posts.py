@@ -143,12 +143,12 @@ def audience_of(post: Post) -> Audience:
     return Audience(post.author_id, post.visibility, post.audience_org_id)
 
 
-def object_id(value: str, field: str, key: str) -> ObjectId:
-    """An id from a request: one that cannot be ours is simply unknown (NOT_FOUND naming the field)."""
+def object_id(value: str) -> ObjectId | None:
+    """An id from a request, or None for one that cannot be ours (the caller answers NOT_FOUND)."""
     try:
         return ObjectId(value)
     except (InvalidId, TypeError):
-        raise DomainError(ErrorCode.NOT_FOUND, key, field) from None
+        return None
 
 
 def _unknown_post(field: str = "post_id") -> DomainError:
@@ -162,7 +162,8 @@ def readable_post(post_id: str, reader: Reader, field: str = "post_id") -> Post:
     audience includes them. A hidden post stays visible to the moderators of its scope (unless private):
     moderation grants no other reading — a moderator judges a report from what the reporter could see
     (the report keeps its excerpt)."""
-    post = Post.in_tenant(access.tenant()).filter(id=object_id(post_id, field, "mb_post_unknown")).first()
+    oid = object_id(post_id)
+    post = Post.in_tenant(access.tenant()).filter(id=oid).first() if oid else None
     if post is None or post.state == rules.DELETED:
         raise _unknown_post(field)
     if post.author_id == reader.account_id:
@@ -535,7 +536,8 @@ def add_comment(post_id: str, text: str, reply_to_comment_id: str = "", mentions
 
 
 def readable_comment(comment_id: str, reader: Reader, field: str = "comment_id") -> Comment:
-    comment = Comment.in_tenant(access.tenant()).filter(id=object_id(comment_id, field, "mb_comment_unknown")).first()
+    oid = object_id(comment_id)
+    comment = Comment.in_tenant(access.tenant()).filter(id=oid).first() if oid else None
     if comment is None or comment.state == rules.DELETED:
         raise DomainError(ErrorCode.NOT_FOUND, "mb_comment_unknown", field)
     try:

@@ -274,10 +274,12 @@ def read_windows(
         top = hi.generation_time if hi is not None else utcnow()
         start = top - dt.timedelta(seconds=rules.window_seconds(step))
         lo = ObjectId.from_datetime(start) if start > FLOOR and step < rules.MAX_STEP else None
-        items += fetch(lo, hi, size + 1 - len(items))
+        got = fetch(lo, hi, size + 1 - len(items))
+        items += got
         if len(items) > size or lo is None:
             break
-        hi, step = lo, step + 1
+        # an empty window says the source is sparse back there: widen twice as fast
+        hi, step = lo, min(step + (1 if got else 2), rules.MAX_STEP)
     page = items[:size]
     next_cursor = rules.encode_cursor(str(page[-1].key), max(step - 1, 0)) if len(items) > size else ""
     return page, next_cursor

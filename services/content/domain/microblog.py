@@ -49,45 +49,47 @@ _ACCOUNT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _HASHTAG = re.compile(r"#([^#\r\n]{1,32})#")
 
 
-def _invalid(key: str, field: str, **params: object) -> DomainError:
-    return DomainError(ErrorCode.INVALID_ARGUMENT, key, field, **params)
-
-
 def check_text(text: str, has_media: bool, is_repost: bool) -> str:
     if len(text) > MAX_TEXT:
-        raise _invalid("mb_text_too_long", "text", limit=MAX_TEXT, length=len(text))
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "mb_text_too_long", "text", limit=MAX_TEXT, length=len(text))
     if not text.strip() and not (has_media or is_repost):
-        raise _invalid("mb_text_empty", "text")
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "mb_text_empty", "text")
     return text
 
 
 def check_comment_text(text: str) -> str:
     if len(text) > MAX_COMMENT:
-        raise _invalid("mb_comment_too_long", "text", limit=MAX_COMMENT, length=len(text))
+        raise DomainError(
+            ErrorCode.INVALID_ARGUMENT, "mb_comment_too_long", "text", limit=MAX_COMMENT, length=len(text)
+        )
     if not text.strip():
-        raise _invalid("mb_comment_empty", "text")
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "mb_comment_empty", "text")
     return text
 
 
 def check_media_ids(media_ids: list[str]) -> list[str]:
     if len(media_ids) > MAX_MEDIA:
-        raise _invalid("mb_too_many_media", "media_ids", limit=MAX_MEDIA, count=len(media_ids))
+        raise DomainError(
+            ErrorCode.INVALID_ARGUMENT, "mb_too_many_media", "media_ids", limit=MAX_MEDIA, count=len(media_ids)
+        )
     for index, media_id in enumerate(media_ids):
         if not _MEDIA_ID.fullmatch(media_id):
-            raise _invalid("mb_media_id_invalid", f"media_ids[{index}]")
+            raise DomainError(ErrorCode.INVALID_ARGUMENT, "mb_media_id_invalid", f"media_ids[{index}]")
     if len(set(media_ids)) != len(media_ids):
-        raise _invalid("mb_media_id_repeated", "media_ids")
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "mb_media_id_repeated", "media_ids")
     return list(media_ids)
 
 
 def check_mentions(mentions: list[str], author_id: str) -> list[str]:
     """Distinct account ids in the order given; mentioning oneself is dropped (nobody to notify)."""
     if len(mentions) > MAX_MENTIONS:
-        raise _invalid("mb_too_many_mentions", "mentions", limit=MAX_MENTIONS, count=len(mentions))
+        raise DomainError(
+            ErrorCode.INVALID_ARGUMENT, "mb_too_many_mentions", "mentions", limit=MAX_MENTIONS, count=len(mentions)
+        )
     seen: list[str] = []
     for index, account_id in enumerate(mentions):
         if not _ACCOUNT_ID.fullmatch(account_id):
-            raise _invalid("mb_mention_invalid", f"mentions[{index}]")
+            raise DomainError(ErrorCode.INVALID_ARGUMENT, "mb_mention_invalid", f"mentions[{index}]")
         if account_id != author_id and account_id not in seen:
             seen.append(account_id)
     return seen
@@ -111,19 +113,23 @@ def audience_org(visibility: str, chosen_org_id: str, home_path: list[str], offi
     home_path is the author's home org path (or, for an official post, the org's own path); the chosen
     org must lie on it (the home org itself by default, or one of its ancestors)."""
     if visibility not in VISIBILITIES:
-        raise _invalid("mb_visibility_invalid", "visibility", allowed=", ".join(VISIBILITIES))
+        raise DomainError(
+            ErrorCode.INVALID_ARGUMENT, "mb_visibility_invalid", "visibility", allowed=", ".join(VISIBILITIES)
+        )
     if official and visibility in (FRIENDS, PRIVATE):
-        raise _invalid("mb_official_visibility", "visibility")
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "mb_official_visibility", "visibility")
     if visibility != ORG:
         if chosen_org_id:
-            raise _invalid("mb_audience_org_unexpected", "audience_org_id")
+            raise DomainError(ErrorCode.INVALID_ARGUMENT, "mb_audience_org_unexpected", "audience_org_id")
         return ""
     if not home_path:
-        raise _invalid("mb_no_home_org", "visibility")
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "mb_no_home_org", "visibility")
     if not chosen_org_id:
         return home_path[-1]
     if chosen_org_id not in home_path:
-        raise _invalid("mb_audience_org_not_above", "audience_org_id", org_id=chosen_org_id)
+        raise DomainError(
+            ErrorCode.INVALID_ARGUMENT, "mb_audience_org_not_above", "audience_org_id", org_id=chosen_org_id
+        )
     return chosen_org_id
 
 
@@ -204,12 +210,14 @@ def may_edit(actor_id: str, author_id: str, state: str) -> bool:
 
 def check_reason(reason: str, note: str) -> None:
     if reason not in REPORT_REASONS:
-        raise _invalid("mb_report_reason_invalid", "reason", allowed=", ".join(REPORT_REASONS))
+        raise DomainError(
+            ErrorCode.INVALID_ARGUMENT, "mb_report_reason_invalid", "reason", allowed=", ".join(REPORT_REASONS)
+        )
     if len(note) > MAX_NOTE:
-        raise _invalid("mb_report_note_too_long", "note", limit=MAX_NOTE)
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "mb_report_note_too_long", "note", limit=MAX_NOTE)
 
 
 def check_resolution(action: str) -> str:
     if action not in RESOLUTIONS:
-        raise _invalid("mb_resolution_invalid", "action", allowed=", ".join(RESOLUTIONS))
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "mb_resolution_invalid", "action", allowed=", ".join(RESOLUTIONS))
     return RESOLUTIONS[action]
