@@ -15,7 +15,7 @@ from gateway.clients import Services
 from gateway.errors import ErrorOut
 from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import RateLimiter
-from gateway.routes import forums, identity, network, notices, org_io, org_life, orgs, polls
+from gateway.routes import forums, identity, microblog, network, notices, org_io, org_life, orgs, polls
 from gateway.routes import transfers as transfer_routes
 from gateway.settings import GatewayConfig
 from kernel.tokens import TokenVerifier
@@ -74,6 +74,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(forums.router)
     app.include_router(notices.router)
     app.include_router(polls.router)
+    app.include_router(microblog.router)
 
     @app.get("/", include_in_schema=False)
     async def index():

@@ -7,7 +7,7 @@ from google.protobuf.json_format import MessageToDict
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gateway.auth import client_address
-from jiceng.content.v1 import forum_pb2_grpc, notice_pb2_grpc, poll_pb2_grpc
+from jiceng.content.v1 import forum_pb2_grpc, microblog_pb2_grpc, notice_pb2_grpc, poll_pb2_grpc
 from jiceng.identity.v1 import identity_pb2_grpc
 from jiceng.orgs.v1 import io_pb2_grpc, life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
 from kernel import context, logs
@@ -34,6 +34,7 @@ class Services:
         self.forums = forum_pb2_grpc.ForumServiceStub(self._channels["content"])
         self.notices = notice_pb2_grpc.NoticeServiceStub(self._channels["content"])
         self.polls = poll_pb2_grpc.PollServiceStub(self._channels["content"])
+        self.microblog = microblog_pb2_grpc.MicroblogServiceStub(self._channels["content"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
 
     async def call(self, method, request, token: str | None = None, client_ip: str = "", timeout: float | None = None):
@@ -76,6 +77,7 @@ class CallerServices:
         self.forums = services.forums
         self.notices = services.notices
         self.polls = services.polls
+        self.microblog = services.microblog
         self.client_ip = client_ip
 
     async def call(self, method, request, token: str | None = None, timeout: float | None = None):

@@ -35,6 +35,9 @@ STACK_ENV = {
     "AUTH_RATE_PER_MINUTE": "30",
     "CODE_RATE_PER_MINUTE": "5",
     "LOG_LEVEL": "INFO",
+    # The microblog pushes posts of authors with at most 3 followers and pulls bigger ones: tests reach
+    # both paths with a handful of people (production default 1,000).
+    "CONTENT_PUSH_LIMIT": "3",
 }
 
 

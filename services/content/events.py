@@ -19,6 +19,21 @@ Notices (notices.py):
 Polls (polls.py):
 - poll_published {poll_id, org_id, author_id, title, deadline, audience}
 
+Microblog (posts.py, moderation.py); `audience` is audience_keys() of the post; `mentions` holds only
+the mentioned people who may read the post (the others are not told); times are ISO 8601 UTC:
+- post_published {post_id, author_id, as_org_id ("" unless posted as the org's official account),
+  visibility, audience_org_id, audience, text, hashtags, mentions, media_ids, repost_of (the original's
+  id, or ""), created_at}
+- post_edited {post_id, author_id, text, hashtags, mentions, audience}
+- post_deleted {post_id, author_id}
+- post_hidden {post_id, hidden, by}: hidden false = restored (a moderator's decision)
+- comment_added {comment_id, post_id, post_author_id, author_id, reply_to_author_id ("" for a
+  top-level comment), text, mentions}
+- post_liked {post_id, post_author_id, liker_id}: once per person and post (a like repeated is no event)
+
+The microblog also consumes its own post_published (fan-out to followers' home timelines), post_deleted
+(the post leaves them) and orgs' unfollowed (the unfollowed one's entries leave the follower's).
+
 Consumed (the copy in mirror.py, for visibility and fan-out):
 - identity.account_registered {account_id, display_name}
 - orgs.org_created {org_id, name, path}, org_updated {org_id, changes}, org_moved {org_id, old_path,
@@ -33,6 +48,13 @@ Consumed (the copy in mirror.py, for visibility and fan-out):
 """
 
 SOURCE = "content"
+
+POST_PUBLISHED = "post_published"
+POST_EDITED = "post_edited"
+POST_DELETED = "post_deleted"
+POST_HIDDEN = "post_hidden"
+COMMENT_ADDED = "comment_added"
+POST_LIKED = "post_liked"
 
 IDENTITY = "identity"
 ACCOUNT_REGISTERED = "account_registered"

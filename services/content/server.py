@@ -6,11 +6,11 @@ of SERVICERS: (servicer factory, the generated add_…_to_server, full service n
 
 from __future__ import annotations
 
-from jiceng.content.v1 import forum_pb2_grpc, notice_pb2_grpc, poll_pb2_grpc
+from jiceng.content.v1 import forum_pb2_grpc, microblog_pb2_grpc, notice_pb2_grpc, poll_pb2_grpc
 from kernel import config as kconfig
 from kernel import store
 from kernel.grpc_server import ServiceSpec, run
-from services.content import api_forums, api_notices, api_polls
+from services.content import api_forums, api_microblog, api_notices, api_polls, timelines
 from services.content import store as content_store
 from services.content.settings import ContentConfig
 
@@ -18,6 +18,7 @@ SERVICERS: list = [
     (api_forums.ForumApi, forum_pb2_grpc.add_ForumServiceServicer_to_server, api_forums.SERVICE),
     (api_notices.NoticeApi, notice_pb2_grpc.add_NoticeServiceServicer_to_server, api_notices.SERVICE),
     (api_polls.PollApi, poll_pb2_grpc.add_PollServiceServicer_to_server, api_polls.SERVICE),
+    (api_microblog.MicroblogApi, microblog_pb2_grpc.add_MicroblogServiceServicer_to_server, api_microblog.SERVICE),
 ]
 
 
@@ -27,6 +28,7 @@ def main() -> None:
     def on_start() -> None:
         store.connect(config, "content")
         content_store.ensure_indexes()
+        timelines.configure(config.content_push_limit, config.content_home_inbox)
 
     run(ServiceSpec.of("content", SERVICERS), config, on_start=on_start)
 

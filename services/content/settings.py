@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
+from kernel.config import BaseConfig
 from kernel.grpc_server import ServiceConfig
 
 
-class ContentConfig(ServiceConfig):
+class MicroblogSettings(BaseConfig):
+    """The microblog's fan-out (services/content/README.md): read by the server and the worker alike."""
+
+    # Authors and orgs with at most this many followers have their posts pushed into the followers' home
+    # timelines when posted; bigger ones are pulled by each reader at read time.
+    content_push_limit: int = Field(1000, ge=1)
+    # A home timeline keeps (about) this many newest pushed entries per reader.
+    content_home_inbox: int = Field(500, ge=20)
+
+
+class ContentConfig(ServiceConfig, MicroblogSettings):
     pass

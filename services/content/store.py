@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from services.content import forums, mirror, notices, polls
+from services.content import forums, mirror, moderation, notices, polls, posts, timelines
 
-AREAS = [mirror, forums, notices, polls]  # each area module lists its documents in DOCUMENTS
+AREAS = [
+    mirror,
+    forums,
+    notices,
+    polls,
+    posts,
+    timelines,
+    moderation,
+]  # each area module lists its documents in DOCUMENTS
 
 
 def ensure_indexes() -> None:

@@ -15,11 +15,12 @@ from kernel import store
 from kernel.config import BusConfig, StoreConfig
 from kernel.events import Event, handles
 from kernel.worker import run
-from services.content import events, mirror, notices
+from services.content import events, mirror, notices, timelines
 from services.content import store as content_store
+from services.content.settings import MicroblogSettings
 
 
-class WorkerConfig(StoreConfig, BusConfig):
+class WorkerConfig(StoreConfig, BusConfig, MicroblogSettings):
     pass
 
 
@@ -123,7 +124,26 @@ class NoticeRoles:
         notices.roles_moved(event.tenant, d["org_id"], list(d["old_path"]), list(d["new_path"]))
 
 
-WORKERS = [Mirror, NoticeRoles]
+class Timelines:
+    """The microblog's hybrid fan-out (timelines.py): published posts pushed to small authors' followers."""
+
+    name = "content_timelines"
+
+    @handles(events.SOURCE, events.POST_PUBLISHED)
+    def post_published(self, event: Event) -> None:
+        timelines.fan_out(event.tenant, event.data["post_id"])
+
+    @handles(events.SOURCE, events.POST_DELETED)
+    def post_deleted(self, event: Event) -> None:
+        timelines.remove_post(event.tenant, event.data["post_id"])
+
+    @handles(events.ORGS, events.UNFOLLOWED)
+    def unfollowed(self, event: Event) -> None:
+        d = event.data
+        timelines.unfollowed(event.tenant, d["follower_id"], d["target_kind"], d["target_id"])
+
+
+WORKERS = [Mirror, NoticeRoles, Timelines]
 
 
 def main() -> None:
@@ -132,6 +152,7 @@ def main() -> None:
     def on_start() -> None:
         store.connect(config, "content")
         content_store.ensure_indexes()
+        timelines.configure(config.content_push_limit, config.content_home_inbox)
 
     run("content-worker", config, *WORKERS, on_start=on_start)
 

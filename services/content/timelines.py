@@ -1,0 +1,359 @@
+"""Timelines: home (people and orgs I follow, and my orgs' official posts), a person's, an org's.
+
+Hybrid fan-out (why: services/content/README.md). When a post is published the worker pushes an entry
+into the home inbox of each follower who may read it — only for authors and orgs with at most
+PUSH_LIMIT followers. Posts of bigger ones are written nowhere else: each reader's home timeline pulls
+them at read time, with the official posts of the orgs on the reader's own path (at most a handful),
+and merges them with the inbox, newest first.
+
+Every timeline is a list of sources read newest first, one time window at a time (domain/microblog.py:
+window_seconds): the local database reads every index entry inside a query's bounds, so a bounded
+window costs what it holds, where "everything older than the cursor" would cost the whole history.
+The home timeline's sources are HOME_SOURCES; another area adds its own (an org's notices, say) by
+appending a function `(HomeContext, lo, hi, need) -> list[Item]` and rendering its item kind in the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import mongoengine as me
+from bson import ObjectId
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
+
+from kernel.errors import DomainError, ErrorCode
+from kernel.paging import DEFAULT_PAGE, MAX_PAGE
+from kernel.store import TenantDocument, utcnow
+from services.content import access, mirror, posts
+from services.content.domain import microblog as rules
+from services.content.domain.visibility import PUBLIC, Reader, may_read
+from services.content.posts import Post, PostView
+
+PUSH_LIMIT = 1000  # configure() sets these from the environment at start-up
+INBOX_LIMIT = 500
+TRIM_SLACK = 100  # an inbox is trimmed back to INBOX_LIMIT once it holds this many more
+FANOUT_BATCH = 500  # followers read, checked and pushed per round
+MAX_FOLLOWS_READ = 2000  # a home read considers this many of the reader's follows for pulled sources
+FEED_INDEX = "mb_feed"  # hinted: the local database plans no index for `$in` with a range unless told
+FLOOR = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # nothing is older: the last window reaches this far
+
+
+def configure(push_limit: int, inbox_limit: int) -> None:
+    global PUSH_LIMIT, INBOX_LIMIT
+    PUSH_LIMIT, INBOX_LIMIT = push_limit, inbox_limit
+
+
+def pull_threshold() -> int:
+    """Targets above this are pulled at read time. Lower than PUSH_LIMIT on purpose: a target that drops
+    just below PUSH_LIMIT keeps being pulled, so the posts it made while big (never pushed) stay visible;
+    in the overlap a post may arrive both ways and is shown once."""
+    return PUSH_LIMIT // 2
+
+
+class TimelineEntry(TenantDocument):
+    """One post pushed into one reader's home inbox."""
+
+    owner_id = me.StringField(required=True)
+    post_id = me.ObjectIdField(required=True)  # the order of the timeline: newest first
+    via = me.StringField(required=True)  # person:<id> / org:<id> followed, or "self"
+
+    meta = {
+        "collection": "timeline_entries",
+        "indexes": [
+            {"fields": ["tenant", "owner_id", "post_id"], "unique": True, "name": "mb_inbox"},
+            ("tenant", "post_id"),  # a deleted post leaves every inbox
+            ("tenant", "owner_id", "via"),  # an unfollow removes the unfollowed one's entries
+        ],
+    }
+
+
+class InboxSize(TenantDocument):
+    """About how many entries a reader's inbox holds (counted when pushed; exact after each trim)."""
+
+    owner_id = me.StringField(required=True)
+    entries = me.IntField(default=0)
+
+    meta = {"collection": "timeline_sizes", "indexes": [{"fields": ["tenant", "owner_id"], "unique": True}]}
+
+
+DOCUMENTS = (TimelineEntry, InboxSize)
+
+
+# -- fan-out (the worker) ---------------------------------------------------------------------------
+
+
+def fan_out(tenant: str, post_id: str) -> int:
+    """Push a published post into its author's own inbox and, for a small author or org, into the inbox
+    of each follower who may read it. Idempotent (an entry is unique per reader and post); returns how
+    many entries were pushed."""
+    post = Post.in_tenant(tenant).filter(id=ObjectId(post_id)).first()
+    if post is None or post.state != rules.LIVE:
+        return 0
+    kind, target = (mirror.ORG, post.as_org_id) if post.as_org_id else (mirror.PERSON, post.author_id)
+    pushed = push(tenant, post.id, "self", [post.author_id])
+    if mirror.followers_of(tenant, kind, target) > PUSH_LIMIT:
+        return pushed  # a big one: its followers pull this post when they read
+    audience = posts.audience_of(post)
+    last = ""
+    while True:
+        query = mirror.FollowEdge.in_tenant(tenant).filter(target_kind=kind, target_id=target)
+        if last:
+            query = query.filter(follower_id__gt=last)
+        batch = list(query.order_by("follower_id").limit(FANOUT_BATCH).scalar("follower_id"))
+        readers = [r for r in posts.readers_among(tenant, audience, batch) if r != post.author_id]
+        pushed += push(tenant, post.id, f"{kind}:{target}", readers)
+        if len(batch) < FANOUT_BATCH:
+            return pushed
+        last = batch[-1]
+
+
+def push(tenant: str, post_id: ObjectId, via: str, owners: list[str]) -> int:
+    """Insert the entries (one round trip; those already there are skipped), count them, trim full inboxes."""
+    if not owners:
+        return 0
+    rows = [{"tenant": tenant, "owner_id": o, "post_id": post_id, "via": via} for o in owners]
+    try:
+        TimelineEntry._get_collection().insert_many(rows, ordered=False)
+    except BulkWriteError as exc:  # a redelivered event: the entries exist already
+        if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+            raise
+    sizes = InboxSize._get_collection()
+    sizes.bulk_write(
+        [UpdateOne({"tenant": tenant, "owner_id": o}, {"$inc": {"entries": 1}}, upsert=True) for o in owners],
+        ordered=False,
+    )
+    for start in range(0, len(owners), posts.IN_CHUNK):
+        chunk = owners[start : start + posts.IN_CHUNK]
+        for size in sizes.find({"tenant": tenant, "owner_id": {"$in": chunk}}, {"owner_id": 1, "entries": 1}):
+            if size["entries"] > INBOX_LIMIT + TRIM_SLACK:
+                trim(tenant, size["owner_id"])
+    return len(owners)
+
+
+def trim(tenant: str, owner_id: str) -> None:
+    """Keep the newest INBOX_LIMIT entries of a reader's inbox."""
+    entries = TimelineEntry._get_collection()
+    cut = list(
+        entries.find({"tenant": tenant, "owner_id": owner_id}, {"post_id": 1})
+        .sort("post_id", -1)
+        .skip(INBOX_LIMIT - 1)
+        .limit(1)
+    )
+    if cut:
+        entries.delete_many({"tenant": tenant, "owner_id": owner_id, "post_id": {"$lt": cut[0]["post_id"]}})
+    kept = INBOX_LIMIT if cut else entries.count_documents({"tenant": tenant, "owner_id": owner_id})
+    InboxSize._get_collection().update_one({"tenant": tenant, "owner_id": owner_id}, {"$set": {"entries": kept}})
+
+
+def remove_post(tenant: str, post_id: str) -> None:
+    """A deleted post leaves every inbox (reads skip it meanwhile)."""
+    TimelineEntry._get_collection().delete_many({"tenant": tenant, "post_id": ObjectId(post_id)})
+
+
+def unfollowed(tenant: str, follower_id: str, kind: str, target_id: str) -> None:
+    """What was pushed because of a follow leaves the follower's inbox with it; nothing more is pushed
+    (fan-out reads the followers when a post is published)."""
+    TimelineEntry._get_collection().delete_many(
+        {"tenant": tenant, "owner_id": follower_id, "via": f"{kind}:{target_id}"}
+    )
+
+
+# -- reading ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One timeline item: its order key (newest first) and what it shows. The microblog's are posts."""
+
+    key: ObjectId
+    kind: str
+    post: Post | None = None
+    payload: object = None  # another area's item (an org notice …)
+
+
+@dataclass
+class HomeContext:
+    tenant: str
+    reader: Reader
+    pulled_sources: list[str] = field(default_factory=list)  # person:<id> / org:<id>
+    pulled_keys: list[str] = field(default_factory=list)
+
+
+Source = Callable[[HomeContext, ObjectId | None, ObjectId | None, int], list[Item]]
+
+
+def _id_range(lo: ObjectId | None, hi: ObjectId | None) -> dict:
+    bounds = {}
+    if lo is not None:
+        bounds["$gte"] = lo
+    if hi is not None:
+        bounds["$lt"] = hi
+    return bounds
+
+
+def _feed(tenant: str, sources: list[str], states: list[str], keys: list[str] | None, lo, hi, need: int) -> list[Item]:
+    """Posts of these sources in [lo, hi), newest first, whose audience meets keys (None: any)."""
+    if not sources:
+        return []
+    query: dict = {
+        "tenant": tenant,
+        "source": sources[0] if len(sources) == 1 else {"$in": sources},
+        "state": states[0] if len(states) == 1 else {"$in": states},
+    }
+    if keys is not None:
+        query["audience"] = {"$in": keys}
+    bounds = _id_range(lo, hi)
+    if bounds:
+        query["_id"] = bounds
+    rows = Post.in_tenant(tenant).filter(__raw__=query).hint(FEED_INDEX).order_by("-id").limit(need)
+    return [Item(p.id, "post", post=p) for p in rows]
+
+
+def inbox_source(ctx: HomeContext, lo, hi, need: int) -> list[Item]:
+    """Pushed entries in the window, as posts still live and still readable (a friendship may have ended)."""
+    kept: list[Item] = []
+    while len(kept) < need:
+        want = need - len(kept)
+        query = {"tenant": ctx.tenant, "owner_id": ctx.reader.account_id}
+        bounds = _id_range(lo, hi)
+        if bounds:
+            query["post_id"] = bounds
+        batch = list(TimelineEntry._get_collection().find(query, {"post_id": 1}).sort("post_id", -1).limit(want))
+        found = posts.posts_by_id(ctx.tenant, [e["post_id"] for e in batch])
+        for entry in batch:
+            post = found.get(entry["post_id"])
+            if post is None or post.state != rules.LIVE:
+                continue
+            if post.author_id == ctx.reader.account_id or may_read(ctx.reader, posts.audience_of(post)):
+                kept.append(Item(post.id, "post", post=post))
+        if len(batch) < want:
+            break
+        hi = batch[-1]["post_id"]  # some were dropped: read on below the last entry, in the same window
+    return kept
+
+
+def pulled_source(ctx: HomeContext, lo, hi, need: int) -> list[Item]:
+    """Recent posts of the big ones the reader follows and the official posts of the reader's orgs."""
+    return _feed(ctx.tenant, ctx.pulled_sources, [rules.LIVE], ctx.pulled_keys, lo, hi, need)
+
+
+HOME_SOURCES: list[Source] = [inbox_source, pulled_source]
+
+
+def _page_size(page_size: int) -> int:
+    size = page_size or DEFAULT_PAGE
+    if not 1 <= size <= MAX_PAGE:
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "page_size_invalid", "page_size")
+    return size
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Item]
+    next_cursor: str
+    reader: Reader
+
+
+def read_windows(
+    fetch: Callable[[ObjectId | None, ObjectId | None, int], list[Item]], page_size: int, cursor: str
+) -> tuple[list[Item], str]:
+    """One page newest first from fetch(lo, hi, need), widening the window until the page is full.
+
+    Returns (items, next cursor); the cursor is the last item's key and the window width reached."""
+    size = _page_size(page_size)
+    hi: ObjectId | None = None
+    step = 0
+    if cursor:
+        last, step = rules.decode_cursor(cursor)
+        hi = ObjectId(last)
+    items: list[Item] = []
+    while True:
+        top = hi.generation_time if hi is not None else utcnow()
+        start = top - dt.timedelta(seconds=rules.window_seconds(step))
+        lo = ObjectId.from_datetime(start) if start > FLOOR and step < rules.MAX_STEP else None
+        got = fetch(lo, hi, size + 1 - len(items))
+        items += got
+        if len(items) > size or lo is None:
+            break
+        # an empty window says the source is sparse back there: widen twice as fast
+        hi, step = lo, min(step + (1 if got else 2), rules.MAX_STEP)
+    page = items[:size]
+    next_cursor = rules.encode_cursor(str(page[-1].key), max(step - 1, 0)) if len(items) > size else ""
+    return page, next_cursor
+
+
+def _home_context(tenant: str, reader: Reader) -> HomeContext:
+    """Who the home timeline pulls: followed targets above the pull threshold, and the reader's orgs."""
+    ctx = HomeContext(tenant, reader)
+    follows: dict[str, list[str]] = {mirror.PERSON: [], mirror.ORG: []}
+    edges = mirror.FollowEdge.in_tenant(tenant).filter(follower_id=reader.account_id).limit(MAX_FOLLOWS_READ)
+    for kind, target_id in edges.scalar("target_kind", "target_id"):
+        follows.setdefault(kind, []).append(target_id)
+    big: list[tuple[str, str]] = []
+    for kind, ids in follows.items():
+        for start in range(0, len(ids), posts.IN_CHUNK):
+            counts = mirror.FollowerCount.in_tenant(tenant).filter(
+                target_kind=kind, target_id__in=ids[start : start + posts.IN_CHUNK]
+            )
+            big += [(kind, t) for t, n in counts.scalar("target_id", "followers") if n > pull_threshold()]
+    ctx.pulled_sources = [f"{k}:{t}" for k, t in big] + [f"org:{o}" for o in reader.org_path]
+    ctx.pulled_keys = [PUBLIC, *(f"org:{o}" for o in reader.org_path)]
+    ctx.pulled_keys += [f"friends-of:{t}" for k, t in big if k == mirror.PERSON and t in reader.friend_ids]
+    return ctx
+
+
+def home(page_size: int, cursor: str) -> Page:
+    tenant = access.tenant()
+    reader = posts.me_as_author().reader
+    ctx = _home_context(tenant, reader)
+
+    def fetch(lo, hi, need):
+        batches = [source(ctx, lo, hi, need) for source in HOME_SOURCES]
+        return rules.merge_newest_first(batches, lambda item: item.key, need)
+
+    return Page(*read_windows(fetch, page_size, cursor), reader)
+
+
+def person(account_id: str, page_size: int, cursor: str) -> Page:
+    """A person's own posts (not their official ones), those the caller may read; the author sees the
+    hidden ones too, marked."""
+    tenant = access.tenant()
+    reader = posts.me_as_author().reader
+    account_id = account_id or reader.account_id
+    if not mirror.Person.in_tenant(tenant).filter(account_id=account_id).only("id").first():
+        raise DomainError(ErrorCode.NOT_FOUND, "mb_person_unknown", "account_id", account_id=account_id)
+    source = [rules.source_of(account_id, "")]
+    if account_id == reader.account_id:
+        states, keys = [rules.LIVE, rules.HIDDEN], None
+    else:
+        states = [rules.LIVE]
+        keys = [PUBLIC, *(f"org:{o}" for o in reader.org_path)]
+        if account_id in reader.friend_ids:
+            keys.append(f"friends-of:{account_id}")
+    items, next_cursor = read_windows(
+        lambda lo, hi, need: _feed(tenant, source, states, keys, lo, hi, need), page_size, cursor
+    )
+    return Page(items, next_cursor, reader)
+
+
+def org(org_id: str, page_size: int, cursor: str) -> Page:
+    """An org's official posts that the caller may read."""
+    tenant = access.tenant()
+    access.org_path(org_id)
+    reader = posts.me_as_author().reader
+    keys = [PUBLIC, f"author:{reader.account_id}", *(f"org:{o}" for o in reader.org_path)]
+    source = [rules.source_of("", org_id)]
+    items, next_cursor = read_windows(
+        lambda lo, hi, need: _feed(tenant, source, [rules.LIVE], keys, lo, hi, need), page_size, cursor
+    )
+    return Page(items, next_cursor, reader)
+
+
+def post_views(items: list[Item], reader: Reader) -> list[tuple[Item, PostView | None]]:
+    """Each item with its post dressed for the reader (originals of reposts, likes), batched."""
+    shown = posts.views([i.post for i in items if i.post is not None], reader)
+    by_id = {v.post.id: v for v in shown}
+    return [(i, by_id.get(i.post.id) if i.post is not None else None) for i in items]

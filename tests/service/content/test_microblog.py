@@ -1,0 +1,152 @@
+"""The microblog's fan-out, inbox bound and read paths, in this process on content's real database.
+
+Each test builds its own tenant's corner through the mirror's functions (what orgs' events would do),
+so the region's data stays apart; round trips of the hot read paths are pinned.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import mongoengine as me
+import pytest
+from bson import ObjectId
+
+from kernel import context, store
+from kernel.config import StoreConfig
+from services.content import mirror, posts, timelines
+from services.content import store as content_store
+from tests.conftest import CommandLog
+
+pytestmark = pytest.mark.service
+
+
+def _forget_collections() -> None:
+    """mongoengine caches each model's collection with the client it was first used with: forget them, so
+    this module's connection (with its command log) is used, and the next module's after it."""
+    for area in content_store.AREAS:
+        for model in area.DOCUMENTS:
+            model._collection = None
+
+
+@pytest.fixture(scope="module")
+def log(stack):
+    log = CommandLog()
+    me.disconnect(alias="default")
+    _forget_collections()
+    store.connect(
+        StoreConfig(region=stack.layout.region, mongo_uri=stack.env["MONGO_URI"]), "content", event_listeners=[log]
+    )
+    yield log
+    me.disconnect(alias="default")
+    _forget_collections()
+
+
+@pytest.fixture
+def tenant(log):
+    """A tenant of its own: r › b1, r › b2; ann and bob in b1, cat in b2, dan in no org; ann–dan friends."""
+    t = f"mb-{uuid.uuid4().hex[:8]}"
+    mirror.org_created(t, "r", "党委", ["r"])
+    mirror.org_created(t, "b1", "一支部", ["r", "b1"])
+    mirror.org_created(t, "b2", "二支部", ["r", "b2"])
+    for person, org in (("ann", "b1"), ("bob", "b1"), ("cat", "b2")):
+        mirror.account_registered(t, person, person)
+        mirror.home_org(t, person, org, present=True)
+    mirror.account_registered(t, "dan", "dan")
+    mirror.friendship(t, "ann", "dan", formed=True)
+    return t
+
+
+def as_caller(tenant: str, account_id: str):
+    return context.bind(context.CallContext(tenant=tenant, actor=context.Actor(account_id=account_id)))
+
+
+def entries(tenant: str, post_id) -> set[str]:
+    return set(timelines.TimelineEntry.in_tenant(tenant).filter(post_id=ObjectId(str(post_id))).scalar("owner_id"))
+
+
+def test_fan_out_pushes_to_the_followers_who_may_read(tenant):
+    for follower in ("bob", "cat", "dan"):
+        mirror.follow(tenant, follower, mirror.PERSON, "ann")
+    token = as_caller(tenant, "ann")
+    try:
+        to_org = posts.create_post("支部内", [], "org")
+        to_friends = posts.create_post("好友", [], "friends")
+        public = posts.create_post("公开", [], "public")
+    finally:
+        context.unbind(token)
+    for post in (to_org, to_friends, public):
+        timelines.fan_out(tenant, str(post.id))
+        timelines.fan_out(tenant, str(post.id))  # a redelivery adds nothing
+    assert entries(tenant, to_org.id) == {"ann", "bob"}
+    assert entries(tenant, to_friends.id) == {"ann", "dan"}
+    assert entries(tenant, public.id) == {"ann", "bob", "cat", "dan"}
+
+
+def test_a_big_authors_posts_are_not_pushed(tenant):
+    for follower in ("bob", "cat", "dan", "x1", "x2"):
+        mirror.follow(tenant, follower, mirror.PERSON, "ann")
+    limit = timelines.PUSH_LIMIT
+    timelines.configure(3, timelines.INBOX_LIMIT)
+    try:
+        token = as_caller(tenant, "ann")
+        try:
+            post = posts.create_post("大号", [], "public")
+        finally:
+            context.unbind(token)
+        timelines.fan_out(tenant, str(post.id))
+        assert entries(tenant, post.id) == {"ann"}
+        token = as_caller(tenant, "cat")
+        try:
+            page = timelines.home(20, "")
+        finally:
+            context.unbind(token)
+        assert [i.key for i in page.items] == [post.id]  # pulled
+    finally:
+        timelines.configure(limit, timelines.INBOX_LIMIT)
+
+
+def test_an_inbox_keeps_its_newest_entries(tenant):
+    inbox = timelines.INBOX_LIMIT
+    timelines.configure(timelines.PUSH_LIMIT, 20)
+    try:
+        ids = [ObjectId() for _ in range(20 + timelines.TRIM_SLACK + 1)]
+        for post_id in ids:
+            timelines.push(tenant, post_id, "person:ann", ["bob"])
+        kept = sorted(timelines.TimelineEntry.in_tenant(tenant).filter(owner_id="bob").scalar("post_id"))
+        assert kept == sorted(ids)[-20:]
+        assert timelines.InboxSize.in_tenant(tenant).get(owner_id="bob").entries == 20
+    finally:
+        timelines.configure(timelines.PUSH_LIMIT, inbox)
+
+
+def test_a_home_page_costs_a_fixed_number_of_round_trips(tenant, log):
+    for target in ("ann", "cat"):
+        mirror.follow(tenant, "bob", mirror.PERSON, target)
+    for author in ("ann", "cat"):
+        token = as_caller(tenant, author)
+        try:
+            for i in range(15):
+                timelines.fan_out(tenant, str(posts.create_post(f"{author} {i}", [], "public").id))
+        finally:
+            context.unbind(token)
+    token = as_caller(tenant, "bob")
+    try:
+        log.commands.clear()
+        page = timelines.home(20, "")
+        timelines.post_views(page.items, page.reader)
+        first = list(log.commands)
+        log.commands.clear()
+        second = timelines.home(20, page.next_cursor)
+        timelines.post_views(second.items, second.reader)
+        following = list(log.commands)
+    finally:
+        context.unbind(token)
+    assert len(page.items) == 20 and len(second.items) == 10 and not second.next_cursor
+    assert not {i.key for i in page.items} & {i.key for i in second.items}
+    # The reader (person, friends), their follows and the follower counts; one window (posts of this
+    # hour): inbox, its posts, pulled posts; then the page's likes.
+    assert len(first) == 8, first
+    # The last page walks the widening windows back to the floor to know it is the last: two reads (inbox,
+    # pulled) per empty window, nine windows at most.
+    assert len(following) <= 8 + 2 * 9, following
