@@ -6,13 +6,18 @@ of SERVICERS: (servicer factory, the generated add_…_to_server, full service n
 
 from __future__ import annotations
 
+from jiceng.content.v1 import chat_pb2_grpc, inbox_pb2_grpc
 from kernel import config as kconfig
 from kernel import store
 from kernel.grpc_server import ServiceSpec, run
+from services.content import api_chat, api_inbox
 from services.content import store as content_store
 from services.content.settings import ContentConfig
 
-SERVICERS: list = []
+SERVICERS: list = [
+    (api_chat.ChatApi, chat_pb2_grpc.add_ChatServiceServicer_to_server, api_chat.SERVICE),
+    (api_inbox.InboxApi, inbox_pb2_grpc.add_InboxServiceServicer_to_server, api_inbox.SERVICE),
+]
 
 
 def build_spec() -> ServiceSpec:
