@@ -62,5 +62,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "同一账号的连接过多（上限 {max}）",
         "en": "Too many connections for one account (limit {max})",
     },
+    "chat_ws_upgrade": {
+        "zh-CN": "请在此地址建立 WebSocket 连接（协议见 docs/websocket.md）",
+        "en": "Connect a WebSocket here (protocol: docs/websocket.md)",
+    },
     "chat_ws_going_away": {"zh-CN": "服务正在重启，请重新连接", "en": "The server is restarting; reconnect"},
 }

@@ -101,7 +101,7 @@ class ChatApi(chat_pb2_grpc.ChatServiceServicer):
         return _conversation(chat.mark_read(request.conversation_id, request.seq))
 
     def Sync(self, request, context):
-        synced = chat.sync(dict(request.after), request.limit)
+        synced = chat.sync(dict(request.after), request.limit, list(request.conversation_ids))
         return pb.SyncResponse(
             conversations=[
                 pb.SyncedConversation(

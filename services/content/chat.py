@@ -199,18 +199,24 @@ def history(conversation_id: str, before_seq: int, page_size: int) -> tuple[list
     return rows, (rows[-1].seq if more else 0)
 
 
-def sync(after: dict[str, int], limit: int = rules.SYNC_MESSAGES_MAX) -> list[SyncedConversation]:
+def sync(
+    after: dict[str, int], limit: int = rules.SYNC_MESSAGES_MAX, only: list[str] | None = None
+) -> list[SyncedConversation]:
     """Every one of my conversations with what came after the seq given for it (default: my read marker).
 
     At most `limit` messages in all, at most SYNC_PER_CONVERSATION per conversation, oldest first;
-    `has_more` says a conversation has more to fetch (ask again from its last seq)."""
+    `has_more` says a conversation has more to fetch (ask again from its last seq). `only` restricts it to
+    some of my conversations (the gateway fills a gap in one)."""
     tenant, me_id = access.tenant(), access.actor().account_id
-    if len(after) > MEMBERSHIPS_MAX:
+    if len(after) > MEMBERSHIPS_MAX or len(only or []) > MEMBERSHIPS_MAX:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "chat_sync_too_many", "after", max=MEMBERSHIPS_MAX)
     if any(seq < 0 for seq in after.values()):
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "field_invalid", "after", detail="seq >= 0")
     limit = max(1, min(limit or rules.SYNC_MESSAGES_MAX, rules.SYNC_MESSAGES_MAX))
-    members = list(Member.in_tenant(tenant).filter(account_id=me_id).order_by("id").limit(MEMBERSHIPS_MAX))
+    query = Member.in_tenant(tenant).filter(account_id=me_id)
+    if only:
+        query = query.filter(conversation_id__in=list(only))
+    members = list(query.order_by("id").limit(MEMBERSHIPS_MAX))
     budget = limit
     synced = []
     for v in _views(tenant, members):
@@ -452,9 +458,9 @@ def send(conversation_id: str, client_message_id: str, text: str, media_ids: lis
         conv = Conversation._get_collection().find_one({"_id": oid}, session=uow.session)
         if conv is None:
             raise _not_found(conversation_id)
-        if conv["kind"] == rules.ORG and conv["org_id"] not in _home_path(tenant, me_id):
+        if conv["kind"] == rules.ORG and not _speaks_for(tenant, me_id, conv["org_id"]):
             raise DomainError(ErrorCode.PERMISSION_DENIED, "chat_org_group_outside", "conversation_id")
-        seq, now = conv.get("last_seq", 0) + 1, utcnow()
+        seq, now = conv.get("last_seq", 0) + 1, _millis(utcnow())
         preview = rules.preview(text, len(media_ids))
         moved = uow.update_one(
             Conversation,
@@ -542,6 +548,12 @@ def mark_read(conversation_id: str, seq: int) -> ConversationView:
     return v
 
 
-def _home_path(tenant: str, account_id: str) -> list[str]:
+def _millis(moment):
+    """What the database keeps of a time: the live frame and a later read then show the same instant."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _speaks_for(tenant: str, account_id: str, org_id: str) -> bool:
+    """In an org's group chat: members of the org's subtree, and the officers who may open it."""
     person = mirror.Person.in_tenant(tenant).filter(account_id=account_id).only("org_path").first()
-    return list(person.org_path) if person else []
+    return (person is not None and org_id in person.org_path) or access.may("chat.org_group", org_id)
