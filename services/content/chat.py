@@ -64,6 +64,7 @@ class Member(TenantDocument):
         "indexes": [
             {"fields": ["tenant", "conversation_id", "account_id"], "unique": True},
             ("tenant", "account_id", "id"),
+            ("tenant", "account_id", "conversation_id"),  # some of my conversations (the gateway's gap fill)
         ],
     }
 

@@ -137,13 +137,13 @@ def deliver(tenant: str, items: list[Item], marker: str = "") -> int:
                 {"tenant": tenant, "account_id": {"$in": accounts}}, {"account_id": 1, "kinds": 1}, session=uow.session
             )
         }
-        existing = {
-            (n["account_id"], n["key"]): n
+        existing = {}
+        for key in sorted({i.key for i in items}):  # one key per event, as a rule: one $in per query
+            holders = sorted({i.account_id for i in items if i.key == key})
             for n in Notification._get_collection().find(
-                {"tenant": tenant, "account_id": {"$in": accounts}, "key": {"$in": sorted({i.key for i in items})}},
-                session=uow.session,
-            )
-        }
+                {"tenant": tenant, "key": key, "account_id": {"$in": holders}}, session=uow.session
+            ):
+                existing[(n["account_id"], n["key"])] = n
         ops, announced = [], []
         now = utcnow()
         for item in items:
@@ -286,7 +286,11 @@ def forget(tenant: str, ref_kind: str, ref_id: str) -> int:
 def clear_chat(tenant: str, account_id: str, conversation_id: str, read_seq: int) -> int:
     """The chat entry of a conversation goes once the person has read past its latest message."""
     key = rules.key(rules.CHAT, "conversation", conversation_id)
-    return Notification.in_tenant(tenant).filter(account_id=account_id, key=key, seq__lte=read_seq).delete()
+    found = Notification.in_tenant(tenant).filter(account_id=account_id, key=key).only("seq").first()
+    if found is None or found.seq > read_seq:
+        return 0
+    # Conditional on seq: a message counted meanwhile keeps the entry.
+    return Notification._get_collection().delete_one({"_id": found.id, "seq": {"$lte": read_seq}}).deleted_count
 
 
 def notice_recipients(tenant: str, audience: list[str], after: str, limit: int) -> list[str]:
