@@ -33,7 +33,7 @@ def _conversation(v: chat.ConversationView) -> pb.Conversation:
     )
 
 
-def _message(m: chat.Message) -> pb.ChatMessage:
+def _message(m: chat.ChatMessage) -> pb.ChatMessage:
     return pb.ChatMessage(
         id=str(m.id),
         conversation_id=m.conversation_id,
@@ -58,7 +58,7 @@ class ChatApi(chat_pb2_grpc.ChatServiceServicer):
 
     def GetOrgGroup(self, request, context):
         found = chat.org_group(request.org_id)
-        member = chat.Member(account_id="", read_seq=found.last_seq, from_seq=found.last_seq + 1, role="")
+        member = chat.ChatMember(account_id="", read_seq=found.last_seq, from_seq=found.last_seq + 1, role="")
         return _conversation(chat.ConversationView(found, member))
 
     def JoinConversation(self, request, context):

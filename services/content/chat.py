@@ -35,7 +35,7 @@ SEND_ATTEMPTS = 20  # counter moved under us this often in a row: give up with U
 MEMBERSHIPS_MAX = 1000  # the conversations one sync looks at (a person in more pages ListConversations)
 
 
-class Conversation(TenantDocument):
+class ChatConversation(TenantDocument):
     key = me.StringField(required=True)  # direct:<a>:<b>, org:<org id> or group:<uuid> (rules.direct_key …)
     kind = me.StringField(required=True, choices=rules.KINDS)
     title = me.StringField(default="")
@@ -51,7 +51,7 @@ class Conversation(TenantDocument):
     meta = {"collection": "chat_conversations", "indexes": [{"fields": ["tenant", "key"], "unique": True}]}
 
 
-class Member(TenantDocument):
+class ChatMember(TenantDocument):
     conversation_id = me.StringField(required=True)
     account_id = me.StringField(required=True)
     role = me.StringField(default="member", choices=("owner", "member"))
@@ -69,7 +69,7 @@ class Member(TenantDocument):
     }
 
 
-class Message(TenantDocument):
+class ChatMessage(TenantDocument):
     conversation_id = me.StringField(required=True)
     seq = me.IntField(required=True)
     sender_id = me.StringField(required=True)
@@ -87,16 +87,16 @@ class Message(TenantDocument):
     }
 
 
-DOCUMENTS = (Conversation, Member, Message)
+DOCUMENTS = (ChatConversation, ChatMember, ChatMessage)
 
 
 @dataclass
 class ConversationView:
     """A conversation as one member sees it."""
 
-    conversation: Conversation
-    member: Member
-    members: list[Member] = field(default_factory=list)
+    conversation: ChatConversation
+    member: ChatMember
+    members: list[ChatMember] = field(default_factory=list)
 
     @property
     def unread(self) -> int:
@@ -106,7 +106,7 @@ class ConversationView:
 @dataclass
 class SyncedConversation:
     view: ConversationView
-    messages: list[Message]
+    messages: list[ChatMessage]
     has_more: bool
 
 
@@ -129,15 +129,15 @@ def _not_found(conversation_id: str) -> DomainError:
     return DomainError(ErrorCode.NOT_FOUND, "chat_conversation_not_found", "conversation_id", id=conversation_id)
 
 
-def _conversation(tenant: str, conversation_id: str) -> Conversation:
-    found = Conversation.in_tenant(tenant).filter(id=_object_id(conversation_id)).first()
+def _conversation(tenant: str, conversation_id: str) -> ChatConversation:
+    found = ChatConversation.in_tenant(tenant).filter(id=_object_id(conversation_id)).first()
     if found is None:
         raise _not_found(conversation_id)
     return found
 
 
-def _membership(tenant: str, conversation_id: str, account_id: str) -> Member:
-    member = Member.in_tenant(tenant).filter(conversation_id=conversation_id, account_id=account_id).first()
+def _membership(tenant: str, conversation_id: str, account_id: str) -> ChatMember:
+    member = ChatMember.in_tenant(tenant).filter(conversation_id=conversation_id, account_id=account_id).first()
     if member is None:
         raise _not_found(conversation_id)
     return member
@@ -148,7 +148,7 @@ def view(conversation_id: str, with_members: bool = False) -> ConversationView:
     tenant, me_id = access.tenant(), access.actor().account_id
     conversation = _conversation(tenant, conversation_id)
     if with_members:
-        members = list(Member.in_tenant(tenant).filter(conversation_id=conversation_id).order_by("id"))
+        members = list(ChatMember.in_tenant(tenant).filter(conversation_id=conversation_id).order_by("id"))
         mine = next((m for m in members if m.account_id == me_id), None)
         if mine is None:
             raise _not_found(conversation_id)
@@ -168,20 +168,20 @@ def display_names(tenant: str, account_ids: list[str]) -> dict[str, str]:
 def list_conversations(page_size: int, cursor: str) -> tuple[list[ConversationView], str]:
     """My conversations in the order I joined them (the client sorts by last message), with unread counts."""
     tenant, me_id = access.tenant(), access.actor().account_id
-    members, next_cursor = page(Member.in_tenant(tenant).filter(account_id=me_id), page_size, cursor)
+    members, next_cursor = page(ChatMember.in_tenant(tenant).filter(account_id=me_id), page_size, cursor)
     return _views(tenant, members), next_cursor
 
 
-def _views(tenant: str, members: list[Member]) -> list[ConversationView]:
-    by_id: dict[str, Conversation] = {}
+def _views(tenant: str, members: list[ChatMember]) -> list[ConversationView]:
+    by_id: dict[str, ChatConversation] = {}
     ids = [ObjectId(m.conversation_id) for m in members]
     for start in range(0, len(ids), 100):
-        for c in Conversation.in_tenant(tenant).filter(id__in=ids[start : start + 100]):
+        for c in ChatConversation.in_tenant(tenant).filter(id__in=ids[start : start + 100]):
             by_id[str(c.id)] = c
     return [ConversationView(by_id[m.conversation_id], m) for m in members if m.conversation_id in by_id]
 
 
-def history(conversation_id: str, before_seq: int, page_size: int) -> tuple[list[Message], int]:
+def history(conversation_id: str, before_seq: int, page_size: int) -> tuple[list[ChatMessage], int]:
     """Messages before `before_seq` (0: the newest), newest first, and the before_seq of the next page (0: none)."""
     tenant, me_id = access.tenant(), access.actor().account_id
     member = _membership(tenant, conversation_id, me_id)
@@ -190,7 +190,7 @@ def history(conversation_id: str, before_seq: int, page_size: int) -> tuple[list
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "page_size_invalid", "page_size")
     if before_seq < 0:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "field_invalid", "before_seq", detail=">= 0")
-    query = Message.in_tenant(tenant).filter(conversation_id=conversation_id)
+    query = ChatMessage.in_tenant(tenant).filter(conversation_id=conversation_id)
     if before_seq:
         query = query.filter(seq__lt=before_seq)
     # One range on seq only (SecantusDB plans one range): what precedes the member's joining is cut here.
@@ -214,7 +214,7 @@ def sync(
     if any(seq < 0 for seq in after.values()):
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "field_invalid", "after", detail="seq >= 0")
     limit = max(1, min(limit or rules.SYNC_MESSAGES_MAX, rules.SYNC_MESSAGES_MAX))
-    query = Member.in_tenant(tenant).filter(account_id=me_id)
+    query = ChatMember.in_tenant(tenant).filter(account_id=me_id)
     if only:
         query = query.filter(conversation_id__in=list(only))
     members = list(query.order_by("id").limit(MEMBERSHIPS_MAX))
@@ -224,10 +224,10 @@ def sync(
         cid = v.conversation.id
         since = max(after.get(str(cid), v.member.read_seq), v.member.from_seq - 1)
         behind = v.conversation.last_seq > since
-        rows: list[Message] = []
+        rows: list[ChatMessage] = []
         if behind and budget > 0:
             take = min(budget, rules.SYNC_PER_CONVERSATION)
-            query = Message.in_tenant(tenant).filter(conversation_id=str(cid), seq__gt=since)
+            query = ChatMessage.in_tenant(tenant).filter(conversation_id=str(cid), seq__gt=since)
             rows = list(query.order_by("seq").limit(take))
             budget -= len(rows)
         last = rows[-1].seq if rows else since
@@ -251,8 +251,8 @@ def _people(tenant: str, account_ids: list[str], field: str) -> dict[str, mirror
     return found
 
 
-def _new_member(tenant: str, conversation_id: str, account_id: str, last_seq: int, role: str = "member") -> Member:
-    return Member(
+def _new_member(tenant: str, conversation_id: str, account_id: str, last_seq: int, role: str = "member") -> ChatMember:
+    return ChatMember(
         tenant=tenant,
         conversation_id=conversation_id,
         account_id=account_id,
@@ -263,13 +263,13 @@ def _new_member(tenant: str, conversation_id: str, account_id: str, last_seq: in
     )
 
 
-def _get_or_create(tenant: str, conversation: Conversation, member_ids: list[str], owner: str) -> Conversation:
+def _get_or_create(tenant: str, conversation: ChatConversation, member_ids: list[str], owner: str) -> ChatConversation:
     """The conversation with this key, created with its members if there is none (a race: the winner's)."""
-    existing = Conversation.in_tenant(tenant).filter(key=conversation.key).first()
+    existing = ChatConversation.in_tenant(tenant).filter(key=conversation.key).first()
     if existing is not None:
         return existing
 
-    def create(uow: UnitOfWork) -> Conversation:
+    def create(uow: UnitOfWork) -> ChatConversation:
         uow.insert(conversation)
         cid = str(conversation.id)
         roles = {a: ("owner" if a == owner else "member") for a in member_ids}
@@ -279,7 +279,7 @@ def _get_or_create(tenant: str, conversation: Conversation, member_ids: list[str
     try:
         return atomically(tenant, create)
     except DuplicateKeyError:
-        return Conversation.in_tenant(tenant).filter(key=conversation.key).first()
+        return ChatConversation.in_tenant(tenant).filter(key=conversation.key).first()
 
 
 def open_direct(other_id: str) -> ConversationView:
@@ -291,7 +291,7 @@ def open_direct(other_id: str) -> ConversationView:
     friends = mirror.FriendEdge.in_tenant(tenant).filter(owner_id=me_id, friend_id=other_id).first() is not None
     if not rules.may_talk_directly(friends, people[me_id].org_path, people[other_id].org_path):
         raise DomainError(ErrorCode.PERMISSION_DENIED, "chat_direct_not_allowed", "account_id")
-    conversation = Conversation(
+    conversation = ChatConversation(
         tenant=tenant,
         key=rules.direct_key(me_id, other_id),
         kind=rules.DIRECT,
@@ -321,7 +321,7 @@ def create_group(title: str, member_ids: list[str]) -> ConversationView:
     if len(invitees) + 1 > rules.GROUP_MAX:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "chat_group_full", "member_ids", max=rules.GROUP_MAX)
     _check_invitable(tenant, me_id, invitees, "member_ids")
-    conversation = Conversation(
+    conversation = ChatConversation(
         tenant=tenant,
         key=f"group:{uuid.uuid4().hex}",
         kind=rules.GROUP,
@@ -342,7 +342,7 @@ def open_org_group(org_id: str, title: str) -> ConversationView:
     if not title:
         node = mirror.OrgNode.in_tenant(tenant).filter(org_id=org_id).only("name").first()
         title = node.name if node else ""
-    conversation = Conversation(
+    conversation = ChatConversation(
         tenant=tenant,
         key=rules.org_key(org_id),
         kind=rules.ORG,
@@ -353,16 +353,16 @@ def open_org_group(org_id: str, title: str) -> ConversationView:
         member_count=1,
     )
     conversation = _get_or_create(tenant, conversation, [me_id], owner=me_id)
-    member = Member.in_tenant(tenant).filter(conversation_id=str(conversation.id), account_id=me_id).first()
+    member = ChatMember.in_tenant(tenant).filter(conversation_id=str(conversation.id), account_id=me_id).first()
     if member is None:  # opened before by another officer: this one joins it
         return _add(tenant, conversation, [me_id])
     return ConversationView(conversation, member)
 
 
-def org_group(org_id: str) -> Conversation:
+def org_group(org_id: str) -> ChatConversation:
     """The org's group chat, for a member of its subtree to find and join."""
     tenant = access.tenant()
-    found = Conversation.in_tenant(tenant).filter(key=rules.org_key(org_id)).first()
+    found = ChatConversation.in_tenant(tenant).filter(key=rules.org_key(org_id)).first()
     if found is None or org_id not in access.reader().org_path:
         raise DomainError(ErrorCode.NOT_FOUND, "chat_org_group_not_found", "org_id", org_id=org_id)
     return found
@@ -374,7 +374,7 @@ def join(conversation_id: str) -> ConversationView:
     conversation = _conversation(tenant, conversation_id)
     if conversation.kind != rules.ORG or conversation.org_id not in access.reader().org_path:
         raise _not_found(conversation_id)
-    mine = Member.in_tenant(tenant).filter(conversation_id=conversation_id, account_id=me_id).first()
+    mine = ChatMember.in_tenant(tenant).filter(conversation_id=conversation_id, account_id=me_id).first()
     if mine is not None:
         return ConversationView(conversation, mine)
     return _add(tenant, conversation, [me_id])
@@ -392,7 +392,7 @@ def invite(conversation_id: str, account_ids: list[str]) -> ConversationView:
     return _add(tenant, v.conversation, invitees, me_id) if invitees else ConversationView(v.conversation, v.member)
 
 
-def _add(tenant: str, conversation: Conversation, account_ids: list[str], viewer: str = "") -> ConversationView:
+def _add(tenant: str, conversation: ChatConversation, account_ids: list[str], viewer: str = "") -> ConversationView:
     """Add members if the conversation has room (a conditional update on its member count)."""
     cid = str(conversation.id)
     limit = rules.size_limit(conversation.kind)
@@ -400,9 +400,9 @@ def _add(tenant: str, conversation: Conversation, account_ids: list[str], viewer
 
     def add(uow: UnitOfWork) -> None:
         room = {"_id": conversation.id, "member_count": {"$lte": limit - len(account_ids)}}
-        if not uow.update_one(Conversation, room, {"$inc": {"member_count": len(account_ids)}}):
+        if not uow.update_one(ChatConversation, room, {"$inc": {"member_count": len(account_ids)}}):
             raise DomainError(ErrorCode.FAILED_PRECONDITION, "chat_group_full", "conversation_id", max=limit)
-        current = Conversation._get_collection().find_one(
+        current = ChatConversation._get_collection().find_one(
             {"_id": conversation.id}, {"last_seq": 1}, session=uow.session
         )
         uow.insert_many([_new_member(tenant, cid, a, current["last_seq"]) for a in account_ids])
@@ -423,18 +423,18 @@ def leave(conversation_id: str) -> None:
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "chat_direct_leave", "conversation_id")
 
     def remove(uow: UnitOfWork) -> None:
-        gone = Member._get_collection().delete_one({"_id": v.member.id}, session=uow.session).deleted_count
+        gone = ChatMember._get_collection().delete_one({"_id": v.member.id}, session=uow.session).deleted_count
         if gone:
-            uow.update_one(Conversation, {"_id": v.conversation.id}, {"$inc": {"member_count": -1}})
+            uow.update_one(ChatConversation, {"_id": v.conversation.id}, {"$inc": {"member_count": -1}})
             if v.member.role == "owner":  # the longest-standing member inherits the group
-                heir = Member._get_collection().find_one(
+                heir = ChatMember._get_collection().find_one(
                     {"tenant": tenant, "conversation_id": conversation_id},
                     sort=[("_id", 1)],
                     projection={"_id": 1},
                     session=uow.session,
                 )
                 if heir is not None:
-                    uow.update_one(Member, {"_id": heir["_id"]}, {"$set": {"role": "owner"}})
+                    uow.update_one(ChatMember, {"_id": heir["_id"]}, {"$set": {"role": "owner"}})
 
     atomically(tenant, remove)
 
@@ -442,21 +442,21 @@ def leave(conversation_id: str) -> None:
 # -- messages ---------------------------------------------------------------------------------------------
 
 
-def send(conversation_id: str, client_message_id: str, text: str, media_ids: list[str]) -> Message:
+def send(conversation_id: str, client_message_id: str, text: str, media_ids: list[str]) -> ChatMessage:
     """Store the message with the conversation's next seq and its chat_message_sent event, atomically.
 
     Returns once committed. The same client_message_id again returns the message already stored."""
     tenant, me_id = access.tenant(), access.actor().account_id
     client_message_id, text, media_ids = rules.check_message(client_message_id, text, media_ids)
     oid = _object_id(conversation_id)
-    members = list(Member.in_tenant(tenant).filter(conversation_id=conversation_id).only("account_id"))
+    members = list(ChatMember.in_tenant(tenant).filter(conversation_id=conversation_id).only("account_id"))
     sender = next((m for m in members if m.account_id == me_id), None)
     if sender is None:
         raise _not_found(conversation_id)
     member_ids = [m.account_id for m in members]
 
-    def write(uow: UnitOfWork) -> Message:
-        conv = Conversation._get_collection().find_one({"_id": oid}, session=uow.session)
+    def write(uow: UnitOfWork) -> ChatMessage:
+        conv = ChatConversation._get_collection().find_one({"_id": oid}, session=uow.session)
         if conv is None:
             raise _not_found(conversation_id)
         if conv["kind"] == rules.ORG and not _speaks_for(tenant, me_id, conv["org_id"]):
@@ -464,14 +464,14 @@ def send(conversation_id: str, client_message_id: str, text: str, media_ids: lis
         seq, now = conv.get("last_seq", 0) + 1, _millis(utcnow())
         preview = rules.preview(text, len(media_ids))
         moved = uow.update_one(
-            Conversation,
+            ChatConversation,
             {"_id": oid, "last_seq": seq - 1},
             {"$set": {"last_seq": seq, "last_message_at": now, "last_sender_id": me_id, "last_preview": preview}},
         )
         if not moved:
             raise _CounterMoved()
         message = uow.insert(
-            Message(
+            ChatMessage(
                 tenant=tenant,
                 conversation_id=conversation_id,
                 seq=seq,
@@ -483,7 +483,7 @@ def send(conversation_id: str, client_message_id: str, text: str, media_ids: lis
             )
         )
         # What I send, I have read.
-        uow.update_one(Member, {"_id": sender.id, "read_seq": {"$lt": seq}}, {"$set": {"read_seq": seq}})
+        uow.update_one(ChatMember, {"_id": sender.id, "read_seq": {"$lt": seq}}, {"$set": {"read_seq": seq}})
         uow.emit(events.SOURCE, events.CHAT_MESSAGE_SENT, message_sent(message, conv, member_ids, preview), me_id)
         return message
 
@@ -501,15 +501,15 @@ def send(conversation_id: str, client_message_id: str, text: str, media_ids: lis
     raise DomainError(ErrorCode.UNAVAILABLE, "chat_busy")
 
 
-def _sent_before(tenant: str, conversation_id: str, sender_id: str, client_message_id: str) -> Message | None:
+def _sent_before(tenant: str, conversation_id: str, sender_id: str, client_message_id: str) -> ChatMessage | None:
     return (
-        Message.in_tenant(tenant)
+        ChatMessage.in_tenant(tenant)
         .filter(conversation_id=conversation_id, sender_id=sender_id, client_message_id=client_message_id)
         .first()
     )
 
 
-def message_sent(message: Message, conv: dict, member_ids: list[str], preview: str) -> dict:
+def message_sent(message: ChatMessage, conv: dict, member_ids: list[str], preview: str) -> dict:
     """chat_message_sent's data (events.py): enough for the gateway to deliver it without another read."""
     return {
         "conversation_id": message.conversation_id,
@@ -537,7 +537,7 @@ def mark_read(conversation_id: str, seq: int) -> ConversationView:
 
     def write(uow: UnitOfWork) -> bool:
         moved = uow.update_one(
-            Member, {"_id": v.member.id, "read_seq": {"$lt": target}}, {"$set": {"read_seq": target}}
+            ChatMember, {"_id": v.member.id, "read_seq": {"$lt": target}}, {"$set": {"read_seq": target}}
         )
         if moved:
             data = {"conversation_id": conversation_id, "account_id": me_id, "seq": target}

@@ -7,7 +7,7 @@ I have not read them (one entry per conversation, cleared when my read marker pa
 
 Idempotent: each entry has a key (domain/inbox.py), unique per person, so an event delivered again finds
 its entries and adds nothing. Counted entries (likes, chat) would count twice, so their events also leave
-a marker (`Applied`) in the same transaction; a second delivery finds the marker and does nothing.
+a marker (`InboxMarker`) in the same transaction; a second delivery finds the marker and does nothing.
 
 Each time an entry becomes unread (new, or read and then counted again) the same transaction emits
 `inbox_updated` (the gateway pushes it to the person's open sockets) and, if the person's preferences
@@ -39,7 +39,7 @@ KEEP_MARKERS = dt.timedelta(days=30)
 NOTICE_BATCH = 500
 
 
-class Notification(TenantDocument):
+class InboxEntry(TenantDocument):
     account_id = me.StringField(required=True)
     kind = me.StringField(required=True, choices=rules.KINDS)
     key = me.StringField(required=True)  # what collapses into this entry (domain/inbox.py)
@@ -57,7 +57,7 @@ class Notification(TenantDocument):
     meta = {
         "collection": "notifications",
         "indexes": [
-            {"fields": ["tenant", "account_id", "key"], "unique": True},
+            {"fields": ["tenant", "key", "account_id"], "unique": True},  # key first: holders of a key by $in
             ("tenant", "account_id", "updated_at"),
             ("tenant", "account_id", "read", "updated_at"),
             ("tenant", "ref_kind", "ref_id"),
@@ -65,14 +65,14 @@ class Notification(TenantDocument):
     }
 
 
-class Preference(TenantDocument):
+class InboxPreference(TenantDocument):
     account_id = me.StringField(required=True)
     kinds = me.DictField()  # kind -> {in_app, sms, push}; a kind absent takes domain/inbox.py's default
 
     meta = {"collection": "notification_preferences", "indexes": [{"fields": ["tenant", "account_id"], "unique": True}]}
 
 
-class Applied(TenantDocument):
+class InboxMarker(TenantDocument):
     """An event whose counted entries were written (in the same transaction): a redelivery skips it."""
 
     marker = me.StringField(required=True)
@@ -87,7 +87,7 @@ class Applied(TenantDocument):
     }
 
 
-class PostAudience(TenantDocument):
+class InboxPostAudience(TenantDocument):
     """Who may read a post (its audience keys), kept from post events: a mention in a comment notifies
     only someone who may read the post (comment_added carries no audience of its own)."""
 
@@ -98,7 +98,7 @@ class PostAudience(TenantDocument):
     meta = {"collection": "notification_post_audiences", "indexes": [{"fields": ["tenant", "post_id"], "unique": True}]}
 
 
-DOCUMENTS = (Notification, Preference, Applied, PostAudience)
+DOCUMENTS = (InboxEntry, InboxPreference, InboxMarker, InboxPostAudience)
 
 
 @dataclass(frozen=True)
@@ -130,17 +130,17 @@ def deliver(tenant: str, items: list[Item], marker: str = "") -> int:
 
     def write(uow: UnitOfWork) -> int:
         if marker:
-            uow.insert(Applied(tenant=tenant, marker=marker, applied_at=utcnow()))
+            uow.insert(InboxMarker(tenant=tenant, marker=marker, applied_at=utcnow()))
         prefs = {
             p["account_id"]: p.get("kinds") or {}
-            for p in Preference._get_collection().find(
+            for p in InboxPreference._get_collection().find(
                 {"tenant": tenant, "account_id": {"$in": accounts}}, {"account_id": 1, "kinds": 1}, session=uow.session
             )
         }
         existing = {}
         for key in sorted({i.key for i in items}):  # one key per event, as a rule: one $in per query
             holders = sorted({i.account_id for i in items if i.key == key})
-            for n in Notification._get_collection().find(
+            for n in InboxEntry._get_collection().find(
                 {"tenant": tenant, "key": key, "account_id": {"$in": holders}}, session=uow.session
             ):
                 existing[(n["account_id"], n["key"])] = n
@@ -167,14 +167,14 @@ def deliver(tenant: str, items: list[Item], marker: str = "") -> int:
                 found["count"] = found.get("count", 1) + 1
                 found["actor_ids"] = rules.latest_actors(found.get("actor_ids", []), item.actor_id)
         if ops:
-            Notification._get_collection().bulk_write(ops, ordered=True, session=uow.session)
+            InboxEntry._get_collection().bulk_write(ops, ordered=True, session=uow.session)
         _announce(uow, announced, names)
         return len(announced)
 
     try:
         return atomically(tenant, write)
     except DuplicateKeyError:
-        if marker and Applied.in_tenant(tenant).filter(marker=marker).first() is not None:
+        if marker and InboxMarker.in_tenant(tenant).filter(marker=marker).first() is not None:
             return 0  # delivered before
         raise
 
@@ -268,29 +268,29 @@ def readers_among(tenant: str, account_ids: list[str], audience: list[str]) -> l
 
 
 def remember_post(tenant: str, post_id: str, author_id: str, audience: list[str]) -> None:
-    PostAudience.in_tenant(tenant).filter(post_id=post_id).update_one(
+    InboxPostAudience.in_tenant(tenant).filter(post_id=post_id).update_one(
         upsert=True, set__author_id=author_id, set__audience=list(audience)
     )
 
 
 def post_audience(tenant: str, post_id: str) -> list[str] | None:
-    known = PostAudience.in_tenant(tenant).filter(post_id=post_id).only("audience").first()
+    known = InboxPostAudience.in_tenant(tenant).filter(post_id=post_id).only("audience").first()
     return list(known.audience) if known else None
 
 
 def forget(tenant: str, ref_kind: str, ref_id: str) -> int:
     """Remove the entries that point at something deleted or removed."""
-    return Notification.in_tenant(tenant).filter(ref_kind=ref_kind, ref_id=ref_id).delete()
+    return InboxEntry.in_tenant(tenant).filter(ref_kind=ref_kind, ref_id=ref_id).delete()
 
 
 def clear_chat(tenant: str, account_id: str, conversation_id: str, read_seq: int) -> int:
     """The chat entry of a conversation goes once the person has read past its latest message."""
     key = rules.key(rules.CHAT, "conversation", conversation_id)
-    found = Notification.in_tenant(tenant).filter(account_id=account_id, key=key).only("seq").first()
+    found = InboxEntry.in_tenant(tenant).filter(account_id=account_id, key=key).only("seq").first()
     if found is None or found.seq > read_seq:
         return 0
     # Conditional on seq: a message counted meanwhile keeps the entry.
-    return Notification._get_collection().delete_one({"_id": found.id, "seq": {"$lte": read_seq}}).deleted_count
+    return InboxEntry._get_collection().delete_one({"_id": found.id, "seq": {"$lte": read_seq}}).deleted_count
 
 
 def notice_recipients(tenant: str, audience: list[str], after: str, limit: int) -> list[str]:
@@ -327,7 +327,7 @@ def deliver_notice(tenant: str, notice_id: str, author_id: str, title: str, text
 
 @dataclass
 class Entry:
-    notification: Notification
+    notification: InboxEntry
     actor_name: str
 
 
@@ -352,7 +352,7 @@ def list_mine(page_size: int, cursor: str, unread_only: bool) -> tuple[list[Entr
     size = page_size or 50
     if not 1 <= size <= 200:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "page_size_invalid", "page_size")
-    query = Notification.in_tenant(tenant).filter(account_id=me_id)
+    query = InboxEntry.in_tenant(tenant).filter(account_id=me_id)
     if unread_only:
         query = query.filter(read=False)
     last = _parse_cursor(cursor) if cursor else None
@@ -374,7 +374,7 @@ def list_mine(page_size: int, cursor: str, unread_only: bool) -> tuple[list[Entr
 def unread_count() -> int:
     tenant, me_id = access.tenant(), access.actor().account_id
     query = {"tenant": tenant, "account_id": me_id, "read": False}
-    return Notification._get_collection().count_documents(query, limit=UNREAD_COUNT_CAP + 1)
+    return InboxEntry._get_collection().count_documents(query, limit=UNREAD_COUNT_CAP + 1)
 
 
 def mark_read(notification_id: str) -> None:
@@ -384,7 +384,7 @@ def mark_read(notification_id: str) -> None:
         oid = ObjectId(notification_id)
     except (InvalidId, TypeError):
         raise missing from None
-    mine = Notification.in_tenant(tenant).filter(id=oid, account_id=me_id)
+    mine = InboxEntry.in_tenant(tenant).filter(id=oid, account_id=me_id)
     found = mine.only("read").first()
     if found is None:
         raise missing
@@ -394,12 +394,12 @@ def mark_read(notification_id: str) -> None:
 
 def mark_all_read() -> int:
     tenant, me_id = access.tenant(), access.actor().account_id
-    return Notification.in_tenant(tenant).filter(account_id=me_id, read=False).update(set__read=True)
+    return InboxEntry.in_tenant(tenant).filter(account_id=me_id, read=False).update(set__read=True)
 
 
 def preferences() -> dict[str, rules.KindPreference]:
     tenant, me_id = access.tenant(), access.actor().account_id
-    stored = Preference.in_tenant(tenant).filter(account_id=me_id).first()
+    stored = InboxPreference.in_tenant(tenant).filter(account_id=me_id).first()
     return {kind: rules.preference(stored.kinds if stored else None, kind) for kind in rules.KINDS}
 
 
@@ -409,7 +409,7 @@ def set_preferences(changes: dict[str, rules.KindPreference]) -> dict[str, rules
         rules.check_kind(kind, "preferences.kind")
     updates = {f"set__kinds__{kind}": {"in_app": p.in_app, "sms": p.sms, "push": p.push} for kind, p in changes.items()}
     if updates:
-        Preference.in_tenant(tenant).filter(account_id=me_id).update_one(upsert=True, **updates)
+        InboxPreference.in_tenant(tenant).filter(account_id=me_id).update_one(upsert=True, **updates)
     return preferences()
 
 
