@@ -10,12 +10,24 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
-from gateway import errors
+from gateway import errors, live
 from gateway.clients import Services
 from gateway.errors import ErrorOut
 from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import RateLimiter
-from gateway.routes import forums, identity, microblog, network, notices, org_io, org_life, orgs, polls
+from gateway.routes import (
+    chat,
+    forums,
+    identity,
+    microblog,
+    network,
+    notices,
+    notifications,
+    org_io,
+    org_life,
+    orgs,
+    polls,
+)
 from gateway.routes import transfers as transfer_routes
 from gateway.settings import GatewayConfig
 from kernel.tokens import TokenVerifier
@@ -32,7 +44,10 @@ def create_app(config: GatewayConfig) -> FastAPI:
     async def lifespan(app: FastAPI):
         addresses = {"identity": config.identity_addr, "orgs": config.orgs_addr, "content": config.content_addr}
         app.state.services = Services(config.region, addresses, config.grpc_timeout_seconds)
+        app.state.live = live.LiveHub(config.amqp_uri, config.region, app.state.services, app.state.verifier)
+        app.state.live.start()
         yield
+        app.state.live.stop()
         await app.state.services.close()
 
     app = FastAPI(
@@ -75,6 +90,9 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(notices.router)
     app.include_router(polls.router)
     app.include_router(microblog.router)
+    app.include_router(chat.router)
+    app.include_router(notifications.router)
+    app.include_router(live.router)
 
     @app.get("/", include_in_schema=False)
     async def index():
@@ -89,11 +107,16 @@ def create_app(config: GatewayConfig) -> FastAPI:
     async def healthz():
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], summary="Every backing service answers its health check")
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Every backing service answers its health check, and the live feed (broker) is bound",
+    )
     async def readyz(request: Request):
         status = await request.app.state.services.health()
-        ready = all(status.values())
-        return JSONResponse({"ready": ready, "services": status}, status_code=200 if ready else 503)
+        bound = request.app.state.live.ready
+        ready = all(status.values()) and bound
+        return JSONResponse({"ready": ready, "services": status, "live": bound}, status_code=200 if ready else 503)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics():

@@ -7,7 +7,14 @@ from google.protobuf.json_format import MessageToDict
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gateway.auth import client_address
-from jiceng.content.v1 import forum_pb2_grpc, microblog_pb2_grpc, notice_pb2_grpc, poll_pb2_grpc
+from jiceng.content.v1 import (
+    chat_pb2_grpc,
+    forum_pb2_grpc,
+    inbox_pb2_grpc,
+    microblog_pb2_grpc,
+    notice_pb2_grpc,
+    poll_pb2_grpc,
+)
 from jiceng.identity.v1 import identity_pb2_grpc
 from jiceng.orgs.v1 import io_pb2_grpc, life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
 from kernel import context, logs
@@ -35,6 +42,8 @@ class Services:
         self.notices = notice_pb2_grpc.NoticeServiceStub(self._channels["content"])
         self.polls = poll_pb2_grpc.PollServiceStub(self._channels["content"])
         self.microblog = microblog_pb2_grpc.MicroblogServiceStub(self._channels["content"])
+        self.chat = chat_pb2_grpc.ChatServiceStub(self._channels["content"])
+        self.inbox = inbox_pb2_grpc.InboxServiceStub(self._channels["content"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
 
     async def call(self, method, request, token: str | None = None, client_ip: str = "", timeout: float | None = None):
@@ -78,6 +87,8 @@ class CallerServices:
         self.notices = services.notices
         self.polls = services.polls
         self.microblog = services.microblog
+        self.chat = services.chat
+        self.inbox = services.inbox
         self.client_ip = client_ip
 
     async def call(self, method, request, token: str | None = None, timeout: float | None = None):

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from kernel.config import BaseConfig
+from kernel.config import BusConfig
 
 
-class GatewayConfig(BaseConfig):
+class GatewayConfig(BusConfig):  # the broker: live chat and notifications (gateway/live.py)
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     identity_addr: str = "127.0.0.1:50051"

@@ -34,6 +34,24 @@ the mentioned people who may read the post (the others are not told); times are 
 The microblog also consumes its own post_published (fan-out to followers' home timelines), post_deleted
 (the post leaves them) and orgs' unfollowed (the unfollowed one's entries leave the follower's).
 
+Chat (chat.py):
+- chat_message_sent {conversation_id, message_id, seq, sender_id, recipient_ids, preview, kind, title,
+  client_message_id, text, media_ids, sent_at}: committed with the message. recipient_ids are the other
+  members at that moment; the gateway delivers it live to their sockets and the sender's other ones.
+- chat_read {conversation_id, account_id, seq}: a read marker moved forward to seq.
+
+Notifications (notifications.py):
+- inbox_updated {account_id, notification_id, kind, ref_kind, ref_id, actor_name, count, subject, body}:
+  an entry of the person's inbox became unread (new, or counted again after being read); the gateway
+  pushes it to their sockets.
+- notification_created {notification_id, account_id, kind, title, body, ref, channels}: the same, only
+  when the person's preferences forward the kind; channels ⊆ [sms, push]; title rendered in zh-CN; ref is
+  "<ref_kind>:<ref_id>". With in-app off and forwarding on, notification_id names no stored entry.
+
+Consumed by the inbox (worker.py, class Inbox), from content itself: post_published, post_edited,
+post_deleted, comment_added, post_liked, thread_replied, thread_removed, notice_published,
+chat_message_sent, chat_read (data as in the brief's contract).
+
 Consumed (the copy in mirror.py, for visibility and fan-out):
 - identity.account_registered {account_id, display_name}
 - orgs.org_created {org_id, name, path}, org_updated {org_id, changes}, org_moved {org_id, old_path,
@@ -55,6 +73,10 @@ POST_DELETED = "post_deleted"
 POST_HIDDEN = "post_hidden"
 COMMENT_ADDED = "comment_added"
 POST_LIKED = "post_liked"
+CHAT_MESSAGE_SENT = "chat_message_sent"
+CHAT_READ = "chat_read"
+INBOX_UPDATED = "inbox_updated"
+NOTIFICATION_CREATED = "notification_created"
 
 IDENTITY = "identity"
 ACCOUNT_REGISTERED = "account_registered"

@@ -6,11 +6,18 @@ of SERVICERS: (servicer factory, the generated add_…_to_server, full service n
 
 from __future__ import annotations
 
-from jiceng.content.v1 import forum_pb2_grpc, microblog_pb2_grpc, notice_pb2_grpc, poll_pb2_grpc
+from jiceng.content.v1 import (
+    chat_pb2_grpc,
+    forum_pb2_grpc,
+    inbox_pb2_grpc,
+    microblog_pb2_grpc,
+    notice_pb2_grpc,
+    poll_pb2_grpc,
+)
 from kernel import config as kconfig
 from kernel import store
 from kernel.grpc_server import ServiceSpec, run
-from services.content import api_forums, api_microblog, api_notices, api_polls, timelines
+from services.content import api_chat, api_forums, api_inbox, api_microblog, api_notices, api_polls, timelines
 from services.content import store as content_store
 from services.content.settings import ContentConfig
 
@@ -19,6 +26,8 @@ SERVICERS: list = [
     (api_notices.NoticeApi, notice_pb2_grpc.add_NoticeServiceServicer_to_server, api_notices.SERVICE),
     (api_polls.PollApi, poll_pb2_grpc.add_PollServiceServicer_to_server, api_polls.SERVICE),
     (api_microblog.MicroblogApi, microblog_pb2_grpc.add_MicroblogServiceServicer_to_server, api_microblog.SERVICE),
+    (api_chat.ChatApi, chat_pb2_grpc.add_ChatServiceServicer_to_server, api_chat.SERVICE),
+    (api_inbox.InboxApi, inbox_pb2_grpc.add_InboxServiceServicer_to_server, api_inbox.SERVICE),
 ]
 
 

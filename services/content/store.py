@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from services.content import forums, mirror, moderation, notices, polls, posts, timelines
+from services.content import chat, forums, mirror, moderation, notices, notifications, polls, posts, timelines
 
-AREAS = [
-    mirror,
-    forums,
-    notices,
-    polls,
-    posts,
-    timelines,
-    moderation,
-]  # each area module lists its documents in DOCUMENTS
+# each area module lists its documents in DOCUMENTS
+AREAS = [mirror, forums, notices, polls, posts, timelines, moderation, chat, notifications]
 
 
 def ensure_indexes() -> None:

@@ -1,7 +1,8 @@
 """content's event worker (nameko, eventlet): `python -m services.content.worker`.
 
 Keeps content's copy of people, the org tree, friendships and follows (mirror.py) from identity's and
-orgs' events. Each area of content adds its consumers here.
+orgs' events, and the notification inboxes (notifications.py) from content's own events. Each area of
+content adds its consumers here.
 """
 
 import eventlet
@@ -15,8 +16,9 @@ from kernel import store
 from kernel.config import BusConfig, StoreConfig
 from kernel.events import Event, handles
 from kernel.worker import run
-from services.content import events, mirror, notices, timelines
+from services.content import events, mirror, notices, notifications, timelines
 from services.content import store as content_store
+from services.content.domain import inbox as rules
 from services.content.settings import MicroblogSettings
 
 
@@ -143,7 +145,108 @@ class Timelines:
         timelines.unfollowed(event.tenant, d["follower_id"], d["target_kind"], d["target_id"])
 
 
-WORKERS = [Mirror, NoticeRoles, Timelines]
+class Inbox:
+    """Everyone's in-app notifications, from content's own events (notifications.py)."""
+
+    name = "content_inbox"
+
+    @handles(events.SOURCE, events.POST_PUBLISHED)
+    def post_published(self, event: Event) -> None:
+        d = event.data
+        notifications.remember_post(event.tenant, d["post_id"], d["author_id"], list(d.get("audience", [])))
+        self._mentions(event, "post", d["post_id"], d["post_id"], d["author_id"], d, list(d.get("audience", [])))
+
+    @handles(events.SOURCE, events.POST_EDITED)
+    def post_edited(self, event: Event) -> None:
+        d = event.data
+        notifications.remember_post(event.tenant, d["post_id"], d["author_id"], list(d.get("audience", [])))
+        self._mentions(event, "post", d["post_id"], d["post_id"], d["author_id"], d, list(d.get("audience", [])))
+
+    @handles(events.SOURCE, events.POST_DELETED)
+    def post_deleted(self, event: Event) -> None:
+        notifications.forget(event.tenant, "post", event.data["post_id"])
+
+    @handles(events.SOURCE, events.COMMENT_ADDED)
+    def comment_added(self, event: Event) -> None:
+        d, tenant = event.data, event.tenant
+        author, post_id, comment_id = d["author_id"], d["post_id"], d["comment_id"]
+        body = rules.body(d.get("text", ""))
+        items = []
+        replied_to = d.get("reply_to_author_id", "")
+        if replied_to:
+            key = rules.key(rules.REPLY, "comment", comment_id)
+            items.append(notifications.Item(replied_to, rules.REPLY, key, "post", post_id, author, body))
+        if d.get("post_author_id") and d["post_author_id"] != replied_to:
+            key = rules.key(rules.COMMENT, "comment", comment_id)
+            items.append(notifications.Item(d["post_author_id"], rules.COMMENT, key, "post", post_id, author, body))
+        notifications.deliver(tenant, items)
+        audience = notifications.post_audience(tenant, post_id)
+        if audience is None and d.get("mentions"):
+            raise mirror.MirrorLag(f"post {post_id} not heard of yet")  # retried: post_published is on its way
+        notified = {i.account_id for i in items}
+        self._mentions(event, "comment", comment_id, post_id, author, d, audience or [], skip=notified)
+
+    @handles(events.SOURCE, events.POST_LIKED)
+    def post_liked(self, event: Event) -> None:
+        d = event.data
+        key = rules.key(rules.LIKE, "post", d["post_id"])
+        item = notifications.Item(d["post_author_id"], rules.LIKE, key, "post", d["post_id"], d["liker_id"])
+        notifications.deliver(event.tenant, [item], marker=event.id)
+
+    @handles(events.SOURCE, events.THREAD_REPLIED)
+    def thread_replied(self, event: Event) -> None:
+        d = event.data
+        author, thread_id, reply_id = d["author_id"], d["thread_id"], d["reply_id"]
+        items = []
+        if d.get("thread_author_id"):
+            key = rules.key(rules.COMMENT, "reply", reply_id)
+            body = rules.body(d.get("text", ""))
+            items.append(
+                notifications.Item(d["thread_author_id"], rules.COMMENT, key, "thread", thread_id, author, body)
+            )
+        notifications.deliver(event.tenant, items)
+        notified = {i.account_id for i in items}
+        self._mentions(event, "reply", reply_id, thread_id, author, d, list(d.get("audience", [])), "thread", notified)
+
+    @handles(events.SOURCE, events.THREAD_REMOVED)
+    def thread_removed(self, event: Event) -> None:
+        notifications.forget(event.tenant, "thread", event.data["thread_id"])
+
+    @handles(events.SOURCE, events.NOTICE_PUBLISHED)
+    def notice_published(self, event: Event) -> None:
+        d = event.data
+        notifications.deliver_notice(
+            event.tenant,
+            d["notice_id"],
+            d.get("author_id", ""),
+            d.get("title", ""),
+            d.get("text", ""),
+            list(d.get("audience", [])),
+        )
+
+    @handles(events.SOURCE, events.CHAT_MESSAGE_SENT)
+    def chat_message_sent(self, event: Event) -> None:
+        d = event.data
+        items = [notifications.chat_item(a, d) for a in d.get("recipient_ids", [])]
+        notifications.deliver(event.tenant, items, marker=event.id)
+
+    @handles(events.SOURCE, events.CHAT_READ)
+    def chat_read(self, event: Event) -> None:
+        d = event.data
+        notifications.clear_chat(event.tenant, d["account_id"], d["conversation_id"], int(d["seq"]))
+
+    @staticmethod
+    def _mentions(event, source_kind, source_id, ref_id, author, data, audience, ref_kind="post", skip=()) -> None:
+        """Mentioned people who may read the content; one entry per (person, mentioning item)."""
+        mentioned = [a for a in dict.fromkeys(data.get("mentions", [])) if a != author and a not in skip]
+        readers = notifications.readers_among(event.tenant, mentioned[:50], audience)
+        key = rules.key(rules.MENTION, source_kind, source_id)
+        body = rules.body(data.get("text", ""))
+        items = [notifications.Item(a, rules.MENTION, key, ref_kind, ref_id, author, body) for a in readers]
+        notifications.deliver(event.tenant, items)
+
+
+WORKERS = [Mirror, NoticeRoles, Timelines, Inbox]
 
 
 def main() -> None:

@@ -247,5 +247,6 @@ def test_openapi_document_and_docs(api):
     assert ready.status_code == 200 and ready.json() == {
         "ready": True,
         "services": {"identity": True, "orgs": True, "content": True},
+        "live": True,
     }
     assert "jiceng_http_requests_total" in api.get("/metrics").text

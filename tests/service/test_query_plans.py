@@ -193,6 +193,34 @@ CONTENT_SHAPES = {
         {"tenant": T, "poll_id": "p", "org_id": "o"},
         {"tenant": T, "poll_id": "p", "parent_id": "o", "_id": {"$gt": "c"}},
     ],
+    # chat (services/content/chat.py)
+    "chat_conversations": [{"tenant": T, "key": "k"}, {"tenant": T, "_id": {"$in": ["c", "d"]}}],
+    "chat_members": [
+        {"tenant": T, "conversation_id": "c"},
+        {"tenant": T, "conversation_id": "c", "account_id": "a"},
+        {"tenant": T, "account_id": "a"},
+        {"tenant": T, "account_id": "a", "_id": {"$gt": "m"}},
+        {"tenant": T, "account_id": "a", "conversation_id": {"$in": ["c", "d"]}},
+    ],
+    "chat_messages": [
+        {"tenant": T, "conversation_id": "c"},
+        {"tenant": T, "conversation_id": "c", "seq": {"$lt": 9}},
+        {"tenant": T, "conversation_id": "c", "seq": {"$gt": 9}},
+        {"tenant": T, "conversation_id": "c", "sender_id": "a", "client_message_id": "x"},
+    ],
+    # the inbox (services/content/notifications.py)
+    "notifications": [
+        {"tenant": T, "account_id": "a"},
+        {"tenant": T, "account_id": "a", "updated_at": {"$lte": 1}},
+        {"tenant": T, "account_id": "a", "read": False},
+        {"tenant": T, "account_id": "a", "read": False, "updated_at": {"$lte": 1}},
+        {"tenant": T, "key": "k", "account_id": {"$in": ["a", "b"]}},
+        {"tenant": T, "account_id": "a", "key": "k"},
+        {"tenant": T, "ref_kind": "post", "ref_id": "p"},
+    ],
+    "notification_preferences": [{"tenant": T, "account_id": "a"}, {"tenant": T, "account_id": {"$in": ["a"]}}],
+    "notification_markers": [{"tenant": T, "marker": "m"}],
+    "notification_post_audiences": [{"tenant": T, "post_id": "p"}],
 }
 # the microblog (services/content/posts.py, timelines.py, moderation.py). A window of a timeline is an
 # `_id` range; with an `$in` beside it the database plans no index unless hinted, so the code hints
@@ -260,6 +288,11 @@ CONTENT_SHAPES.update(
         ],
     }
 )
+CONTENT_SHAPES["mirror_people"] += [
+    {"tenant": T, "org_path": "o", "account_id": {"$gt": "a"}},  # a notice's recipients, in batches
+    {"tenant": T, "account_id": {"$in": ["a", "b"]}},
+]
+CONTENT_SHAPES["mirror_friends"] += [{"tenant": T, "owner_id": "a", "friend_id": "b"}]
 
 
 def _stages(plan: dict) -> list[str]:
