@@ -15,7 +15,7 @@ from gateway.clients import Services
 from gateway.errors import ErrorOut
 from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import RateLimiter
-from gateway.routes import identity, network, org_io, org_life, orgs
+from gateway.routes import identity, network, org_io, org_life, orgs, search
 from gateway.routes import transfers as transfer_routes
 from gateway.settings import GatewayConfig
 from kernel.tokens import TokenVerifier
@@ -71,6 +71,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(transfer_routes.router)
     app.include_router(network.router)
     app.include_router(org_io.router)
+    app.include_router(search.router)
 
     @app.get("/", include_in_schema=False)
     async def index():

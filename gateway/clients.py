@@ -7,6 +7,7 @@ from google.protobuf.json_format import MessageToDict
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gateway.auth import client_address
+from jiceng.content.v1 import search_pb2_grpc
 from jiceng.identity.v1 import identity_pb2_grpc
 from jiceng.orgs.v1 import io_pb2_grpc, life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
 from kernel import context, logs
@@ -30,6 +31,7 @@ class Services:
         self.transfers = transfer_pb2_grpc.TransferServiceStub(self._channels["orgs"])
         self.network = network_pb2_grpc.NetworkServiceStub(self._channels["orgs"])
         self.orgs_io = io_pb2_grpc.ImportServiceStub(self._channels["orgs"])
+        self.search = search_pb2_grpc.SearchServiceStub(self._channels["content"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
 
     async def call(self, method, request, token: str | None = None, client_ip: str = "", timeout: float | None = None):
@@ -69,6 +71,7 @@ class CallerServices:
         self.transfers = services.transfers
         self.network = services.network
         self.orgs_io = services.orgs_io
+        self.search = services.search
         self.client_ip = client_ip
 
     async def call(self, method, request, token: str | None = None, timeout: float | None = None):

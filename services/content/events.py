@@ -12,9 +12,26 @@ Consumed (the copy in mirror.py, for visibility and fan-out):
   to_org_id, to_region}
 - orgs.friendship_formed {requester_id, accepter_id}, friendship_ended {account_id, friend_id}
 - orgs.followed / unfollowed {follower_id, target_kind, target_id}
+
+Consumed by search (worker_search.py; the contract of content's own events is in content-brief's list):
+- content.post_published, post_edited, post_deleted, post_hidden, thread_created, thread_replied,
+  thread_removed, thread_moved, notice_published: the searchable items and who may read them
+- orgs.org_created, org_updated, org_merged, org_dissolved: orgs by name; identity.account_registered and
+  orgs' membership events: people by name, with their home org
 """
 
 SOURCE = "content"
+
+# content's own events that search consumes (published by the microblog, forums and notices areas)
+POST_PUBLISHED = "post_published"
+POST_EDITED = "post_edited"
+POST_DELETED = "post_deleted"
+POST_HIDDEN = "post_hidden"
+THREAD_CREATED = "thread_created"
+THREAD_REPLIED = "thread_replied"
+THREAD_REMOVED = "thread_removed"
+THREAD_MOVED = "thread_moved"
+NOTICE_PUBLISHED = "notice_published"
 
 IDENTITY = "identity"
 ACCOUNT_REGISTERED = "account_registered"

@@ -6,13 +6,17 @@ of SERVICERS: (servicer factory, the generated add_…_to_server, full service n
 
 from __future__ import annotations
 
+from jiceng.content.v1 import search_pb2_grpc
 from kernel import config as kconfig
 from kernel import store
 from kernel.grpc_server import ServiceSpec, run
+from services.content import api_search
 from services.content import store as content_store
 from services.content.settings import ContentConfig
 
-SERVICERS: list = []
+SERVICERS: list = [
+    (api_search.SearchApi, search_pb2_grpc.add_SearchServiceServicer_to_server, api_search.SERVICE),
+]
 
 
 def build_spec() -> ServiceSpec:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from services.content import mirror
+from services.content import mirror, search
 
-AREAS = [mirror]  # each area module lists its documents in DOCUMENTS
+AREAS = [mirror, search]  # each area module lists its documents in DOCUMENTS
 
 
 def ensure_indexes() -> None:

@@ -17,6 +17,7 @@ from kernel.events import Event, handles
 from kernel.worker import run
 from services.content import events, mirror
 from services.content import store as content_store
+from services.content.worker_search import SearchFeed
 
 
 class WorkerConfig(StoreConfig, BusConfig):
@@ -96,7 +97,7 @@ class Mirror:
         mirror.unfollow(event.tenant, d["follower_id"], d["target_kind"], d["target_id"])
 
 
-WORKERS = [Mirror]
+WORKERS = [Mirror, SearchFeed]
 
 
 def main() -> None:
