@@ -134,9 +134,14 @@ IDENTITY_SHAPES = {
 CONTENT_SHAPES = {
     "mirror_people": [
         {"tenant": T, "account_id": "a"},
+        {"tenant": T, "account_id": {"$in": ["a", "b"]}},  # authors' names on a page of search hits
         {"tenant": T, "org_id": "o"},  # a moved org's members take its new path
     ],
-    "mirror_orgs": [{"tenant": T, "org_id": "o"}, {"tenant": T, "path": "o"}],
+    "mirror_orgs": [
+        {"tenant": T, "org_id": "o"},
+        {"tenant": T, "path": "o"},
+        {"tenant": T, "org_id": {"$in": ["o", "p"]}},  # orgs' names on a page of search hits
+    ],
     "mirror_friends": [{"tenant": T, "owner_id": "a"}],
     "mirror_follows": [
         {"tenant": T, "follower_id": "a", "target_kind": "person", "target_id": "b"},
@@ -144,6 +149,12 @@ CONTENT_SHAPES = {
     ],
     "mirror_follower_counts": [{"tenant": T, "target_kind": "org", "target_id": "o"}],
     "outbox": [{"pending": True, "source": "content"}],
+    # search (services/content/search.py, search_indexer.py, api_search.py)
+    "search_entries": [
+        {"tenant": T, "key": {"$in": ["post:a", "post:b"]}},  # an event's entries, read before the write
+        {"tenant": T, "key": "post:a", "version": 3},  # the conditional write; the indexer clearing its mark
+        {"dirty": True},  # the indexer's backlog
+    ],
 }
 
 
