@@ -72,6 +72,11 @@ class Layout:
         return self.data_dir / "log"
 
     @property
+    def search_index_dir(self) -> Path:
+        """content's search index: written by content-search-indexer, read by content."""
+        return self.data_dir / "search"
+
+    @property
     def run_dir(self) -> Path:
         return self.data_dir / "run"
 
@@ -108,6 +113,7 @@ class Layout:
             "IDENTITY_ADDR": f"127.0.0.1:{identity_grpc}",
             "ORGS_ADDR": f"127.0.0.1:{orgs_grpc}",
             "CONTENT_ADDR": f"127.0.0.1:{content_grpc}",
+            "SEARCH_INDEX_DIR": str(self.search_index_dir),
             **self.secrets(),
         }
 

@@ -92,6 +92,12 @@ def _queues_consumed(amqp_uri: str, queues: list[str]) -> bool:
         return False
 
 
+def _search_index_ready(root: Path) -> bool:
+    from services.content.search_index import version_dir  # its schema version names the directory
+
+    return (version_dir(root) / "meta.json").exists()
+
+
 class Stack:
     def __init__(self, layout: Layout, root: Path, extra_env: dict[str, str] | None = None):
         self.layout = layout
@@ -183,6 +189,12 @@ class Stack:
                     amqp_uri, ["evt-identity-account_registered--orgs_people_mirror.account_registered"]
                 ),
                 env={"METRICS_PORT": str(orgs_worker_metrics)},
+            ),
+            Process(  # before content: it creates the index that content's search reads
+                "content-search-indexer",
+                [PYTHON, "-m", "services.content.search_indexer"],
+                ready=lambda: _search_index_ready(lay.search_index_dir),
+                env={"METRICS_PORT": str(content_worker_metrics + 1)},
             ),
             Process(
                 "content",

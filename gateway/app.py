@@ -27,6 +27,7 @@ from gateway.routes import (
     org_life,
     orgs,
     polls,
+    search,
 )
 from gateway.routes import transfers as transfer_routes
 from gateway.settings import GatewayConfig
@@ -93,6 +94,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(chat.router)
     app.include_router(notifications.router)
     app.include_router(live.router)
+    app.include_router(search.router)
 
     @app.get("/", include_in_schema=False)
     async def index():

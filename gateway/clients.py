@@ -14,6 +14,7 @@ from jiceng.content.v1 import (
     microblog_pb2_grpc,
     notice_pb2_grpc,
     poll_pb2_grpc,
+    search_pb2_grpc,
 )
 from jiceng.identity.v1 import identity_pb2_grpc
 from jiceng.orgs.v1 import io_pb2_grpc, life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
@@ -44,6 +45,7 @@ class Services:
         self.microblog = microblog_pb2_grpc.MicroblogServiceStub(self._channels["content"])
         self.chat = chat_pb2_grpc.ChatServiceStub(self._channels["content"])
         self.inbox = inbox_pb2_grpc.InboxServiceStub(self._channels["content"])
+        self.search = search_pb2_grpc.SearchServiceStub(self._channels["content"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
 
     async def call(self, method, request, token: str | None = None, client_ip: str = "", timeout: float | None = None):
@@ -89,6 +91,7 @@ class CallerServices:
         self.microblog = services.microblog
         self.chat = services.chat
         self.inbox = services.inbox
+        self.search = services.search
         self.client_ip = client_ip
 
     async def call(self, method, request, token: str | None = None, timeout: float | None = None):

@@ -63,6 +63,12 @@ Consumed (the copy in mirror.py, for visibility and fan-out):
 - orgs.followed / unfollowed {follower_id, target_kind, target_id}
 - orgs.role_assigned / role_removed {account_id, org_id, role}, memberships_imported (members' roles),
   org_moved: notices' copy of who holds which role where (notices.RoleHolder), for notices to roles
+
+Consumed by search (worker_search.py; the contract of content's own events is in content-brief's list):
+- content.post_published, post_edited, post_deleted, post_hidden, thread_created, thread_replied,
+  thread_removed, thread_moved, notice_published: the searchable items and who may read them
+- orgs.org_created, org_updated, org_merged, org_dissolved: orgs by name; identity.account_registered and
+  orgs' membership events: people by name, with their home org
 """
 
 SOURCE = "content"
@@ -77,6 +83,11 @@ CHAT_MESSAGE_SENT = "chat_message_sent"
 CHAT_READ = "chat_read"
 INBOX_UPDATED = "inbox_updated"
 NOTIFICATION_CREATED = "notification_created"
+THREAD_CREATED = "thread_created"
+THREAD_REPLIED = "thread_replied"
+THREAD_REMOVED = "thread_removed"
+THREAD_MOVED = "thread_moved"
+NOTICE_PUBLISHED = "notice_published"
 
 IDENTITY = "identity"
 ACCOUNT_REGISTERED = "account_registered"

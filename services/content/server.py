@@ -13,11 +13,21 @@ from jiceng.content.v1 import (
     microblog_pb2_grpc,
     notice_pb2_grpc,
     poll_pb2_grpc,
+    search_pb2_grpc,
 )
 from kernel import config as kconfig
 from kernel import store
 from kernel.grpc_server import ServiceSpec, run
-from services.content import api_chat, api_forums, api_inbox, api_microblog, api_notices, api_polls, timelines
+from services.content import (
+    api_chat,
+    api_forums,
+    api_inbox,
+    api_microblog,
+    api_notices,
+    api_polls,
+    api_search,
+    timelines,
+)
 from services.content import store as content_store
 from services.content.settings import ContentConfig
 
@@ -28,6 +38,7 @@ SERVICERS: list = [
     (api_microblog.MicroblogApi, microblog_pb2_grpc.add_MicroblogServiceServicer_to_server, api_microblog.SERVICE),
     (api_chat.ChatApi, chat_pb2_grpc.add_ChatServiceServicer_to_server, api_chat.SERVICE),
     (api_inbox.InboxApi, inbox_pb2_grpc.add_InboxServiceServicer_to_server, api_inbox.SERVICE),
+    (api_search.SearchApi, search_pb2_grpc.add_SearchServiceServicer_to_server, api_search.SERVICE),
 ]
 
 

@@ -18,5 +18,11 @@ class MicroblogSettings(BaseConfig):
     content_home_inbox: int = Field(500, ge=20)
 
 
-class ContentConfig(ServiceConfig, MicroblogSettings):
+class SearchSettings(BaseConfig):
+    """Where the search index lives: written by the search indexer, read by the content server."""
+
+    search_index_dir: str = "search-index"  # the local stack sets <data dir>/search
+
+
+class ContentConfig(ServiceConfig, MicroblogSettings, SearchSettings):
     pass

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from services.content import chat, forums, mirror, moderation, notices, notifications, polls, posts, timelines
+from services.content import chat, forums, mirror, moderation, notices, notifications, polls, posts, search, timelines
 
 # each area module lists its documents in DOCUMENTS
-AREAS = [mirror, forums, notices, polls, posts, timelines, moderation, chat, notifications]
+AREAS = [mirror, forums, notices, polls, posts, timelines, moderation, chat, notifications, search]
 
 
 def ensure_indexes() -> None:

@@ -20,6 +20,7 @@ from services.content import events, mirror, notices, notifications, timelines
 from services.content import store as content_store
 from services.content.domain import inbox as rules
 from services.content.settings import MicroblogSettings
+from services.content.worker_search import SearchFeed
 
 
 class WorkerConfig(StoreConfig, BusConfig, MicroblogSettings):
@@ -246,7 +247,7 @@ class Inbox:
         notifications.deliver(event.tenant, items)
 
 
-WORKERS = [Mirror, NoticeRoles, Timelines, Inbox]
+WORKERS = [Mirror, NoticeRoles, Timelines, Inbox, SearchFeed]
 
 
 def main() -> None:

@@ -134,11 +134,16 @@ IDENTITY_SHAPES = {
 CONTENT_SHAPES = {
     "mirror_people": [
         {"tenant": T, "account_id": "a"},
+        {"tenant": T, "account_id": {"$in": ["a", "b"]}},  # authors' names on a page of search hits
         {"tenant": T, "org_id": "o"},  # a moved org's members take its new path
         {"tenant": T, "org_path": "o"},  # a notice's recipients
         {"tenant": T, "account_id": {"$in": ["a", "b"]}},  # display names, mentions
     ],
-    "mirror_orgs": [{"tenant": T, "org_id": "o"}, {"tenant": T, "path": "o"}, {"tenant": T, "org_id": {"$in": ["o"]}}],
+    "mirror_orgs": [
+        {"tenant": T, "org_id": "o"},
+        {"tenant": T, "path": "o"},
+        {"tenant": T, "org_id": {"$in": ["o", "p"]}},  # orgs' names on a page of search hits
+    ],
     "mirror_friends": [{"tenant": T, "owner_id": "a"}],
     "mirror_follows": [
         {"tenant": T, "follower_id": "a", "target_kind": "person", "target_id": "b"},
@@ -221,6 +226,12 @@ CONTENT_SHAPES = {
     "notification_preferences": [{"tenant": T, "account_id": "a"}, {"tenant": T, "account_id": {"$in": ["a"]}}],
     "notification_markers": [{"tenant": T, "marker": "m"}],
     "notification_post_audiences": [{"tenant": T, "post_id": "p"}],
+    # search (services/content/search.py, search_indexer.py, api_search.py)
+    "search_entries": [
+        {"tenant": T, "key": {"$in": ["post:a", "post:b"]}},  # an event's entries, read before the write
+        {"tenant": T, "key": "post:a", "version": 3},  # the conditional write; the indexer clearing its mark
+        {"dirty": True},  # the indexer's backlog
+    ],
 }
 # the microblog (services/content/posts.py, timelines.py, moderation.py). A window of a timeline is an
 # `_id` range; with an `$in` beside it the database plans no index unless hinted, so the code hints

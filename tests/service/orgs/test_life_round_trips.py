@@ -95,7 +95,7 @@ def test_meetings_follow_their_org_when_it_moves(db):
     tree.move(branch.id, new_parent.id)
     # orgs' worker hears org_moved (relayed from the outbox) and re-paths the branch's meetings
     tenant = context.current().tenant
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60  # the worker may be busy with other tests
     while life.Meeting.in_tenant(tenant).filter(id=meeting.id, org_path=new_parent.id).count() == 0:
         assert time.monotonic() < deadline, "the meeting kept its old org path"
         time.sleep(0.2)
