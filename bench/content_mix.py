@@ -116,7 +116,7 @@ class GroupCpu:
 
 # -- Prometheus histograms: time spent in the gateway and in content's handlers -------------------------
 
-_SAMPLE = re.compile(r"^(\w+)\{([^}]*)\} ([0-9.eE+-]+)$")
+_SAMPLE = re.compile(r"^(\w+)\{(.*)\} ([0-9.eE+-]+)$")  # a route's labels may hold braces: {account_id}
 
 
 def scrape(url: str) -> dict[tuple[str, frozenset], float]:
