@@ -25,8 +25,8 @@ are a few per second (under 3 % of the mix at 100 req/s); they add load but do n
 Printed per rate: requests/s achieved vs offered, p50/p99 per request type and overall, errors, fan-out
 p50/p99, CPU per process, the mean time each request type spent in the gateway and in content's gRPC
 handler (from their Prometheus histograms: the rest of the client-observed latency is queueing), the
-fan-out backlog left in the broker, and the exact command. --profile SECONDS samples the gateway, content
-and its worker with py-spy during the last rate and prints where their time goes.
+fan-out backlog left in the broker, and the exact command. --profile SECONDS samples the gateway, content,
+its worker and SecantusDB with py-spy during the last rate and prints where their time goes.
 
 Targets on a 2-core machine: >= 300 requests/s of the mix at p99 <= 200 ms; fan-out p99 <= 1 s.
 """
@@ -318,7 +318,7 @@ def start_profiles(stack: Stack, seconds: float, out_dir: Path) -> list[tuple[st
         print("  --profile: py-spy not found (.venv/bin/pip install py-spy); no profile taken")
         return []
     running = []
-    for name in ("gateway", "content", "content-worker"):
+    for name in ("gateway", "content", "content-worker", "mongodb"):  # SecantusDB is a Python process too
         pid = stack.pid(name)
         if pid is None:
             continue
@@ -330,11 +330,13 @@ def start_profiles(stack: Stack, seconds: float, out_dir: Path) -> list[tuple[st
     return running
 
 
-def profile_summary(path: Path, top: int = 14) -> list[str]:
-    """Inclusive share of samples per function (each counted once per stack), our code and the drivers."""
+def profile_summary(path: Path, top: int = 10) -> list[str]:
+    """Where a process spent its samples: the project's own functions (inclusive, each counted once per
+    stack, the interceptor chain left out) and the functions that were on top of the stack (self)."""
     if not path.exists():
         return ["    (no samples)"]
     inclusive: Counter = Counter()
+    leaf: Counter = Counter()
     total = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
@@ -342,21 +344,17 @@ def profile_summary(path: Path, top: int = 14) -> list[str]:
             continue
         n = int(count)
         total += n
-        seen = set()
-        for frame in stack.split(";"):
-            name = re.sub(r" \(.*?/(site-packages|lib/python3\.\d+)/", " (", frame)
-            name = re.sub(r":\d+\)$", ")", name)
-            if name not in seen:
-                seen.add(name)
-                inclusive[name] += n
+        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";") if f]
+        ours = {f for f in frames if re.search(r"[(/](services|gateway|secantus)/", f) and "Interceptor" not in f}
+        for frame in ours:
+            inclusive[frame] += n
+        if frames:
+            leaf[re.sub(r"\(.*/(site-packages|python3\.\d+)/", "(", frames[-1])] += n
     if not total:
         return ["    (no samples)"]
-    interesting = [
-        (name, n)
-        for name, n in inclusive.most_common()
-        if not re.match(r"(_bootstrap|run|_worker|<module>|main|wait|select|poll|__call__) ", name)
-    ]
-    return [f"    {100 * n / total:5.1f}%  {name[:110]}" for name, n in interesting[:top]]
+    lines = [f"    {100 * n / total:5.1f}% in  {name[:110]}" for name, n in inclusive.most_common(top)]
+    lines += [f"    {100 * n / total:5.1f}% top {name[:110]}" for name, n in leaf.most_common(6)]
+    return lines
 
 
 # -- the run --------------------------------------------------------------------------------------------
@@ -565,7 +563,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in verdict(results):
             print(line)
         for name, path, _ in profiles:
-            print(f"\n  py-spy, {name} (inclusive % of samples, idle threads left out; {path}):")
+            print(f"\n  py-spy, {name} (% of samples: 'in' = inside that function, 'top' = running it; {path}):")
             print("\n".join(profile_summary(path)))
         print(
             f"\nseeding: generate {generated:.0f}s, content {content_seconds:.0f}s, orgs+identity "
