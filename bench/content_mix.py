@@ -372,7 +372,13 @@ def parse_args(argv):
     parser.add_argument("--probe-every", type=float, default=2.0, help="seconds between probe posts (2)")
     parser.add_argument("--probe-poll", type=float, default=0.05, help="probe follower's poll interval (0.05)")
     parser.add_argument("--connections", type=int, default=256, help="HTTP keep-alive pool size (256)")
-    parser.add_argument("--max-in-flight", type=int, default=2000)
+    parser.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=512,
+        help="arrivals beyond this many unanswered requests are dropped and counted (512: twice the pool; "
+        "more only queues inside httpx's pool, whose bookkeeping grows quadratic and stalls the client)",
+    )
     parser.add_argument("--push-limit", type=int, default=1000, help="CONTENT_PUSH_LIMIT of the region (1000)")
     parser.add_argument("--skip-upstream", action="store_true", help="seed content only (not orgs/identity)")
     parser.add_argument("--profile", type=float, default=0, help="py-spy the servers this long during the last rate")
@@ -556,6 +562,9 @@ def main(argv: list[str] | None = None) -> int:
             results.append(result)
             for line in report([result])[1:]:
                 print(line, flush=True)
+            if not result["stats"].overall.latencies and index < len(args.rates) - 1:
+                print(f"  nothing succeeded at {rate:g} req/s: the higher rates are skipped", flush=True)
+                break
         for _, _, proc in profiles:
             proc.wait(timeout=args.profile + 60)
 
@@ -616,6 +625,7 @@ def main(argv: list[str] | None = None) -> int:
         errors = sum(r["stats"].overall.errors for r in results)
         return 1 if errors else 0
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut the region's stop short
         stack.down()
         if args.keep_data:
             print(f"  data kept in {data}")
