@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status seed announce test test-unit bench bench-orgs bench-import lint deps venv clean
+.PHONY: up down status seed announce test test-unit bench bench-orgs bench-import bench-content lint deps venv clean
 
 ## up: install what is missing, start the local region with demo data, print where to open it
 up: deps venv
@@ -42,6 +42,11 @@ bench: deps venv
 ## bench-orgs: orgs at scale only; e.g. make bench-orgs SCALE="--orgs 30000 --members 300000"
 bench-orgs: deps venv
 	$(PY) -m bench.orgs_scale $(SCALE)
+
+## bench-content: the microblog mix (home/person timelines, posts) open loop through the gateway, and fan-out
+## latency, on 100,000 seeded people (long: ~1 h of seeding here); e.g. make bench-content MIX="--people 20000 --rates 50,100"
+bench-content: deps venv
+	$(PY) -m bench.content_mix $(MIX)
 
 ## bench-import: roster import throughput
 bench-import: deps venv
