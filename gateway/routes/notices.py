@@ -48,8 +48,6 @@ class NoticeOut(BaseModel):
     recipient: bool
     read: bool
     read_at: dt.datetime | None = None
-    state: str = "published"  # "publishing" while a big notice's receipts are written in the background
-    recipients_written: int = 0
 
 
 class NoticesOut(BaseModel):

@@ -25,8 +25,6 @@ def _notice(n: notices.Notice, receipt: notices.NoticeReceipt | None, full: bool
         recipient=receipt is not None,
         read=bool(receipt and receipt.read),
         read_at=timestamp(receipt.read_at) if receipt and receipt.read_at else None,
-        state=n.state,
-        recipients_written=n.recipients_written,
     )
 
 

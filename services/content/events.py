@@ -14,12 +14,8 @@ Notices (notices.py):
 - notice_published {notice_id, org_id, author_id, title, text, audience, recipient_count, target_org_ids,
                    roles}   a notice to roles has only its author's key as audience: the recipients are
                    the receipts, not an org subtree
-                   Emitted when the last receipt is written: at once for a notice to at most a batch of
-                   people, after the worker's delivery for a bigger one; recipient_count is exact.
 - notice_reminder  {notice_id, org_id, title, account_ids}   the recipients who had not read it, up to
                    1,000 a message (a reminder to more is several messages); the sms service delivers them
-- notice_publishing {notice_id, round}   internal: content's own worker delivers a big notice's receipts
-                   (notices.deliver), one round of batches an event; no other service should consume it
 Polls (polls.py):
 - poll_published {poll_id, org_id, author_id, title, deadline, audience}
 
@@ -119,5 +115,4 @@ THREAD_REMOVED = "thread_removed"
 THREAD_MOVED = "thread_moved"
 NOTICE_PUBLISHED = "notice_published"
 NOTICE_REMINDER = "notice_reminder"
-NOTICE_PUBLISHING = "notice_publishing"
 POLL_PUBLISHED = "poll_published"

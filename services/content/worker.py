@@ -127,16 +127,6 @@ class NoticeRoles:
         notices.roles_moved(event.tenant, d["org_id"], list(d["old_path"]), list(d["new_path"]))
 
 
-class NoticeDelivery:
-    """Big notices' receipts, written in batches in the background (notices.deliver)."""
-
-    name = "content_notice_delivery"
-
-    @handles(events.SOURCE, events.NOTICE_PUBLISHING)
-    def notice_publishing(self, event: Event) -> None:
-        notices.deliver(event.tenant, event.data["notice_id"], int(event.data.get("round", 0)))
-
-
 class Timelines:
     """The microblog's hybrid fan-out (timelines.py): published posts pushed to small authors' followers."""
 
@@ -257,7 +247,7 @@ class Inbox:
         notifications.deliver(event.tenant, items)
 
 
-WORKERS = [Mirror, NoticeRoles, NoticeDelivery, Timelines, Inbox, SearchFeed]
+WORKERS = [Mirror, NoticeRoles, Timelines, Inbox, SearchFeed]
 
 
 def main() -> None:

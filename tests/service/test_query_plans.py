@@ -170,13 +170,9 @@ CONTENT_SHAPES = {
         {"tenant": T, "notice_id": "n", "account_id": "a"},
         {"tenant": T, "notice_id": "n", "org_path": "o", "read": False, "_id": {"$gt": "c"}},
         {"tenant": T, "notice_id": "n", "org_path": "o", "read": False},
-        # a reader's notices by id: "my notices" and the home timeline's window (notices.received)
-        {"tenant": T, "account_id": "a"},
-        {"tenant": T, "account_id": "a", "notice_id": {"$lt": "b"}},
-        {"tenant": T, "account_id": "a", "notice_id": {"$gte": "a", "$lt": "b"}},
-        {"tenant": T, "account_id": "a", "notice_id": {"$gte": "a"}},
+        {"tenant": T, "account_id": "a", "published_at": {"$lte": 1}},
+        {"tenant": T, "account_id": "a", "published_at": {"$lt": 1}},
     ],
-    "notice_batches": [{"tenant": T, "notice_id": "n", "seq": 0}],  # a big notice's delivery, batch by batch
     "notice_counts": [
         {"tenant": T, "notice_id": "n", "org_id": "o"},
         {"tenant": T, "notice_id": "n", "org_id": {"$in": ["o", "p"]}},

@@ -5,12 +5,7 @@ A notice is published from an org (its sender) to one or more target orgs, each 
 the branches below"). Its recipients are fixed at publication. Every recipient is counted for each org
 on their path from the target org down to their own org, so the counter of any org of the audience
 tells how many of its people received the notice and how many have read it, without adding anything
-up at read time.
-
-Publication: a notice whose recipients fit in one batch (INLINE_MAX) is written in the publishing call,
-in one transaction. A bigger one is stored "publishing" and delivered by the worker: it takes a snapshot
-of the recipients, then writes one batch of receipts (and their counts) per transaction, handing over to
-a fresh event every ROUND_SECONDS so that no handler outlives its lease. Pure: no I/O.
+up at read time. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -29,13 +24,7 @@ BODY_MAX = 10_000
 TARGETS_MAX = 50
 REMINDER_INTERVAL = dt.timedelta(hours=1)
 REMINDER_CHUNK = 1000  # account ids a notice_reminder event carries (~40 KB)
-RECEIPT_BATCH = 500  # receipts written per transaction (~0.5 s on the loaded reference machine)
-# A notice to at most this many is published inside the call: one batch, the same single transaction the
-# worker would write, so the call costs no more than one background batch and its readers see it at once.
-INLINE_MAX = RECEIPT_BATCH
-ROUND_SECONDS = 20.0  # the worker's batches per event: well inside the inbox lease (kernel/events.py, 60 s)
-
-PUBLISHING, PUBLISHED = "publishing", "published"
+RECEIPT_BATCH = 1000  # receipts written per insert at publication
 
 
 def title(value: str) -> str:
@@ -97,10 +86,5 @@ def reminder_wait(remind_after: dt.datetime, now: dt.datetime) -> int:
     return max(0, math.ceil((remind_after - now).total_seconds()))
 
 
-def chunks(items: Sequence, size: int) -> list[list]:
+def chunks(items: Sequence[str], size: int) -> list[list[str]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
-
-
-def hand_over(elapsed_seconds: float, last_batch: bool) -> bool:
-    """Whether the worker's batch about to be written ends its round (a fresh event takes over)."""
-    return not last_batch and elapsed_seconds >= ROUND_SECONDS

@@ -145,10 +145,8 @@ def test_a_home_page_costs_a_fixed_number_of_round_trips(tenant, log):
     assert len(page.items) == 20 and len(second.items) == 10 and not second.next_cursor
     assert not {i.key for i in page.items} & {i.key for i in second.items}
     # The reader (person, friends), their follows and the follower counts; one window (posts of this
-    # hour): inbox, its posts, pulled posts, the reader's notices (none: their notices aren't read); then
-    # the page's likes.
-    assert len(first) == 9, first
-    assert "find notice_receipts" in first and "find notices" not in first, first
-    # The last page walks the widening windows back to the floor to know it is the last: three reads
-    # (inbox, pulled, notices) per empty window, nine windows at most.
-    assert len(following) <= 9 + 3 * 9, following
+    # hour): inbox, its posts, pulled posts; then the page's likes.
+    assert len(first) == 8, first
+    # The last page walks the widening windows back to the floor to know it is the last: two reads (inbox,
+    # pulled) per empty window, nine windows at most.
+    assert len(following) <= 8 + 2 * 9, following

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from kernel.errors import DomainError, ErrorCode
-from kernel.events import LEASE
 from services.content.domain import inputs
 from services.content.domain import notices as rules
 
@@ -58,11 +57,3 @@ def test_attachments_are_few_and_well_formed():
         with pytest.raises(DomainError) as err:
             inputs.media_ids(bad)
         assert err.value.code == ErrorCode.INVALID_ARGUMENT and err.value.field == "attachment_ids"
-
-
-def test_a_round_of_delivery_hands_over_after_its_time_unless_the_notice_is_done():
-    assert not rules.hand_over(0.0, last_batch=False)
-    assert rules.hand_over(rules.ROUND_SECONDS, last_batch=False)
-    assert not rules.hand_over(rules.ROUND_SECONDS + 5, last_batch=True)  # the last batch publishes instead
-    assert rules.ROUND_SECONDS < LEASE.total_seconds() / 2  # well inside the inbox lease
-    assert rules.INLINE_MAX <= rules.RECEIPT_BATCH  # an inline notice is one batch
