@@ -128,8 +128,11 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def free_port_base(start: int = 20000, stop: int = 60000) -> int:
-    """A base whose whole block of ports is free (for tests that run beside a developer's stack)."""
+def free_port_base(start: int = 20000, stop: int = 32000) -> int:
+    """A base whose whole block of ports is free (for tests that run beside a developer's stack).
+
+    Below Linux's ephemeral range (32768–60999 by default): there, the local end of any outgoing
+    connection may take one of the block's ports between this check and the server's bind."""
     rng = secrets.SystemRandom()
     for _ in range(200):
         base = rng.randrange(start, stop - PORTS_PER_REGION, PORTS_PER_REGION)
