@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,9 +25,13 @@ def test_sigterm_lets_calls_in_flight_finish(stack):
     metadata = [("x-tenant", stack.layout.region)]
     request = pb.LoginRequest(phone=demo.ADMIN_PHONE, password=demo.ADMIN_PASSWORD)
 
+    connected = threading.Barrier(13)  # the 12 callers and this thread
+
     def login(_):
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = identity_pb2_grpc.IdentityServiceStub(channel)
+            grpc.channel_ready_future(channel).result(timeout=10)
+            connected.wait(timeout=10)  # every call leaves on a ready connection, before the signal
             try:
                 return stub.Login(request, metadata=metadata, timeout=20).access_token and "OK"
             except grpc.RpcError as err:
@@ -37,7 +42,8 @@ def test_sigterm_lets_calls_in_flight_finish(stack):
     try:
         with ThreadPoolExecutor(12) as pool:
             calls = [pool.submit(login, n) for n in range(12)]
-            time.sleep(0.05)  # password hashing keeps these calls busy for a while
+            connected.wait(timeout=10)
+            time.sleep(0.05)  # the calls reach the server; password hashing keeps them busy for a while
             os.kill(pid, signal.SIGTERM)
             outcomes = [c.result() for c in calls]
         started = time.monotonic()
