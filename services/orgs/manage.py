@@ -77,11 +77,13 @@ def announce(tenant: str, account_ids: list[str] | None = None) -> dict[str, int
     who = {"$in": account_ids} if account_ids is not None else None
     member_filter = {"tenant": tenant, **({"account_id": who} if who else {})}
     memberships = list(
-        Membership._get_collection().find(member_filter, {"account_id": 1, "org_id": 1, "status": 1, "roles": 1})
+        Membership._get_collection().find(
+            member_filter, {"account_id": 1, "org_id": 1, "org_path": 1, "status": 1, "roles": 1}
+        )
     )
     org_filter: dict = {"tenant": tenant}
     if who:
-        org_filter["_id"] = {"$in": sorted({o for m in memberships for o in _path_of(tenant, m["org_id"])})}
+        org_filter["_id"] = {"$in": sorted({o for m in memberships for o in m.get("org_path") or []})}
     fields = {"name": 1, "type": 1, "category": 1, "parent_id": 1, "path": 1, "dissolved": 1}
     orgs = sorted(Org._get_collection().find(org_filter, fields), key=lambda o: len(o.get("path") or []))
     created = [
@@ -134,11 +136,6 @@ def announce(tenant: str, account_ids: list[str] | None = None) -> dict[str, int
         chunk = batch[start : start + ANNOUNCE_CHUNK]
         store.atomically(tenant, lambda uow, chunk=chunk: uow.emit_many(events.SOURCE, chunk, "manage"))
     return {"orgs": len(created), "memberships": len(members), "friendships": len(formed), "follows": len(follows)}
-
-
-def _path_of(tenant: str, org_id: str) -> list[str]:
-    org = Org._get_collection().find_one({"tenant": tenant, "_id": org_id}, {"path": 1})
-    return list(org["path"]) if org else []
 
 
 def main(argv: list[str] | None = None) -> int:

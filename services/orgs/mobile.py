@@ -154,17 +154,16 @@ def list_for_org(org_id: str, side: str, state: str, page_size: int, cursor: str
     """The org's subtree's members who went out (side home), or the mobile members it hosts (side host)."""
     org = tree.get(org_id)
     access.require("member.read", org)
-    query = MobileRegistration.in_tenant(org.tenant)
-    if side == "home":
-        query = query.filter(home_org_path=org.id)
-    elif side == "host":
-        query = query.filter(host_org_path=org.id)
-    else:
-        raise DomainError(ErrorCode.INVALID_ARGUMENT, "mobile_side_invalid", "side")
-    if state:
-        if state not in rules.STATES:
-            raise DomainError(ErrorCode.INVALID_ARGUMENT, "mobile_state_unknown", "state")
-        query = query.filter(state=state)
+    query = tree.subtree_listing(
+        MobileRegistration.in_tenant(org.tenant),
+        org,
+        {"home": "home_org_path", "host": "host_org_path"},
+        side,
+        state,
+        rules.STATES,
+        DomainError(ErrorCode.INVALID_ARGUMENT, "mobile_side_invalid", "side"),
+        DomainError(ErrorCode.INVALID_ARGUMENT, "mobile_state_unknown", "state"),
+    )
     return page(query, page_size, cursor)
 
 

@@ -274,17 +274,16 @@ def list_for_org(org_id: str, direction: str, state: str, page_size: int, cursor
     """Transfers out of (or into) the org's subtree, for those who may read its members."""
     org = tree.get(org_id)
     access.require("member.read", org)
-    query = Transfer.in_tenant(org.tenant)
-    if direction == "outgoing":
-        query = query.filter(from_org_path=org.id)
-    elif direction == "incoming":
-        query = query.filter(to_org_path=org.id)
-    else:
-        raise DomainError(ErrorCode.INVALID_ARGUMENT, "transfer_direction_invalid", "direction")
-    if state:
-        if state not in rules.STATES:
-            raise DomainError(ErrorCode.INVALID_ARGUMENT, "transfer_state_unknown", "state")
-        query = query.filter(state=state)
+    query = tree.subtree_listing(
+        Transfer.in_tenant(org.tenant),
+        org,
+        {"outgoing": "from_org_path", "incoming": "to_org_path"},
+        direction,
+        state,
+        rules.STATES,
+        DomainError(ErrorCode.INVALID_ARGUMENT, "transfer_direction_invalid", "direction"),
+        DomainError(ErrorCode.INVALID_ARGUMENT, "transfer_state_unknown", "state"),
+    )
     return page(query, page_size, cursor)
 
 

@@ -345,3 +345,16 @@ def stats(org_id: str) -> Org:
     org = get(org_id)
     access.require("stats.read", org)
     return org
+
+
+def subtree_listing(query, org: Org, by_side: dict[str, str], side: str, state: str, states, bad_side, bad_state):
+    """A listing of org's subtree (the path field named by `side`), optionally of one state; a side or
+    state it doesn't know raises the caller's error (transfers' and mobile members' lists)."""
+    if side not in by_side:
+        raise bad_side
+    query = query.filter(**{by_side[side]: org.id})
+    if state:
+        if state not in states:
+            raise bad_state
+        query = query.filter(state=state)
+    return query
