@@ -706,7 +706,25 @@ def follow_members(tenant: str, account_ids: Iterable[str]) -> int:
     Meetings already started and rows already present are never touched. It reads the current state, so
     a repeated or late event changes nothing. Returns how many invitations were added or withdrawn."""
     ids = list(dict.fromkeys(a for a in account_ids if a))
-    return sum(_follow(tenant, chunk) for chunk in _chunks(ids))
+    return sum(_follow_until_settled(tenant, chunk) for chunk in _chunks(ids))
+
+
+FOLLOW_ROUNDS = 5
+
+
+def _follow_until_settled(tenant: str, account_ids: list[str]) -> int:
+    """_follow, then read the standings again and follow whoever changed meanwhile: handlers of different
+    events run concurrently, and one that read a standing before a change may write after the handler of
+    that change has finished; the re-read catches it, so the rows end as the latest standing says."""
+    changed = 0
+    for _ in range(FOLLOW_ROUNDS):
+        used = _standings(tenant, account_ids)
+        changed += _follow(tenant, account_ids, used)
+        now = _standings(tenant, account_ids)
+        account_ids = [a for a in account_ids if now[a] != used[a]]
+        if not account_ids:
+            break
+    return changed
 
 
 def _standings(tenant: str, account_ids: list[str]) -> dict[str, tuple[rules.Standing, str]]:
@@ -756,9 +774,8 @@ def _inviting_orgs(tenant: str, standings: Iterable[rules.Standing]) -> dict[rul
     }
 
 
-def _follow(tenant: str, account_ids: list[str]) -> int:
+def _follow(tenant: str, account_ids: list[str], standings: dict[str, tuple[rules.Standing, str]]) -> int:
     now = _now()
-    standings = _standings(tenant, account_ids)
     # Their roster rows of meetings not yet started (the start is checked here: the $in is the query's range).
     # Read before the meetings: a meeting scheduled meanwhile then shows up at worst with rows unseen (the
     # upsert below leaves them be), never rows without their meeting (which would look like leftovers).
