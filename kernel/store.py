@@ -8,12 +8,14 @@ commit together in one transaction (`atomically`), the outbox relay publishes th
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import mongoengine as me
-from pymongo import MongoClient, WriteConcern
+from pymongo import MongoClient, WriteConcern, monitoring
 from pymongo.client_session import ClientSession
 from pymongo.read_concern import ReadConcern
 
@@ -22,6 +24,10 @@ from kernel.config import StoreConfig
 T = TypeVar("T")
 
 MAJORITY = WriteConcern(w="majority", wtimeout=10_000)
+DUPLICATE_KEY = 11000
+SLOW_COMMAND_MS = 1000  # a database command or a transaction this slow is logged, with what it was
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> dt.datetime:
@@ -36,6 +42,7 @@ def connect(config: StoreConfig, service: str, **client_options: Any) -> MongoCl
     """Connect mongoengine's default alias to the service's own database (majority writes).
 
     client_options go to pymongo's MongoClient (tests pass event_listeners to count round trips)."""
+    client_options["event_listeners"] = [*client_options.get("event_listeners", []), SlowCommandLog()]
     me.disconnect(alias="default")
     me.connect(
         db=database_name(config, service),
@@ -51,6 +58,42 @@ def connect(config: StoreConfig, service: str, **client_options: Any) -> MongoCl
         **client_options,
     )
     return me.get_connection(alias="default")
+
+
+class SlowCommandLog(monitoring.CommandListener):
+    """Logs database commands slower than SLOW_COMMAND_MS and failed ones (a write conflict, a timeout), so
+    a stall seen by a caller leaves its cause in the service's log."""
+
+    def __init__(self) -> None:
+        self._targets: dict[int, str] = {}  # request id -> collection, while the command runs
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        target = event.command.get(event.command_name)
+        self._targets[event.request_id] = target if isinstance(target, str) else ""
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        target = self._targets.pop(event.request_id, "")
+        if event.duration_micros >= SLOW_COMMAND_MS * 1000:
+            log.warning(
+                "slow database command",
+                extra={"command": event.command_name, "collection": target, "ms": event.duration_micros / 1000},
+            )
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        target = self._targets.pop(event.request_id, "")
+        failure = event.failure if isinstance(event.failure, dict) else {}
+        if failure.get("code") == DUPLICATE_KEY:  # expected: the callers turn it into an answer
+            return
+        log.info(
+            "database command failed",
+            extra={
+                "command": event.command_name,
+                "collection": target,
+                "ms": event.duration_micros / 1000,
+                "error_code": failure.get("code"),
+                "error": str(failure.get("codeName") or failure.get("errmsg") or event.failure)[:200],
+            },
+        )
 
 
 def client() -> MongoClient:
@@ -161,14 +204,19 @@ class UnitOfWork:
 def atomically(tenant: str, work: Callable[[UnitOfWork], T]) -> T:
     """Run work(uow) in a transaction, retried on transient conflicts; events commit with the data."""
     uow_holder: list[UnitOfWork] = []
+    started = time.monotonic()
 
     def callback(session: ClientSession) -> T:
         uow = UnitOfWork(tenant, session)
-        uow_holder[:] = [uow]
+        uow_holder.append(uow)
         return work(uow)
 
     with client().start_session() as session:
         result = session.with_transaction(callback, read_concern=ReadConcern("majority"), write_concern=MAJORITY)
+    took = time.monotonic() - started
+    if took * 1000 >= SLOW_COMMAND_MS:
+        log.warning("slow transaction", extra={"ms": round(took * 1000, 1), "attempts": len(uow_holder)})
+    uow_holder[:] = uow_holder[-1:]
     if uow_holder and uow_holder[0].emitted:
         with _hooks_lock:
             hooks = list(_after_commit_hooks)
