@@ -55,8 +55,9 @@ class Post(TenantDocument):
     meta = {
         "collection": "posts",
         "indexes": [
-            # person and org timelines, and the home timeline's pulled sources (hinted: see timelines.py)
-            {"fields": ["tenant", "source", "state", "audience", "id"], "name": "mb_feed"},
+            # person and org timelines, and the home timeline's pulled sources: one source a query
+            # (timelines._feed), its audience checked in the service
+            {"fields": ["tenant", "source", "state", "id"], "name": "mb_source"},
         ],
     }
 

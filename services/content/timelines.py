@@ -37,7 +37,6 @@ INBOX_LIMIT = 500
 TRIM_SLACK = 100  # an inbox is trimmed back to INBOX_LIMIT once it holds this many more
 FANOUT_BATCH = 500  # followers read, checked and pushed per round
 MAX_FOLLOWS_READ = 2000  # a home read considers this many of the reader's follows for pulled sources
-FEED_INDEX = "mb_feed"  # hinted: the local database plans no index for `$in` with a range unless told
 FLOOR = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # nothing is older: the last window reaches this far
 
 
@@ -195,21 +194,33 @@ def _id_range(lo: ObjectId | None, hi: ObjectId | None) -> dict:
 
 
 def _feed(tenant: str, sources: list[str], states: list[str], keys: list[str] | None, lo, hi, need: int) -> list[Item]:
-    """Posts of these sources in [lo, hi), newest first, whose audience meets keys (None: any)."""
-    if not sources:
-        return []
-    query: dict = {
-        "tenant": tenant,
-        "source": sources[0] if len(sources) == 1 else {"$in": sources},
-        "state": states[0] if len(states) == 1 else {"$in": states},
-    }
-    if keys is not None:
-        query["audience"] = {"$in": keys}
-    bounds = _id_range(lo, hi)
-    if bounds:
-        query["_id"] = bounds
-    rows = Post.in_tenant(tenant).filter(__raw__=query).hint(FEED_INDEX).order_by("-id").limit(need)
-    return [Item(p.id, "post", post=p) for p in rows]
+    """Posts of these sources in [lo, hi), newest first, whose audience meets keys (None: any).
+
+    One query per source and state: an equality on the index's prefix and one `_id` range is the shape
+    the local database reads within the index's bounds (with an `$in` beside the range it reads the whole
+    collection, hinted or not). The audience is checked here, reading on in the window when some fail."""
+    wanted = set(keys) if keys is not None else None
+    batches = [_source_feed(tenant, source, state, wanted, lo, hi, need) for source in sources for state in states]
+    return rules.merge_newest_first(batches, lambda item: item.key, need)
+
+
+def _source_feed(tenant: str, source: str, state: str, keys: set[str] | None, lo, hi, need: int) -> list[Item]:
+    posts_ = Post._get_collection()
+    kept: list[Item] = []
+    while len(kept) < need:
+        want = need - len(kept)
+        query: dict = {"tenant": tenant, "source": source, "state": state}
+        bounds = _id_range(lo, hi)
+        if bounds:
+            query["_id"] = bounds
+        batch = list(posts_.find(query).sort("_id", -1).limit(want))
+        for doc in batch:
+            if keys is None or not keys.isdisjoint(doc.get("audience", ())):
+                kept.append(Item(doc["_id"], "post", post=Post._from_son(doc)))
+        if len(batch) < want:
+            break
+        hi = batch[-1]["_id"]
+    return kept
 
 
 def inbox_source(ctx: HomeContext, lo, hi, need: int) -> list[Item]:
