@@ -132,9 +132,21 @@ class CommentsOut(BaseModel):
     next_cursor: str = ""
 
 
+class TimelineNoticeOut(BaseModel):
+    id: str
+    org_id: str
+    org_name: str = ""
+    author_id: str
+    title: str
+    published_at: dt.datetime | None = None
+    read: bool = False
+    attachment_count: int = 0
+
+
 class TimelineItemOut(BaseModel):
-    kind: str
+    kind: str  # post or notice (home timeline: a notice addressed to you)
     post: PostOut | None = None
+    notice: TimelineNoticeOut | None = None
 
 
 class TimelineOut(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from jiceng.content.v1 import microblog_pb2 as pb
 from jiceng.content.v1 import microblog_pb2_grpc
 from kernel.wire import timestamp
-from services.content import moderation, posts, timelines
+from services.content import moderation, notices, people, posts, timelines
 from services.content.domain import microblog as rules
 from services.content.posts import Comment, Post, PostView
 
@@ -83,11 +83,28 @@ def _report(r: moderation.Report) -> pb.Report:
     )
 
 
+def _notice(entry: notices.NoticeEntry, org_names: dict[str, str]) -> pb.TimelineNotice:
+    return pb.TimelineNotice(
+        id=entry.notice_id,
+        org_id=entry.org_id,
+        org_name=org_names.get(entry.org_id, ""),
+        author_id=entry.author_id,
+        title=entry.title,
+        published_at=timestamp(entry.published_at),
+        read=entry.read,
+        attachment_count=entry.attachment_count,
+    )
+
+
 def _timeline(page: timelines.Page) -> pb.Timeline:
+    notice_orgs = [i.payload.org_id for i in page.items if isinstance(i.payload, notices.NoticeEntry)]
+    org_names = people.org_names(notice_orgs) if notice_orgs else {}
     items = []
     for item, view in timelines.post_views(page.items, page.reader):
         if view is not None:
             items.append(pb.TimelineItem(kind=item.kind, post=_view(view)))
+        elif isinstance(item.payload, notices.NoticeEntry):
+            items.append(pb.TimelineItem(kind=item.kind, notice=_notice(item.payload, org_names)))
     return pb.Timeline(items=items, next_cursor=page.next_cursor)
 
 

@@ -76,6 +76,9 @@ class NoticeReceipt(TenantDocument):
             {"fields": ["tenant", "notice_id", "account_id"], "unique": True},
             ("tenant", "notice_id", "org_path", "read", "id"),
             ("tenant", "account_id", "-published_at"),
+            # a reader's notices in the home timeline, by notice id: a string range of ids is a time
+            # range (ObjectId hex strings sort like the ids), and the id is the key timelines merge on
+            ("tenant", "account_id", "notice_id"),
         ],
     }
 
@@ -128,7 +131,7 @@ class Recipient:
 
 @dataclass(frozen=True)
 class NoticeEntry:
-    """A notice as a reader's timeline shows it (notices_for)."""
+    """A notice as a reader's home timeline shows it (home_source, notices_for)."""
 
     notice_id: str
     org_id: str
@@ -136,6 +139,7 @@ class NoticeEntry:
     title: str
     published_at: dt.datetime
     read: bool
+    attachment_count: int = 0
 
 
 # -- lookups and rights --------------------------------------------------------------------------------
@@ -440,10 +444,34 @@ def notices_for(tenant: str, account_id: str, before: dt.datetime | None = None,
     receipts = list(query.order_by("-published_at", "-id").limit(max(1, min(limit, 200))))
     by_id = _notices_by_id(tenant, [r.notice_id for r in receipts])
     return [
-        NoticeEntry(r.notice_id, n.org_id, n.author_id, n.title, n.published_at, r.read)
-        for r in receipts
-        if (n := by_id.get(r.notice_id)) is not None
+        _entry(r, n) for r in receipts if (n := by_id.get(r.notice_id)) is not None
     ]
+
+
+def _entry(receipt: NoticeReceipt, notice: Notice) -> NoticeEntry:
+    return NoticeEntry(
+        receipt.notice_id,
+        notice.org_id,
+        notice.author_id,
+        notice.title,
+        notice.published_at,
+        receipt.read,
+        len(notice.attachment_ids),
+    )
+
+
+def home_source(tenant: str, account_id: str, lo: ObjectId | None, hi: ObjectId | None, need: int) -> list[NoticeEntry]:
+    """The home timeline's notices ("my orgs' notices", timelines.notices_source): the newest `need`
+    addressed to account_id with ids in [lo, hi), newest first. A notice is published when it is created,
+    so its id orders it among posts. One indexed range of receipts, then their notices in one `$in`."""
+    query = NoticeReceipt.in_tenant(tenant).filter(account_id=account_id)
+    if lo is not None:
+        query = query.filter(notice_id__gte=str(lo))
+    if hi is not None:
+        query = query.filter(notice_id__lt=str(hi))
+    receipts = list(query.order_by("-notice_id").limit(need))
+    by_id = _notices_by_id(tenant, [r.notice_id for r in receipts]) if receipts else {}
+    return [_entry(r, n) for r in receipts if (n := by_id.get(r.notice_id)) is not None]
 
 
 # -- the copy of roles (fed by orgs' events through worker.py) -------------------------------------------

@@ -251,7 +251,15 @@ def pulled_source(ctx: HomeContext, lo, hi, need: int) -> list[Item]:
     return _feed(ctx.tenant, ctx.pulled_sources, [rules.LIVE], ctx.pulled_keys, lo, hi, need)
 
 
-HOME_SOURCES: list[Source] = [inbox_source, pulled_source]
+def notices_source(ctx: HomeContext, lo, hi, need: int) -> list[Item]:
+    """My orgs' notices: those addressed to the reader (their receipts), keyed by the notice's id."""
+    from services.content import notices  # notices builds on the microblog's modules, not the reverse
+
+    entries = notices.home_source(ctx.tenant, ctx.reader.account_id, lo, hi, need)
+    return [Item(ObjectId(e.notice_id), "notice", payload=e) for e in entries]
+
+
+HOME_SOURCES: list[Source] = [inbox_source, pulled_source, notices_source]
 
 
 def _page_size(page_size: int) -> int:

@@ -564,3 +564,65 @@ def test_poll_bad_input_names_the_field(world):
     error(world.post("m1", f"/polls/{ObjectId()}/votes", {"answers": [[0]]}), 404, "not_found", "poll_id")
     poll_ = ok(_poll(world, "secR", "R"), 201)
     error(world.post("m1", f"/polls/{poll_['id']}/votes", {"answers": [[5]]}), 400, "invalid_argument", "answers[0]")
+
+
+# -- my orgs' notices in the home timeline ----------------------------------------------------------------
+
+
+def _home(world: World, who: str, page_size: int = 200, cursor: str = "") -> dict:
+    return ok(world.get(who, "/timelines/home", page_size=page_size, cursor=cursor))
+
+
+def _key(item: dict) -> str:
+    return item["post"]["id"] if item["kind"] == "post" else item["notice"]["id"]
+
+
+def test_my_orgs_notices_come_in_my_home_timeline_between_posts(world):
+    def post(text: str) -> str:
+        return ok(world.post("m3", "/posts", {"text": text, "visibility": "org"}), 201)["id"]
+
+    older_post = post("先发的微博")
+    to_r = ok(_notice(world, "secR", "R", title="总支通知"), 201)["id"]  # m3 (G1 < B1 < R) and m4 (B2) get it
+    newer_post = post("后发的微博")
+    to_b1 = ok(_notice(world, "sec1", "B1", title="支部通知", attachment_ids=["media-9"]), 201)["id"]
+    to_b2 = ok(_notice(world, "sec2", "B2", title="二支部通知"), 201)["id"]  # not m3's
+    to_secretaries = ok(_notice(world, "secR", "R", title="书记会", roles=["secretary"]), 201)["id"]
+    mine = [to_b1, newer_post, to_r, older_post]  # newest first
+
+    # the posts reach m3's inbox through the worker's fan-out: wait until both are there
+    def with_both_posts():
+        got = _home(world, "m3")["items"]
+        return got if {older_post, newer_post} <= {_key(i) for i in got} else None
+
+    items = _eventually(with_both_posts, "m3's posts in the home timeline")
+    keys = [_key(i) for i in items]
+    assert [k for k in keys if k in mine] == mine
+    assert to_b2 not in keys and to_secretaries not in keys
+    assert keys == sorted(keys, reverse=True) and len(set(keys)) == len(keys)  # newest first, each once
+    notice = next(i for i in items if _key(i) == to_b1)
+    assert notice["post"] is None
+    assert notice["notice"]["title"] == "支部通知" and notice["notice"]["org_id"] == world.orgs["B1"]
+    assert notice["notice"]["org_name"].startswith("论坛一支部") and notice["notice"]["attachment_count"] == 1
+    assert notice["notice"]["author_id"] == world.id("sec1") and not notice["notice"]["read"]
+    assert notice["notice"]["published_at"]
+
+    # pages of two are disjoint and complete
+    paged, cursor = [], ""
+    while True:
+        page = _home(world, "m3", page_size=2, cursor=cursor)
+        assert len(page["items"]) <= 2
+        paged += [_key(i) for i in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert paged == keys
+
+    # read, it stays, marked read; the others' timelines hold what reached them only
+    ok(world.post("m3", f"/notices/{to_b1}/read"))
+    read = next(i for i in _home(world, "m3")["items"] if _key(i) == to_b1)
+    assert read["notice"]["read"]
+    m4 = {_key(i) for i in _home(world, "m4")["items"]}
+    assert to_r in m4 and to_b2 in m4 and to_b1 not in m4
+    sec2 = {_key(i) for i in _home(world, "sec2")["items"]}
+    assert to_secretaries in sec2  # a notice to secretaries reaches B2's
+    assert not {to_r, to_b1, to_b2, to_secretaries} & {_key(i) for i in _home(world, "s1")["items"]}

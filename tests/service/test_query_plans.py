@@ -172,6 +172,8 @@ CONTENT_SHAPES = {
         {"tenant": T, "notice_id": "n", "org_path": "o", "read": False},
         {"tenant": T, "account_id": "a", "published_at": {"$lte": 1}},
         {"tenant": T, "account_id": "a", "published_at": {"$lt": 1}},
+        {"tenant": T, "account_id": "a", "notice_id": {"$gte": "a", "$lt": "b"}},  # home timeline's window
+        {"tenant": T, "account_id": "a", "notice_id": {"$lt": "b"}},
     ],
     "notice_counts": [
         {"tenant": T, "notice_id": "n", "org_id": "o"},

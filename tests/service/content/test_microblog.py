@@ -145,10 +145,12 @@ def test_a_home_page_costs_a_fixed_number_of_round_trips(tenant, log):
     assert len(page.items) == 20 and len(second.items) == 10 and not second.next_cursor
     assert not {i.key for i in page.items} & {i.key for i in second.items}
     # The reader (person, friends), their follows and the follower counts; one window (posts of this
-    # hour): inbox, its posts, the pulled posts (one read per source: the reader's orgs); then the likes.
+    # hour): inbox, its posts, the pulled posts (one read per source: the reader's orgs), the reader's
+    # notices (none: so their notices aren't read); then the likes.
     pulled = len(page.reader.org_path)
-    assert pulled >= 1 and len(first) == 7 + pulled, first
+    assert pulled >= 1 and len(first) == 8 + pulled, first
     assert first.count("find posts") == 1 + pulled, first
-    # The last page walks the widening windows back to the floor to know it is the last: the inbox and
-    # each pulled source per empty window, nine windows at most.
-    assert len(following) <= 7 + pulled + (1 + pulled) * 9, following
+    assert "find notice_receipts" in first and "find notices" not in first, first
+    # The last page walks the widening windows back to the floor to know it is the last: the inbox, each
+    # pulled source and the notices per empty window, nine windows at most.
+    assert len(following) <= 8 + pulled + (2 + pulled) * 9, following
