@@ -36,7 +36,7 @@ from services.content.domain.visibility import reader_keys
 
 UNREAD_COUNT_CAP = 999  # "999+" beyond: a count is bounded work
 KEEP_MARKERS = dt.timedelta(days=30)
-NOTICE_BATCH = 500
+NOTICE_BATCH = 100  # recipients a transaction: big transactions stall SecantusDB (see README)
 
 
 class InboxEntry(TenantDocument):
