@@ -328,12 +328,35 @@ def home(page_size: int, cursor: str) -> Page:
     tenant = access.tenant()
     reader = posts.me_as_author().reader
     ctx = _home_context(tenant, reader)
+    page = _home_from_inbox(ctx, page_size, cursor)
+    if page is not None:
+        return page
 
     def fetch(lo, hi, need):
         batches = [source(ctx, lo, hi, need) for source in HOME_SOURCES]
         return rules.merge_newest_first(batches, lambda item: item.key, need)
 
     return Page(*read_windows(fetch, page_size, cursor), reader)
+
+
+def _home_from_inbox(ctx: HomeContext, page_size: int, cursor: str) -> Page | None:
+    """A home page in one round of reads when the inbox alone fills it, as it does for most readers.
+
+    An inbox holds at most INBOX_LIMIT + TRIM_SLACK entries, so it is read without a lower bound: its
+    page-plus-one newest entries below the cursor end at some key `lo`, and the page of all sources is then
+    inside [lo, hi) — whatever another source holds below `lo` comes after a full page. The other sources
+    are read in that one window, where widening windows would ask each of them once per window. None when
+    the inbox runs out first (a new or quiet reader): the windows then find the page."""
+    size = _page_size(page_size)
+    hi = ObjectId(rules.decode_cursor(cursor)[0]) if cursor else None
+    pushed = inbox_source(ctx, None, hi, size + 1)
+    if len(pushed) <= size:
+        return None
+    lo = pushed[-1].key
+    batches = [pushed] + [source(ctx, lo, hi, size + 1) for source in HOME_SOURCES if source is not inbox_source]
+    items = rules.merge_newest_first(batches, lambda item: item.key, size + 1)
+    page = items[:size]
+    return Page(page, rules.encode_cursor(str(page[-1].key), 0), ctx.reader)
 
 
 def person(account_id: str, page_size: int, cursor: str) -> Page:

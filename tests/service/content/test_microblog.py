@@ -151,6 +151,44 @@ def test_a_home_page_costs_a_fixed_number_of_round_trips(tenant, log):
     assert pulled >= 1 and len(first) == 8 + pulled, first
     assert first.count("find posts") == 1 + pulled, first
     assert "find notice_receipts" in first and "find notices" not in first, first
-    # The last page walks the widening windows back to the floor to know it is the last: the inbox, each
-    # pulled source and the notices per empty window, nine windows at most.
-    assert len(following) <= 8 + pulled + (2 + pulled) * 9, following
+    # The inbox (30 pushed posts) filled the first page: the other sources were read in its window once.
+    # The last page finds the inbox running out (its read and posts), then walks the widening windows
+    # back to the floor to know it is the last: the inbox, each pulled source and the notices per window.
+    assert len(following) <= 10 + pulled + (2 + pulled) * 9, following
+
+
+def test_home_pages_merge_pushed_and_pulled_posts_disjoint_and_complete(tenant, log):
+    """A reader whose inbox fills pages (posts pushed from ann) while a big author's posts (cat's, pulled)
+    interleave: every page is read in the inbox's window, and the pages together are all posts, newest
+    first, each once."""
+    push_limit, inbox = timelines.PUSH_LIMIT, timelines.INBOX_LIMIT
+    timelines.configure(2, inbox)  # more than 1 follower is "big": pulled at read time
+    try:
+        for follower in ("bob", "dan", "ann"):
+            mirror.follow(tenant, follower, mirror.PERSON, "cat")
+        mirror.follow(tenant, "bob", mirror.PERSON, "ann")
+        written = []
+        for i in range(24):
+            author = "cat" if i % 3 == 0 else "ann"
+            token = as_caller(tenant, author)
+            try:
+                post_id = str(posts.create_post(f"{author} {i}", [], "public").id)
+            finally:
+                context.unbind(token)
+            timelines.fan_out(tenant, post_id)
+            written.append(post_id)
+        token = as_caller(tenant, "bob")
+        try:
+            seen, cursor = [], ""
+            while True:
+                page = timelines.home(5, cursor)
+                assert len(page.items) <= 5
+                seen += [str(i.key) for i in page.items]
+                cursor = page.next_cursor
+                if not cursor:
+                    break
+        finally:
+            context.unbind(token)
+        assert seen == list(reversed(written))
+    finally:
+        timelines.configure(push_limit, inbox)
