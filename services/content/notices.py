@@ -243,24 +243,31 @@ def publish(
         remind_after=now,
     )
 
+    # The receipts go in first, in batches of their own (a transaction of thousands of rows would stall
+    # the database: README "Notices"); the notice, its counts and its event then commit together, so no
+    # reader sees the notice before all its receipts. A failure in between leaves receipts of a notice
+    # that never existed: removed here, and ignored by every read (they join to their notice) if not.
+    notice.id = ObjectId()
+    notice_id = str(notice.id)
+    receipts = [
+        {
+            "_id": ObjectId(),
+            "tenant": tenant,
+            "notice_id": notice_id,
+            "account_id": r.account_id,
+            "org_id": r.org_id,
+            "org_path": r.path,
+            "read": False,
+            "published_at": now,
+        }
+        for r in recipients
+    ]
+    NoticeReceipt._from_son(receipts[0]).validate()
+    for start in range(0, len(receipts), rules.RECEIPT_BATCH):
+        NoticeReceipt._get_collection().insert_many(receipts[start : start + rules.RECEIPT_BATCH])
+
     def write(uow: UnitOfWork) -> Notice:
         uow.insert(notice)
-        notice_id = str(notice.id)
-        receipts = [
-            {
-                "_id": ObjectId(),
-                "tenant": tenant,
-                "notice_id": notice_id,
-                "account_id": r.account_id,
-                "org_id": r.org_id,
-                "org_path": r.path,
-                "read": False,
-                "published_at": now,
-            }
-            for r in recipients
-        ]
-        for start in range(0, len(receipts), rules.RECEIPT_BATCH):
-            uow.insert_rows(NoticeReceipt, receipts[start : start + rules.RECEIPT_BATCH])
         tallies = [
             {
                 "_id": ObjectId(),
@@ -293,7 +300,11 @@ def publish(
         )
         return notice
 
-    return atomically(tenant, write)
+    try:
+        return atomically(tenant, write)
+    except Exception:
+        NoticeReceipt._get_collection().delete_many({"tenant": tenant, "notice_id": notice_id})
+        raise
 
 
 # -- reading -------------------------------------------------------------------------------------------

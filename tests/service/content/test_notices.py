@@ -150,3 +150,18 @@ def test_roles_follow_orgs_events(tenant):
         context.unbind(token)
     notices.role_removed(tenant, "p4-0", "b4", "secretary")
     assert notices.RoleHolder.in_tenant(tenant).count() == 0
+
+
+def test_a_publication_that_fails_leaves_no_receipts(tenant, monkeypatch):
+    def broken(tenant_, work):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(notices, "atomically", broken)
+    token = _as(tenant, "sec-g", [("secretary", "g")])
+    try:
+        with pytest.raises(RuntimeError):
+            notices.publish("g", "通知", "正文", [], ["b1"], [])
+    finally:
+        context.unbind(token)
+    assert notices.NoticeReceipt.in_tenant(tenant).count() == 0
+    assert notices.Notice.in_tenant(tenant).count() == 0
