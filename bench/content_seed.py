@@ -480,6 +480,10 @@ def content_rows(world: World) -> dict[str, object]:
             {"tenant": t, "target_kind": k, "target_id": target, "followers": n} for (k, target), n in counts.items()
         ],
         "posts": world.posts,
+        # posts.create_post: each source's newest post ($max-upserted with every post)
+        "post_source_heads": [
+            {"tenant": t, "source": source, "newest": newest} for source, newest in _heads(world.posts).items()
+        ],
         # timelines.push: raw rows, and the $inc-upserted sizes (exact after a trim)
         "timeline_entries": (
             {"tenant": t, "owner_id": owner, "post_id": post_id, "via": via}
@@ -488,6 +492,14 @@ def content_rows(world: World) -> dict[str, object]:
         ),
         "timeline_sizes": [{"tenant": t, "owner_id": o, "entries": n} for o, n in world.inbox_sizes.items()],
     }
+
+
+def _heads(posts: list[dict]) -> dict[str, object]:
+    newest: dict[str, object] = {}
+    for post in posts:
+        if post["source"] not in newest or post["_id"] > newest[post["source"]]:
+            newest[post["source"]] = post["_id"]
+    return newest
 
 
 def seed_content(db, world: World, progress=print) -> dict[str, tuple[int, float]]:

@@ -107,7 +107,43 @@ class Comment(TenantDocument):
     meta = {"collection": "post_comments", "indexes": [("tenant", "post_id", "parent_id", "id")]}
 
 
-DOCUMENTS = (Post, PostEdit, Like, Comment)
+class SourceHead(TenantDocument):
+    """The newest post of a timeline source (person:<id>, org:<id>), written with each post: a reader skips
+    a source with nothing in the window being read, and a quiet author's timeline starts at its last post.
+    A source without a head has never posted (once heads exist: backfill_heads)."""
+
+    source = me.StringField(required=True)
+    newest = me.ObjectIdField(required=True)
+
+    meta = {"collection": "post_source_heads", "indexes": [{"fields": ["tenant", "source"], "unique": True}]}
+
+
+DOCUMENTS = (Post, PostEdit, Like, Comment, SourceHead)
+
+
+def source_heads(tenant: str, sources: list[str]) -> dict[str, ObjectId]:
+    heads = {}
+    for start in range(0, len(sources), IN_CHUNK):
+        chunk = sources[start : start + IN_CHUNK]
+        for row in SourceHead._get_collection().find({"tenant": tenant, "source": {"$in": chunk}}):
+            heads[row["source"]] = row["newest"]
+    return heads
+
+
+def backfill_heads(db) -> int:
+    """Heads for posts written before heads existed: once, when a server starts on such a database (it has
+    posts and no heads). `db` is content's pymongo database. Returns how many sources got one."""
+    heads, stored = db[SourceHead._meta["collection"]], db[Post._meta["collection"]]
+    if heads.find_one({}, {"_id": 1}) is not None or stored.find_one({}, {"_id": 1}) is None:
+        return 0
+    newest: dict[tuple[str, str], ObjectId] = {}
+    for row in stored.find({}, {"tenant": 1, "source": 1}):
+        key = (row["tenant"], row["source"])
+        newest[key] = max(newest.get(key, row["_id"]), row["_id"])
+    rows = [{"tenant": t, "source": src, "newest": oid} for (t, src), oid in newest.items()]
+    for start in range(0, len(rows), 1000):
+        heads.insert_many(rows[start : start + 1000])
+    return len(rows)
 
 
 # -- the caller -------------------------------------------------------------------------------------------
@@ -278,6 +314,9 @@ def create_post(
 
     def write(uow: UnitOfWork) -> Post:
         uow.insert(post)
+        SourceHead._get_collection().update_one(
+            {"tenant": tenant, "source": post.source}, {"$max": {"newest": post.id}}, upsert=True, session=uow.session
+        )
         if original is not None:
             uow.update_one(Post, {"_id": original.id}, {"$inc": {"reposts": 1}})
         uow.emit(

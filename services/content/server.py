@@ -6,6 +6,8 @@ of SERVICERS: (servicer factory, the generated add_…_to_server, full service n
 
 from __future__ import annotations
 
+import logging
+
 from jiceng.content.v1 import (
     chat_pb2_grpc,
     forum_pb2_grpc,
@@ -26,10 +28,13 @@ from services.content import (
     api_notices,
     api_polls,
     api_search,
+    posts,
     timelines,
 )
 from services.content import store as content_store
 from services.content.settings import ContentConfig
+
+log = logging.getLogger(__name__)
 
 SERVICERS: list = [
     (api_forums.ForumApi, forum_pb2_grpc.add_ForumServiceServicer_to_server, api_forums.SERVICE),
@@ -49,6 +54,9 @@ def main() -> None:
         store.connect(config, "content")
         content_store.ensure_indexes()
         timelines.configure(config.content_push_limit, config.content_home_inbox)
+        backfilled = posts.backfill_heads(posts.Post._get_collection().database)
+        if backfilled:
+            log.info("timeline source heads written for earlier posts", extra={"sources": backfilled})
 
     run(ServiceSpec.of("content", SERVICERS), config, on_start=on_start)
 

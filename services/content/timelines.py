@@ -179,6 +179,7 @@ class HomeContext:
     reader: Reader
     pulled_sources: list[str] = field(default_factory=list)  # person:<id> / org:<id>
     pulled_keys: list[str] = field(default_factory=list)
+    heads: dict[str, ObjectId] = field(default_factory=dict)  # each pulled source's newest post
 
 
 Source = Callable[[HomeContext, ObjectId | None, ObjectId | None, int], list[Item]]
@@ -247,8 +248,10 @@ def inbox_source(ctx: HomeContext, lo, hi, need: int) -> list[Item]:
 
 
 def pulled_source(ctx: HomeContext, lo, hi, need: int) -> list[Item]:
-    """Recent posts of the big ones the reader follows and the official posts of the reader's orgs."""
-    return _feed(ctx.tenant, ctx.pulled_sources, [rules.LIVE], ctx.pulled_keys, lo, hi, need)
+    """Recent posts of the big ones the reader follows and the official posts of the reader's orgs: of the
+    sources whose newest post is inside or above the window (the others hold nothing there)."""
+    sources = [s for s in ctx.pulled_sources if s in ctx.heads and (lo is None or ctx.heads[s] >= lo)]
+    return _feed(ctx.tenant, sources, [rules.LIVE], ctx.pulled_keys, lo, hi, need)
 
 
 def notices_source(ctx: HomeContext, lo, hi, need: int) -> list[Item]:
@@ -277,9 +280,13 @@ class Page:
 
 
 def read_windows(
-    fetch: Callable[[ObjectId | None, ObjectId | None, int], list[Item]], page_size: int, cursor: str
+    fetch: Callable[[ObjectId | None, ObjectId | None, int], list[Item]],
+    page_size: int,
+    cursor: str,
+    newest: ObjectId | None = None,
 ) -> tuple[list[Item], str]:
-    """One page newest first from fetch(lo, hi, need), widening the window until the page is full.
+    """One page newest first from fetch(lo, hi, need), widening the window until the page is full; a first
+    page starts just above `newest` when the source's newest item is known (no empty windows above it).
 
     Returns (items, next cursor); the cursor is the last item's key and the window width reached."""
     size = _page_size(page_size)
@@ -288,6 +295,8 @@ def read_windows(
     if cursor:
         last, step = rules.decode_cursor(cursor)
         hi = ObjectId(last)
+    elif newest is not None:
+        hi = ObjectId.from_datetime(newest.generation_time + dt.timedelta(seconds=1))
     items: list[Item] = []
     while True:
         top = hi.generation_time if hi is not None else utcnow()
@@ -321,6 +330,7 @@ def _home_context(tenant: str, reader: Reader) -> HomeContext:
     ctx.pulled_sources = [f"{k}:{t}" for k, t in big] + [f"org:{o}" for o in reader.org_path]
     ctx.pulled_keys = [PUBLIC, *(f"org:{o}" for o in reader.org_path)]
     ctx.pulled_keys += [f"friends-of:{t}" for k, t in big if k == mirror.PERSON and t in reader.friend_ids]
+    ctx.heads = posts.source_heads(tenant, ctx.pulled_sources)
     return ctx
 
 
@@ -375,10 +385,21 @@ def person(account_id: str, page_size: int, cursor: str) -> Page:
         keys = [PUBLIC, *(f"org:{o}" for o in reader.org_path)]
         if account_id in reader.friend_ids:
             keys.append(f"friends-of:{account_id}")
-    items, next_cursor = read_windows(
-        lambda lo, hi, need: _feed(tenant, source, states, keys, lo, hi, need), page_size, cursor
+    return Page(*_source_windows(tenant, source[0], states, keys, page_size, cursor), reader)
+
+
+def _source_windows(tenant: str, source: str, states: list[str], keys: list[str] | None, page_size: int, cursor: str):
+    """A one-source timeline's page: nothing to read if the source never posted, else windows from its
+    newest post down."""
+    _page_size(page_size)
+    if cursor:
+        rules.decode_cursor(cursor)  # a bad cursor is an error whatever the source holds
+    newest = posts.source_heads(tenant, [source]).get(source)
+    if newest is None:
+        return [], ""
+    return read_windows(
+        lambda lo, hi, need: _feed(tenant, [source], states, keys, lo, hi, need), page_size, cursor, newest
     )
-    return Page(items, next_cursor, reader)
 
 
 def org(org_id: str, page_size: int, cursor: str) -> Page:
@@ -387,11 +408,8 @@ def org(org_id: str, page_size: int, cursor: str) -> Page:
     access.org_path(org_id)
     reader = posts.me_as_author().reader
     keys = [PUBLIC, f"author:{reader.account_id}", *(f"org:{o}" for o in reader.org_path)]
-    source = [rules.source_of("", org_id)]
-    items, next_cursor = read_windows(
-        lambda lo, hi, need: _feed(tenant, source, [rules.LIVE], keys, lo, hi, need), page_size, cursor
-    )
-    return Page(items, next_cursor, reader)
+    source = rules.source_of("", org_id)
+    return Page(*_source_windows(tenant, source, [rules.LIVE], keys, page_size, cursor), reader)
 
 
 def post_views(items: list[Item], reader: Reader) -> list[tuple[Item, PostView | None]]:

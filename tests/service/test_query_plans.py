@@ -260,6 +260,10 @@ CONTENT_SHAPES.update(
             {"tenant": T, "source": "s", "state": "hidden"},
         ],
         "post_edits": [{"tenant": T, "post_id": "p"}],
+        "post_source_heads": [
+            {"tenant": T, "source": "s"},  # written with each post
+            {"tenant": T, "source": {"$in": ["s", "t"]}},  # a home read's pulled sources, a timeline's source
+        ],
         "post_likes": [
             {"tenant": T, "post_id": "p", "account_id": "a"},
             {"tenant": T, "post_id": {"$in": ["p", "q"]}, "account_id": "a"},
