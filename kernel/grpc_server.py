@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
+import pymongo
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from pymongo.errors import PyMongoError
 
 from kernel import context, logs, metrics
 from kernel.config import BusConfig, KeysConfig, StoreConfig
@@ -27,6 +29,8 @@ from kernel.outbox import OutboxRelay
 from kernel.tokens import TokenVerifier, bearer
 
 log = logging.getLogger(__name__)
+
+DEADLINE_UNBOUNDED_S = 24 * 3600.0  # a remaining time beyond this is "no deadline" (gRPC reports a huge one)
 
 
 class ServiceConfig(StoreConfig, BusConfig, KeysConfig):
@@ -133,6 +137,24 @@ class ErrorInterceptor(_UnaryInterceptor):
             servicer_context.abort_with_status(internal_status())
 
 
+class DeadlineInterceptor(_UnaryInterceptor):
+    """The caller's deadline bounds the call's database work too (pymongo's client-side operation timeout,
+    sent on as maxTimeMS): past it, the caller has given up, and work still queued at an overloaded
+    database would only delay the calls that can still be answered."""
+
+    def around(self, method, metadata, request, servicer_context, proceed):
+        remaining = servicer_context.time_remaining()
+        if remaining is None or remaining > DEADLINE_UNBOUNDED_S:
+            return proceed(request, servicer_context)
+        try:
+            with pymongo.timeout(max(remaining, 0.001)):
+                return proceed(request, servicer_context)
+        except PyMongoError as err:
+            if getattr(err, "timeout", False):
+                raise DomainError(ErrorCode.DEADLINE_EXCEEDED) from None
+            raise
+
+
 class CallContextInterceptor(_UnaryInterceptor):
     """Binds tenant and actor for the call, from a verified token only; anonymous methods take the
     tenant from the gateway's routing (x-tenant), which must name this deployment's region."""
@@ -185,6 +207,7 @@ def start(spec: ServiceSpec, config: ServiceConfig, *, with_relay: bool = True) 
             LoggingInterceptor(spec),
             MetricsInterceptor(spec),
             ErrorInterceptor(spec),
+            DeadlineInterceptor(spec),
             CallContextInterceptor(spec, verifier, config.region),
         ],
         options=[("grpc.max_receive_message_length", config.grpc_max_message_bytes), ("grpc.so_reuseport", 0)],

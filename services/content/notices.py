@@ -454,9 +454,7 @@ def notices_for(tenant: str, account_id: str, before: dt.datetime | None = None,
         query = query.filter(published_at__lt=before)
     receipts = list(query.order_by("-published_at", "-id").limit(max(1, min(limit, 200))))
     by_id = _notices_by_id(tenant, [r.notice_id for r in receipts])
-    return [
-        _entry(r, n) for r in receipts if (n := by_id.get(r.notice_id)) is not None
-    ]
+    return [_entry(r, n) for r in receipts if (n := by_id.get(r.notice_id)) is not None]
 
 
 def _entry(receipt: NoticeReceipt, notice: Notice) -> NoticeEntry:
