@@ -25,7 +25,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from devstack import demo
 from tests.conftest import Person, login, register
-from tests.e2e.test_network import _add_member, _client, _org
+from tests.e2e.corner import add_member, client_for, create_org
 
 API = "/api/v1"
 
@@ -73,22 +73,22 @@ class Corner:
 
 
 def build(stack, gateway_url: str, identity_events, names=("ann", "bob", "gus", "cat", "eve", "loner")) -> Corner:
-    http = _client(gateway_url)
+    http = client_for(gateway_url)
     body = login(http, demo.ADMIN_PHONE, demo.ADMIN_PASSWORD)
     admin = Person(demo.ADMIN_PHONE, demo.ADMIN_PASSWORD, body["account"]["id"], body["access_token"], "")
     tag = secrets.token_hex(3)
-    a = _org(http, admin, "demo-committee", f"聊天总支 {tag}", "general_branch")
-    b = _org(http, admin, a["id"], f"聊天支部 {tag}", "branch")
-    g = _org(http, admin, b["id"], f"聊天小组 {tag}", "group")
-    t = _org(http, admin, "demo-committee", f"聊天楼宇支部 {tag}", "branch")
+    a = create_org(http, admin, "demo-committee", f"聊天总支 {tag}", "general_branch")
+    b = create_org(http, admin, a["id"], f"聊天支部 {tag}", "branch")
+    g = create_org(http, admin, b["id"], f"聊天小组 {tag}", "group")
+    t = create_org(http, admin, "demo-committee", f"聊天楼宇支部 {tag}", "branch")
     orgs = {"A": a, "B": b, "G": g, "T": t}
     homes = {"ann": "B", "bob": "B", "gus": "B", "cat": "G", "eve": "T", "loner": None}
     people: dict[str, Person] = {}
     for name in names:
-        with _client(gateway_url) as own:
+        with client_for(gateway_url) as own:
             people[name] = register(own, identity_events, name)
         if homes[name]:
-            _add_member(http, admin, orgs[homes[name]]["id"], people[name], name)
+            add_member(http, admin, orgs[homes[name]]["id"], people[name], name)
     corner = Corner(http, admin, orgs, people, gateway_url.replace("http://", "ws://") + API + "/ws")
     wait_for_homes(stack, corner, {name: homes[name] for name in names if homes[name]})
     return corner

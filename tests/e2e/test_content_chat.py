@@ -20,7 +20,7 @@ from devstack.stack import PYTHON, Process, _http_ok
 from kernel.context import Actor
 from kernel.tokens import TokenIssuer
 from tests.e2e.chat_corner import API, Corner, build
-from tests.e2e.test_network import error
+from tests.e2e.corner import error
 
 pytestmark = pytest.mark.e2e
 

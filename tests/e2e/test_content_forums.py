@@ -18,7 +18,6 @@ plain member, someone in no org, and a token of another region.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import secrets
 import time
 from dataclasses import dataclass
@@ -32,27 +31,12 @@ from devstack import demo
 from kernel.context import Actor
 from kernel.tokens import TokenIssuer
 from tests.conftest import EventTap, Person, login, register, tap_events
+from tests.e2e.corner import client_for, error
 from tests.e2e.test_transfers import join, may, ok, poll
 
 pytestmark = pytest.mark.e2e
 
 API = "/api/v1"
-_addresses = itertools.count(1 + secrets.randbelow(2**16))
-
-
-def _client(gateway_url: str) -> httpx.Client:
-    address = f"2001:db8:c0::{next(_addresses):x}, 10.0.0.1"
-    return httpx.Client(base_url=gateway_url, headers={"X-Forwarded-For": address}, timeout=30)
-
-
-def error(reply: httpx.Response, status: int, code: str, field: str | None = None) -> dict:
-    assert reply.status_code == status, reply.text
-    body = reply.json()["error"]
-    assert body["code"] == code, body
-    assert body["message"]
-    if field is not None:
-        assert body["field"] == field, body
-    return body
 
 
 @dataclass
@@ -117,7 +101,7 @@ def _eventually(check, what: str, timeout: float = 30.0):
 
 @pytest.fixture(scope="module")
 def world(gateway_url, identity_events, stack):
-    http = _client(gateway_url)
+    http = client_for(gateway_url, timeout=30)
     body = login(http, demo.ADMIN_PHONE, demo.ADMIN_PASSWORD)
     admin = Person(demo.ADMIN_PHONE, demo.ADMIN_PASSWORD, body["account"]["id"], body["access_token"], "")
     tag = secrets.token_hex(3)
@@ -137,7 +121,7 @@ def world(gateway_url, identity_events, stack):
 
     people: dict[str, Person] = {}
     for name, (home, role) in HOMES.items():
-        with _client(gateway_url) as own:
+        with client_for(gateway_url, timeout=30) as own:
             person = register(own, identity_events, name)
         if home:
             membership = join(http, admin, orgs[home], person)

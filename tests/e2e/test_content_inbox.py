@@ -22,7 +22,7 @@ from services.content import notifications
 from services.content import store as content_store
 from tests.conftest import tap_events
 from tests.e2e.chat_corner import Corner, build
-from tests.e2e.test_network import error
+from tests.e2e.corner import error
 
 pytestmark = pytest.mark.e2e
 

@@ -32,7 +32,7 @@ from devstack import demo
 from kernel.context import Actor
 from kernel.tokens import TokenIssuer
 from tests.conftest import Person, login, register, tap_events
-from tests.e2e.test_network import _add_member, _org
+from tests.e2e.corner import add_member, create_org
 from tests.e2e.test_org_life import relogin
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +42,7 @@ POLL = 20.0  # seconds a test waits for the worker (fan-out) or content's copy o
 _addresses = itertools.count(1 + secrets.randbelow(2**16))
 
 
-def _client(gateway_url: str) -> httpx.Client:
+def client_for(gateway_url: str) -> httpx.Client:
     address = f"2001:db8:3b::{next(_addresses):x}, 10.0.0.1"
     return httpx.Client(base_url=gateway_url, headers={"X-Forwarded-For": address}, timeout=15)
 
@@ -140,14 +140,14 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(gateway_url, identity_events, stack) -> World:
-    http = _client(gateway_url)
+    http = client_for(gateway_url)
     body = login(http, demo.ADMIN_PHONE, demo.ADMIN_PASSWORD)
     admin = Person(demo.ADMIN_PHONE, demo.ADMIN_PASSWORD, body["account"]["id"], body["access_token"], "")
     tag = secrets.token_hex(3)
-    a = _org(http, admin, "demo-committee", f"微博测试总支 {tag}", "general_branch")
-    b1 = _org(http, admin, a["id"], f"微博测试一支部 {tag}", "branch")
-    b2 = _org(http, admin, a["id"], f"微博测试二支部 {tag}", "branch")
-    g1 = _org(http, admin, b1["id"], f"微博测试小组 {tag}", "group")
+    a = create_org(http, admin, "demo-committee", f"微博测试总支 {tag}", "general_branch")
+    b1 = create_org(http, admin, a["id"], f"微博测试一支部 {tag}", "branch")
+    b2 = create_org(http, admin, a["id"], f"微博测试二支部 {tag}", "branch")
+    g1 = create_org(http, admin, b1["id"], f"微博测试小组 {tag}", "group")
     orgs = {"A": a, "B1": b1, "B2": b2, "G1": g1}
     homes = {
         "author": "B1",
@@ -165,12 +165,12 @@ def world(gateway_url, identity_events, stack) -> World:
     }
     people: dict[str, Person] = {}
     for name in homes:
-        with _client(gateway_url) as own:
+        with client_for(gateway_url) as own:
             people[name] = register(own, identity_events, name)
     roles = {"sec": "B1", "sibling": "B2"}
     for name, home in homes.items():
         if home:
-            membership = _add_member(http, admin, orgs[home]["id"], people[name], name)
+            membership = add_member(http, admin, orgs[home]["id"], people[name], name)
             if name in roles:
                 reply = http.post(
                     f"{API}/memberships/{membership['id']}/roles", json={"role": "secretary"}, headers=admin.auth

@@ -27,7 +27,7 @@ from kernel import store
 from kernel.config import StoreConfig
 from kernel.outbox import Publisher
 from tests.conftest import Person, login, register
-from tests.e2e.test_network import _add_member, _client, _org, error
+from tests.e2e.corner import add_member, client_for, create_org, error
 
 pytestmark = pytest.mark.e2e
 
@@ -118,19 +118,19 @@ class Corner:
 def corner(stack, gateway_url, identity_events):
     me.disconnect(alias="default")
     store.connect(StoreConfig(region=stack.layout.region, mongo_uri=stack.env["MONGO_URI"]), "content")
-    http = _client(gateway_url)
+    http = client_for(gateway_url)
     body = login(http, demo.ADMIN_PHONE, demo.ADMIN_PASSWORD)
     admin = Person(demo.ADMIN_PHONE, "", body["account"]["id"], body["access_token"], "")
     tag = secrets.token_hex(3)
-    g = _org(http, admin, "demo-committee", f"检索测试总支 {tag}", "general_branch")
-    b = _org(http, admin, g["id"], f"检索测试支部 {tag}", "branch")
-    s = _org(http, admin, "demo-committee", f"检索测试旁支部 {tag}", "branch")
+    g = create_org(http, admin, "demo-committee", f"检索测试总支 {tag}", "general_branch")
+    b = create_org(http, admin, g["id"], f"检索测试支部 {tag}", "branch")
+    s = create_org(http, admin, "demo-committee", f"检索测试旁支部 {tag}", "branch")
     homes = {"author": b, "member": b, "friend": s, "stranger": s}
     people = {}
     for name, org in homes.items():
-        with _client(gateway_url) as own:
+        with client_for(gateway_url) as own:
             people[name] = register(own, identity_events, f"检索{name}")
-        _add_member(http, admin, org["id"], people[name], f"检索{name}")
+        add_member(http, admin, org["id"], people[name], f"检索{name}")
     sent = http.post(
         f"{API}/network/friend-requests",
         json={"account_id": people["friend"].account_id},
@@ -317,9 +317,9 @@ def test_another_tenants_items_are_never_found(corner):
 
 def test_people_are_found_by_part_of_their_name(corner, gateway_url, identity_events):
     given = chr(0x9F00 + secrets.randbelow(0x90))  # a rare character: only this person has it
-    with _client(gateway_url) as own:
+    with client_for(gateway_url) as own:
         person = register(own, identity_events, f"王{given}")
-    _add_member(corner.http, corner.admin, corner.orgs["B"]["id"], person, f"王{given}")
+    add_member(corner.http, corner.admin, corner.orgs["B"]["id"], person, f"王{given}")
     corner.eventually("stranger", given, lambda f: f == [person.account_id], "found the person by the given name")
     hit = corner.search("stranger", given).json()["hits"][0]
     assert hit["kind"] == "person" and hit["title_html"] == f"王<em>{given}</em>"
@@ -335,7 +335,7 @@ def test_people_are_found_by_part_of_their_name(corner, gateway_url, identity_ev
 
 def test_orgs_are_found_by_name_and_rename(corner):
     tag = secrets.token_hex(3)
-    org = _org(corner.http, corner.admin, "demo-committee", f"检索新建党支部 {tag}", "branch")
+    org = create_org(corner.http, corner.admin, "demo-committee", f"检索新建党支部 {tag}", "branch")
     corner.eventually("stranger", f"党支部 {tag}", lambda f: f == [org["id"]], "found the new org", kind="org")
     renamed = corner.http.patch(
         f"{API}/orgs/{org['id']}", json={"name": f"检索更名联合党支部 {tag}"}, headers=corner.admin.auth

@@ -15,7 +15,6 @@ and these friendships: ann–bob, ann–sec, bob–cat, sec–cat, bob–dan, da
 
 from __future__ import annotations
 
-import itertools
 import secrets
 import time
 from dataclasses import dataclass
@@ -27,26 +26,11 @@ from devstack import demo
 from kernel.context import Actor
 from kernel.tokens import TokenIssuer
 from tests.conftest import Person, login, register
+from tests.e2e.corner import add_member, client_for, create_org, error
 
 pytestmark = pytest.mark.e2e
 
 API = "/api/v1"
-_addresses = itertools.count(1 + secrets.randbelow(2**16))
-
-
-def _client(gateway_url: str) -> httpx.Client:
-    """A client speaking from an address of its own (the code-sending limit is per address)."""
-    address = f"2001:db8:3::{next(_addresses):x}, 10.0.0.1"
-    return httpx.Client(base_url=gateway_url, headers={"X-Forwarded-For": address}, timeout=15)
-
-
-def error(reply: httpx.Response, status: int, code: str, field: str | None = None) -> None:
-    assert reply.status_code == status, reply.text
-    body = reply.json()["error"]
-    assert body["code"] == code, body
-    assert body["message"]
-    if field is not None:
-        assert body["field"] == field, body
 
 
 @dataclass
@@ -91,48 +75,26 @@ class World:
         return {self.id(n) for n in names}
 
 
-def _org(http: httpx.Client, admin: Person, parent: str, name: str, org_type: str) -> dict:
-    reply = http.post(f"{API}/orgs", json={"parent_id": parent, "name": name, "type": org_type}, headers=admin.auth)
-    assert reply.status_code == 201, reply.text
-    return reply.json()
-
-
-def _add_member(http: httpx.Client, admin: Person, org_id: str, person: Person, name: str) -> dict:
-    """Add as a full member, once orgs has heard of the account (from identity's event)."""
-    deadline = time.monotonic() + 15
-    while True:
-        reply = http.post(
-            f"{API}/orgs/{org_id}/members",
-            json={"account_id": person.account_id, "status": "full", "display_name": name},
-            headers=admin.auth,
-        )
-        if reply.status_code != 404 or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
-    assert reply.status_code == 201, reply.text
-    return reply.json()
-
-
 @pytest.fixture(scope="module")
 def world(gateway_url, identity_events) -> World:
-    http = _client(gateway_url)
+    http = client_for(gateway_url)
     body = login(http, demo.ADMIN_PHONE, demo.ADMIN_PASSWORD)
     admin = Person(demo.ADMIN_PHONE, demo.ADMIN_PASSWORD, body["account"]["id"], body["access_token"], "")
     tag = secrets.token_hex(3)
-    a = _org(http, admin, "demo-committee", f"网络测试总支 {tag}", "general_branch")
-    b1 = _org(http, admin, a["id"], f"网络测试一支部 {tag}", "branch")
-    b2 = _org(http, admin, a["id"], f"网络测试二支部 {tag}", "branch")
-    g1 = _org(http, admin, b1["id"], f"网络测试小组 {tag}", "group")
-    t = _org(http, admin, "demo-committee", f"网络测试楼宇支部 {tag}", "branch")
+    a = create_org(http, admin, "demo-committee", f"网络测试总支 {tag}", "general_branch")
+    b1 = create_org(http, admin, a["id"], f"网络测试一支部 {tag}", "branch")
+    b2 = create_org(http, admin, a["id"], f"网络测试二支部 {tag}", "branch")
+    g1 = create_org(http, admin, b1["id"], f"网络测试小组 {tag}", "group")
+    t = create_org(http, admin, "demo-committee", f"网络测试楼宇支部 {tag}", "branch")
     orgs = {"A": a, "B1": b1, "B2": b2, "G1": g1, "T": t}
     homes = {"sec": "B1", "ann": "B1", "bob": "B1", "gus": "B1", "cat": "G1", "dan": "B2", "eve": "T", "loner": None}
     people: dict[str, Person] = {}
     for name in homes:
-        with _client(gateway_url) as own:
+        with client_for(gateway_url) as own:
             people[name] = register(own, identity_events, name)
     for name, home in homes.items():
         if home:
-            membership = _add_member(http, admin, orgs[home]["id"], people[name], name)
+            membership = add_member(http, admin, orgs[home]["id"], people[name], name)
             if name == "sec":
                 reply = http.post(
                     f"{API}/memberships/{membership['id']}/roles", json={"role": "secretary"}, headers=admin.auth
@@ -195,7 +157,7 @@ def test_friend_lists(world):
 
 
 def test_request_accept_decline_and_remove(world, gateway_url, identity_events):
-    with _client(gateway_url) as own:
+    with client_for(gateway_url) as own:
         fay, hal = register(own, identity_events, "fay"), register(own, identity_events, "hal")
     world.people.update(fay=fay, hal=hal)
     sent = world.post("fay", "/network/friend-requests", {"account_id": hal.account_id})
@@ -386,14 +348,14 @@ def _reach_becomes(world: World, org_id: str, expected: tuple[int, int]) -> None
 
 
 def test_reach_follows_members_and_orgs_as_they_move(world, gateway_url, identity_events):
-    x = _org(world.http, world.admin, "demo-committee", "网络测试迁移支部", "branch")
-    y = _org(world.http, world.admin, "demo-committee", "网络测试新总支", "general_branch")
-    with _client(gateway_url) as own:
+    x = create_org(world.http, world.admin, "demo-committee", "网络测试迁移支部", "branch")
+    y = create_org(world.http, world.admin, "demo-committee", "网络测试新总支", "general_branch")
+    with client_for(gateway_url) as own:
         kay = register(own, identity_events, "kay")
     world.people["kay"] = kay
     # a contact made before its owner joins any org counts once they join
     assert world.post("kay", "/network/contacts", {"name": "老赵", "phone": "13800001111"}).status_code == 201
-    membership = _add_member(world.http, world.admin, x["id"], kay, "kay")
+    membership = add_member(world.http, world.admin, x["id"], kay, "kay")
     _reach_becomes(world, x["id"], (1, 1))
     _reach_becomes(world, y["id"], (0, 0))
     moved = world.post("admin", f"/orgs/{x['id']}/move", {"new_parent_id": y["id"]})

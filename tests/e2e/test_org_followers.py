@@ -12,31 +12,22 @@ and three people outside them (f1, f2, f3) who follow B.
 
 from __future__ import annotations
 
-import itertools
 import secrets
 import time
 from dataclasses import dataclass
 
-import httpx
 import pytest
 
 from devstack import demo
 from kernel.context import Actor
 from kernel.tokens import TokenIssuer
 from tests.conftest import Person, login, register
+from tests.e2e.corner import client_for
 from tests.e2e.test_transfers import join, may, ok, poll
 
 pytestmark = pytest.mark.e2e
 
 API = "/api/v1"
-_addresses = itertools.count(1 + secrets.randbelow(2**16))
-
-
-def _client(gateway_url: str) -> httpx.Client:
-    """A client speaking from an address of its own (one-time codes are limited per address)."""
-    return httpx.Client(
-        base_url=gateway_url, headers={"X-Forwarded-For": f"2001:db8:f::{next(_addresses):x}, 10.0.0.1"}, timeout=15
-    )
 
 
 @dataclass
@@ -75,13 +66,13 @@ def _follow(api, who: Person, kind: str, target_id: str) -> None:
 
 
 def _newcomer(gateway_url: str, identity_events, name: str) -> Person:
-    with _client(gateway_url) as own:
+    with client_for(gateway_url) as own:
         return register(own, identity_events, name)
 
 
 @pytest.fixture(scope="module")
 def corner(gateway_url, identity_events) -> Corner:
-    with _client(gateway_url) as api:
+    with client_for(gateway_url) as api:
         body = login(api, demo.ADMIN_PHONE, demo.ADMIN_PASSWORD)
         admin = Person(demo.ADMIN_PHONE, demo.ADMIN_PASSWORD, body["account"]["id"], body["access_token"], "")
         a = _org(api, admin, "demo-committee", "关注测试党总支", "general_branch")

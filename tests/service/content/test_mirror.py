@@ -96,13 +96,13 @@ def _eventually(check, what: str, timeout: float = 20.0):
 
 def test_orgs_events_reach_the_copy(stack, api, admin, identity_events):
     from tests.conftest import register
-    from tests.e2e.test_network import _add_member, _org
+    from tests.e2e.corner import add_member, create_org
 
     tag = secrets.token_hex(3)
-    general = _org(api, admin, "demo-committee", f"镜像总支 {tag}", "general_branch")
-    branch = _org(api, admin, general["id"], f"镜像支部 {tag}", "branch")
+    general = create_org(api, admin, "demo-committee", f"镜像总支 {tag}", "general_branch")
+    branch = create_org(api, admin, general["id"], f"镜像支部 {tag}", "branch")
     person = register(api, identity_events, "镜像成员")
-    _add_member(api, admin, branch["id"], person, "镜像成员")
+    add_member(api, admin, branch["id"], person, "镜像成员")
     follow = api.post(
         f"{API}/network/follows", json={"target_kind": "org", "target_id": branch["id"]}, headers=person.auth
     )
@@ -135,11 +135,11 @@ def test_orgs_events_reach_the_copy(stack, api, admin, identity_events):
 def test_a_copy_lost_or_made_late_is_rebuilt_by_announcing_the_state_again(stack, api, admin, identity_events):
     """`manage announce` (identity and orgs) republishes the current state; the copy takes it idempotently."""
     from tests.conftest import register
-    from tests.e2e.test_network import _add_member, _org
+    from tests.e2e.corner import add_member, create_org
 
-    branch = _org(api, admin, "demo-committee", f"重播支部 {secrets.token_hex(3)}", "branch")
+    branch = create_org(api, admin, "demo-committee", f"重播支部 {secrets.token_hex(3)}", "branch")
     ann, bob = (register(api, identity_events, name) for name in ("重播甲", "重播乙"))
-    _add_member(api, admin, branch["id"], ann, "重播甲")
+    add_member(api, admin, branch["id"], ann, "重播甲")
     sent = api.post(f"{API}/network/friend-requests", json={"account_id": bob.account_id}, headers=ann.auth)
     assert sent.status_code == 201, sent.text
     accepted = api.post(f"{API}/network/friend-requests/{ann.account_id}/accept", headers=bob.auth)
