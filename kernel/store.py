@@ -203,7 +203,7 @@ class UnitOfWork:
 
 def atomically(tenant: str, work: Callable[[UnitOfWork], T]) -> T:
     """Run work(uow) in a transaction, retried on transient conflicts; events commit with the data."""
-    uow_holder: list[UnitOfWork] = []
+    uow_holder: list[UnitOfWork] = []  # one per attempt (conflicts are retried)
     started = time.monotonic()
 
     def callback(session: ClientSession) -> T:
@@ -216,8 +216,7 @@ def atomically(tenant: str, work: Callable[[UnitOfWork], T]) -> T:
     took = time.monotonic() - started
     if took * 1000 >= SLOW_COMMAND_MS:
         log.warning("slow transaction", extra={"ms": round(took * 1000, 1), "attempts": len(uow_holder)})
-    uow_holder[:] = uow_holder[-1:]
-    if uow_holder and uow_holder[0].emitted:
+    if uow_holder[-1].emitted:  # the attempt that committed
         with _hooks_lock:
             hooks = list(_after_commit_hooks)
         for hook in hooks:

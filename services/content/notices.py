@@ -447,26 +447,24 @@ def _notices_by_id(tenant: str, notice_ids: list[str]) -> dict[str, Notice]:
 
 
 def notices_for(tenant: str, account_id: str, before: dt.datetime | None = None, limit: int = 20) -> list[NoticeEntry]:
-    """For the home timeline (microblog merges these with posts): the notices addressed to account_id,
-    newest first, published strictly before `before` (None: from the newest); two indexed queries."""
+    """The notices addressed to account_id, newest first, published strictly before `before` (None: from
+    the newest); two indexed queries."""
     query = NoticeReceipt.in_tenant(tenant).filter(account_id=account_id)
     if before is not None:
         query = query.filter(published_at__lt=before)
-    receipts = list(query.order_by("-published_at", "-id").limit(max(1, min(limit, 200))))
+    return _entries(tenant, list(query.order_by("-published_at", "-id").limit(max(1, min(limit, 200)))))
+
+
+def _entries(tenant: str, receipts: list[NoticeReceipt]) -> list[NoticeEntry]:
+    """The receipts as entries, in their order, with their notices (one `$in`; none without its notice)."""
+    if not receipts:
+        return []
     by_id = _notices_by_id(tenant, [r.notice_id for r in receipts])
-    return [_entry(r, n) for r in receipts if (n := by_id.get(r.notice_id)) is not None]
-
-
-def _entry(receipt: NoticeReceipt, notice: Notice) -> NoticeEntry:
-    return NoticeEntry(
-        receipt.notice_id,
-        notice.org_id,
-        notice.author_id,
-        notice.title,
-        notice.published_at,
-        receipt.read,
-        len(notice.attachment_ids),
-    )
+    return [
+        NoticeEntry(r.notice_id, n.org_id, n.author_id, n.title, n.published_at, r.read, len(n.attachment_ids))
+        for r in receipts
+        if (n := by_id.get(r.notice_id)) is not None
+    ]
 
 
 def home_source(tenant: str, account_id: str, lo: ObjectId | None, hi: ObjectId | None, need: int) -> list[NoticeEntry]:
@@ -478,9 +476,7 @@ def home_source(tenant: str, account_id: str, lo: ObjectId | None, hi: ObjectId 
         query = query.filter(notice_id__gte=str(lo))
     if hi is not None:
         query = query.filter(notice_id__lt=str(hi))
-    receipts = list(query.order_by("-notice_id").limit(need))
-    by_id = _notices_by_id(tenant, [r.notice_id for r in receipts]) if receipts else {}
-    return [_entry(r, n) for r in receipts if (n := by_id.get(r.notice_id)) is not None]
+    return _entries(tenant, list(query.order_by("-notice_id").limit(need)))
 
 
 # -- the copy of roles (fed by orgs' events through worker.py) -------------------------------------------

@@ -185,6 +185,10 @@ class HomeContext:
 Source = Callable[[HomeContext, ObjectId | None, ObjectId | None, int], list[Item]]
 
 
+def _by_key(item: Item) -> ObjectId:
+    return item.key
+
+
 def _id_range(lo: ObjectId | None, hi: ObjectId | None) -> dict:
     bounds = {}
     if lo is not None:
@@ -202,7 +206,7 @@ def _feed(tenant: str, sources: list[str], states: list[str], keys: list[str] | 
     collection, hinted or not). The audience is checked here, reading on in the window when some fail."""
     wanted = set(keys) if keys is not None else None
     batches = [_source_feed(tenant, source, state, wanted, lo, hi, need) for source in sources for state in states]
-    return rules.merge_newest_first(batches, lambda item: item.key, need)
+    return rules.merge_newest_first(batches, _by_key, need)
 
 
 def _source_feed(tenant: str, source: str, state: str, keys: set[str] | None, lo, hi, need: int) -> list[Item]:
@@ -344,7 +348,7 @@ def home(page_size: int, cursor: str) -> Page:
 
     def fetch(lo, hi, need):
         batches = [source(ctx, lo, hi, need) for source in HOME_SOURCES]
-        return rules.merge_newest_first(batches, lambda item: item.key, need)
+        return rules.merge_newest_first(batches, _by_key, need)
 
     return Page(*read_windows(fetch, page_size, cursor), reader)
 
@@ -364,7 +368,7 @@ def _home_from_inbox(ctx: HomeContext, page_size: int, cursor: str) -> Page | No
         return None
     lo = pushed[-1].key
     batches = [pushed] + [source(ctx, lo, hi, size + 1) for source in HOME_SOURCES if source is not inbox_source]
-    items = rules.merge_newest_first(batches, lambda item: item.key, size + 1)
+    items = rules.merge_newest_first(batches, _by_key, size + 1)
     page = items[:size]
     return Page(page, rules.encode_cursor(str(page[-1].key), 0), ctx.reader)
 
