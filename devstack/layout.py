@@ -54,6 +54,10 @@ class Layout:
         return self.port_base + 4
 
     @property
+    def redis_port(self) -> int:
+        return self.port_base + 5
+
+    @property
     def gateway_metrics_port(self) -> int:
         return self.port_base  # the gateway serves /metrics itself
 
@@ -108,6 +112,7 @@ class Layout:
             "MONGO_URI": f"mongodb://127.0.0.1:{self.mongo_port}/",
             "AMQP_URI": f"amqp://guest:guest@127.0.0.1:{self.amqp_port}/",
             "S3_ENDPOINT": f"127.0.0.1:{self.s3_port}",
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "KEYS_DIR": str(self.keys_dir),
             "JWKS_PATH": str(self.keys_dir / "jwks.json"),
             "IDENTITY_ADDR": f"127.0.0.1:{identity_grpc}",

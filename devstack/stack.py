@@ -19,6 +19,7 @@ from devstack.layout import Layout
 PYTHON = sys.executable
 RABBIT_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
 RABBIT_CTL = "/usr/lib/rabbitmq/bin/rabbitmqctl"  # not /usr/sbin/rabbitmqctl: that one switches user and HOME
+REDIS_SERVER = "/usr/bin/redis-server"
 
 
 @dataclass
@@ -55,6 +56,16 @@ def _mongo_ready(port: int) -> bool:
             client.admin.command("ping")
         return True
     except pymongo.errors.PyMongoError:
+        return False
+
+
+def _redis_ready(port: int) -> bool:
+    import redis
+
+    try:
+        with redis.Redis(port=port, socket_timeout=0.5, socket_connect_timeout=0.5) as client:
+            return bool(client.ping())
+    except (redis.RedisError, OSError):
         return False
 
 
@@ -163,6 +174,29 @@ class Stack:
                     str(lay.data_dir / "s3"),
                 ],
                 ready=lambda: _tcp_open(lay.s3_port),
+            ),
+            Process(  # a cache, never the record: no snapshots, volatile keys evicted when full
+                "redis",
+                [
+                    REDIS_SERVER,
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    str(lay.redis_port),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(lay.data_dir / "redis"),
+                    "--maxmemory",
+                    "512mb",
+                    "--maxmemory-policy",
+                    "volatile-lru",
+                    "--loglevel",
+                    "warning",
+                ],
+                ready=lambda: _redis_ready(lay.redis_port),
             ),
             Process(
                 "identity",
@@ -323,6 +357,9 @@ class Stack:
 
     def up(self, names: list[str] | None = None) -> None:
         self.layout.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.layout.data_dir / "redis").mkdir(exist_ok=True)
+        if not Path(REDIS_SERVER).exists():
+            raise SystemExit("Redis is not installed: run `make deps` (apt-get install redis-server)")
         self._prepare_rabbit()
         self.run_tool("-m", "services.identity.manage", "init-keys")
         for proc in self.processes:

@@ -42,6 +42,12 @@ class StoreConfig(BaseConfig):
     mongo_db: str = ""  # empty: "<region>_<service>"
 
 
+class CacheConfig(BaseConfig):
+    # Redis in front of the database for hot reads (kernel/cache.py); empty: no cache, every read asks
+    # the database. e.g. redis://127.0.0.1:6379/0
+    redis_url: str = ""
+
+
 class BusConfig(BaseConfig):
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
 

@@ -127,9 +127,19 @@ _hooks_lock = threading.Lock()
 
 
 def on_commit(hook: Callable[[], None]) -> None:
-    """Run hook after every committed unit of work (the outbox relay uses it to wake up)."""
+    """Run hook after every committed unit of work that emitted events (the outbox relay uses it to wake up)."""
     with _hooks_lock:
         _after_commit_hooks.append(hook)
+
+
+_watchers: dict[type, list[Callable[[str, list[Any]], None]]] = {}
+
+
+def watch(model: type[TenantDocument], callback: Callable[[str, list[Any]], None]) -> None:
+    """Call callback(tenant, ids) after each committed unit of work that updated documents of model by
+    `_id` (`UnitOfWork.update_one` with an `_id` in its query): a cache of those documents forgets them."""
+    with _hooks_lock:
+        _watchers.setdefault(model, []).append(callback)
 
 
 class UnitOfWork:
@@ -139,6 +149,7 @@ class UnitOfWork:
         self.tenant = tenant
         self.session = session
         self.emitted = 0
+        self.updated: dict[type, list[Any]] = {}  # watched models' ids updated (see watch)
 
     def insert(self, doc: TenantDocument) -> TenantDocument:
         if doc.tenant != self.tenant:
@@ -176,7 +187,10 @@ class UnitOfWork:
     def update_one(self, model: type[TenantDocument], query: dict, update: dict) -> int:
         """Update one document of this tenant; returns how many matched (0 or 1)."""
         query = {**query, "tenant": self.tenant}
-        return model._get_collection().update_one(query, update, session=self.session).matched_count
+        matched = model._get_collection().update_one(query, update, session=self.session).matched_count
+        if matched and "_id" in query and model in _watchers:
+            self.updated.setdefault(model, []).append(query["_id"])
+        return matched
 
     def update_many(self, model: type[TenantDocument], query: dict, update: dict) -> int:
         query = {**query, "tenant": self.tenant}
@@ -216,7 +230,11 @@ def atomically(tenant: str, work: Callable[[UnitOfWork], T]) -> T:
     took = time.monotonic() - started
     if took * 1000 >= SLOW_COMMAND_MS:
         log.warning("slow transaction", extra={"ms": round(took * 1000, 1), "attempts": len(uow_holder)})
-    if uow_holder[-1].emitted:  # the attempt that committed
+    committed = uow_holder[-1]  # the attempt that committed
+    for model, ids in committed.updated.items():
+        for callback in _watchers.get(model, ()):
+            callback(tenant, ids)
+    if committed.emitted:
         with _hooks_lock:
             hooks = list(_after_commit_hooks)
         for hook in hooks:

@@ -3,6 +3,7 @@
 set -euo pipefail
 need=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
+[ -x /usr/bin/redis-server ] || need+=(redis-server)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 command -v wrk >/dev/null || need+=(wrk)  # make bench's HTTP load generator
 if ((${#need[@]})); then
@@ -11,7 +12,11 @@ if ((${#need[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-# The Debian package starts a system-wide broker on 5672; the platform runs its own per region.
+# The Debian packages start a system-wide broker on 5672 and a Redis on 6379; the platform runs its own
+# per region.
 if command -v service >/dev/null && pgrep -f 'rabbit@' >/dev/null 2>&1; then
   service rabbitmq-server stop >/dev/null 2>&1 || true
+fi
+if command -v service >/dev/null && pgrep -f 'redis-server 127.0.0.1:6379' >/dev/null 2>&1; then
+  service redis-server stop >/dev/null 2>&1 || true
 fi

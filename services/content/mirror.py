@@ -14,6 +14,7 @@ import datetime as dt
 import mongoengine as me
 
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
+from services.content import cache
 from services.content.domain.visibility import Reader
 
 PRESENT = ("applicant", "activist", "development_target", "probationary", "full", "suspended")
@@ -100,16 +101,35 @@ DOCUMENTS = (OrgNode, Person, FriendEdge, FollowEdge, FollowerCount)
 # -- reading the copy -----------------------------------------------------------------------------
 
 
-def reader(tenant: str, account_id: str) -> Reader:
-    """The reader's home org path and friends (two indexed reads)."""
-    person = Person.in_tenant(tenant).filter(account_id=account_id).only("org_id", "org_path").first()
-    friends = FriendEdge.in_tenant(tenant).filter(owner_id=account_id).scalar("friend_id")
+def people(tenant: str, account_ids: list[str]) -> dict[str, dict]:
+    """What content knows of each account, read through the cache (cache.py): {"known": registered or a
+    member here, "name", "org_id", "org_path", "friends"}. Every account gets a record."""
+    return cache.people(tenant, account_ids, lambda ids: _load_people(tenant, ids))
+
+
+def _load_people(tenant: str, account_ids: list[str]) -> dict[str, dict]:
+    records = {a: {"known": False, "name": "", "org_id": "", "org_path": [], "friends": []} for a in account_ids}
+    rows = Person.in_tenant(tenant).filter(account_id__in=account_ids)
+    for account_id, name, org_id, path in rows.scalar("account_id", "display_name", "org_id", "org_path"):
+        records[account_id].update(known=True, name=name, org_id=org_id, org_path=list(path))
+    edges = FriendEdge.in_tenant(tenant).filter(owner_id__in=account_ids)
+    for owner_id, friend_id in edges.scalar("owner_id", "friend_id"):
+        records[owner_id]["friends"].append(friend_id)
+    return records
+
+
+def reader_of(account_id: str, record: dict) -> Reader:
     return Reader(
         account_id=account_id,
-        org_id=person.org_id if person else "",
-        org_path=tuple(person.org_path) if person else (),
-        friend_ids=frozenset(friends),
+        org_id=record["org_id"],
+        org_path=tuple(record["org_path"]),
+        friend_ids=frozenset(record["friends"]),
     )
+
+
+def reader(tenant: str, account_id: str) -> Reader:
+    """The reader's home org path and friends (from the cache, or two indexed reads)."""
+    return reader_of(account_id, people(tenant, [account_id])[account_id])
 
 
 def org_path(tenant: str, org_id: str) -> list[str]:
@@ -130,6 +150,7 @@ def followers_of(tenant: str, kind: str, target_id: str) -> int:
 
 def account_registered(tenant: str, account_id: str, display_name: str) -> None:
     Person.in_tenant(tenant).filter(account_id=account_id).update_one(upsert=True, set__display_name=display_name)
+    cache.forget_people(tenant, [account_id])
 
 
 def org_created(tenant: str, org_id: str, name: str, path: list[str]) -> None:
@@ -151,13 +172,17 @@ def org_moved(tenant: str, org_id: str, old_path: list[str], new_path: list[str]
         if path[: len(old_path)] == old_path:
             path = new_path + path[len(old_path) :]
             OrgNode.in_tenant(tenant).filter(org_id=node.org_id).update_one(set__path=path)
-        Person.in_tenant(tenant).filter(org_id=node.org_id).update(set__org_path=path)
+        members = Person.in_tenant(tenant).filter(org_id=node.org_id)
+        members.update(set__org_path=path)
+        cache.forget_people(tenant, members.scalar("account_id"))
 
 
 def org_merged(tenant: str, source_id: str, target_id: str) -> None:
     """The source's own members now belong to the target (its child orgs arrive as org_moved)."""
     path = org_path(tenant, target_id)
+    members = list(Person.in_tenant(tenant).filter(org_id=source_id).scalar("account_id"))
     Person.in_tenant(tenant).filter(org_id=source_id).update(set__org_id=target_id, set__org_path=path)
+    cache.forget_people(tenant, members)
 
 
 def org_dissolved(tenant: str, org_id: str) -> None:
@@ -170,6 +195,7 @@ def home_org(tenant: str, account_id: str, org_id: str, present: bool) -> None:
     Person.in_tenant(tenant).filter(account_id=account_id).update_one(
         upsert=True, set__org_id=org_id if present else "", set__org_path=path
     )
+    cache.forget_people(tenant, [account_id])
 
 
 def friendship(tenant: str, a: str, b: str, formed: bool) -> None:
@@ -179,6 +205,7 @@ def friendship(tenant: str, a: str, b: str, formed: bool) -> None:
             edge.update_one(upsert=True, set__owner_id=owner)
         else:
             edge.delete()
+    cache.forget_people(tenant, [a, b])
 
 
 def follow(tenant: str, follower_id: str, kind: str, target_id: str, since: dt.datetime | None = None) -> None:
@@ -193,6 +220,7 @@ def follow(tenant: str, follower_id: str, kind: str, target_id: str, since: dt.d
             _count(uow, kind, target_id, 1)
 
     atomically(tenant, write)
+    cache.forget_pulled(tenant, follower_id)
 
 
 def unfollow(tenant: str, follower_id: str, kind: str, target_id: str) -> None:
@@ -203,6 +231,7 @@ def unfollow(tenant: str, follower_id: str, kind: str, target_id: str) -> None:
             _count(uow, kind, target_id, -1)
 
     atomically(tenant, write)
+    cache.forget_pulled(tenant, follower_id)
 
 
 def _count(uow: UnitOfWork, kind: str, target_id: str, delta: int) -> None:

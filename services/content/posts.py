@@ -16,10 +16,10 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.errors import DuplicateKeyError
 
-from kernel import authz, paging
+from kernel import authz, paging, store
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
-from services.content import access, events, mirror
+from services.content import access, cache, events, mirror
 from services.content.domain import microblog as rules
 from services.content.domain.visibility import FRIENDS, ORG, PRIVATE, PUBLIC, Audience, Reader, audience_keys, may_read
 
@@ -120,8 +120,15 @@ class SourceHead(TenantDocument):
 
 DOCUMENTS = (Post, PostEdit, Like, Comment, SourceHead)
 
+store.watch(Post, cache.forget_posts)  # an updated post leaves the cache (edits, likes, hiding, deletion)
+
 
 def source_heads(tenant: str, sources: list[str]) -> dict[str, ObjectId]:
+    """Each source's newest post id (absent: never posted), through the cache."""
+    return cache.heads(tenant, sources, lambda missing: _stored_heads(tenant, missing))
+
+
+def _stored_heads(tenant: str, sources: list[str]) -> dict[str, ObjectId]:
     heads = {}
     for start in range(0, len(sources), IN_CHUNK):
         chunk = sources[start : start + IN_CHUNK]
@@ -156,18 +163,10 @@ class Me:
 
 
 def me_as_author() -> Me:
-    """The caller as a reader and an author (home org path, friends, name): two indexed reads."""
+    """The caller as a reader and an author (home org path, friends, name), from the mirror's records."""
     tenant, account_id = access.tenant(), access.actor().account_id
-    person = mirror.Person.in_tenant(tenant).filter(account_id=account_id).only("display_name", "org_id", "org_path")
-    person = person.first()
-    friends = mirror.FriendEdge.in_tenant(tenant).filter(owner_id=account_id).scalar("friend_id")
-    reader = Reader(
-        account_id=account_id,
-        org_id=person.org_id if person else "",
-        org_path=tuple(person.org_path) if person else (),
-        friend_ids=frozenset(friends),
-    )
-    return Me(reader, person.display_name if person else "")
+    record = mirror.people(tenant, [account_id])[account_id]
+    return Me(mirror.reader_of(account_id, record), record["name"])
 
 
 def moderates(org_path: list[str]) -> bool:
@@ -200,7 +199,7 @@ def readable_post(post_id: str, reader: Reader, field: str = "post_id") -> Post:
     moderation grants no other reading — a moderator judges a report from what the reporter could see
     (the report keeps its excerpt)."""
     oid = object_id(post_id)
-    post = Post.in_tenant(access.tenant()).filter(id=oid).first() if oid else None
+    post = posts_by_id(access.tenant(), [oid]).get(oid) if oid else None
     if post is None or post.state == rules.DELETED:
         raise _unknown_post(field)
     if post.author_id == reader.account_id:
@@ -245,12 +244,9 @@ def readers_among(tenant: str, audience: Audience, account_ids: list[str]) -> li
 
 
 def _known_people(tenant: str, account_ids: list[str]) -> None:
-    known: set[str] = set()
-    for start in range(0, len(account_ids), IN_CHUNK):
-        chunk = account_ids[start : start + IN_CHUNK]
-        known |= set(mirror.Person.in_tenant(tenant).filter(account_id__in=chunk).scalar("account_id"))
+    records = mirror.people(tenant, account_ids) if account_ids else {}
     for index, account_id in enumerate(account_ids):
-        if account_id not in known:
+        if not records[account_id]["known"]:
             raise DomainError(ErrorCode.NOT_FOUND, "mb_mention_unknown", f"mentions[{index}]", account_id=account_id)
 
 
@@ -340,7 +336,9 @@ def create_post(
         )
         return post
 
-    return atomically(tenant, write)
+    atomically(tenant, write)
+    cache.raise_head(tenant, post.source, post.id)
+    return post
 
 
 def get_post(post_id: str) -> Post:
@@ -485,10 +483,16 @@ def liked_by(tenant: str, account_id: str, post_ids: list[ObjectId]) -> set[str]
 
 
 def posts_by_id(tenant: str, ids: list[ObjectId]) -> dict[ObjectId, Post]:
-    found: dict[ObjectId, Post] = {}
+    """Posts by id (any state), through the cache; unknown ids are left out."""
+    stored = cache.posts(tenant, ids, lambda missing: _stored_posts(tenant, missing))
+    return {oid: Post._from_son(doc) for oid, doc in stored.items()}
+
+
+def _stored_posts(tenant: str, ids: list[ObjectId]) -> dict[ObjectId, dict]:
+    found: dict[ObjectId, dict] = {}
     for start in range(0, len(ids), IN_CHUNK):
-        for post in Post.in_tenant(tenant).filter(id__in=ids[start : start + IN_CHUNK]):
-            found[post.id] = post
+        for doc in Post._get_collection().find({"tenant": tenant, "_id": {"$in": ids[start : start + IN_CHUNK]}}):
+            found[doc["_id"]] = doc
     return found
 
 

@@ -19,6 +19,7 @@ from jiceng.content.v1 import (
 )
 from kernel import config as kconfig
 from kernel import store
+from kernel.cache import Cache
 from kernel.grpc_server import ServiceSpec, run
 from services.content import (
     api_chat,
@@ -28,6 +29,7 @@ from services.content import (
     api_notices,
     api_polls,
     api_search,
+    cache,
     posts,
     timelines,
 )
@@ -53,6 +55,7 @@ def main() -> None:
     def on_start() -> None:
         store.connect(config, "content")
         content_store.ensure_indexes()
+        cache.configure(Cache.connect(config.redis_url, "content"))
         timelines.configure(config.content_push_limit, config.content_home_inbox)
         backfilled = posts.backfill_heads(posts.Post._get_collection().database)
         if backfilled:

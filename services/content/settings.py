@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from kernel.config import BaseConfig
+from kernel.config import BaseConfig, CacheConfig
 from kernel.grpc_server import ServiceConfig
 
 
@@ -24,5 +24,5 @@ class SearchSettings(BaseConfig):
     search_index_dir: str = "search-index"  # the local stack sets <data dir>/search
 
 
-class ContentConfig(ServiceConfig, MicroblogSettings, SearchSettings):
+class ContentConfig(ServiceConfig, CacheConfig, MicroblogSettings, SearchSettings):
     pass

@@ -27,7 +27,7 @@ from pymongo.errors import BulkWriteError
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import DEFAULT_PAGE, MAX_PAGE
 from kernel.store import TenantDocument, utcnow
-from services.content import access, mirror, posts
+from services.content import access, cache, mirror, posts
 from services.content.domain import microblog as rules
 from services.content.domain.visibility import PUBLIC, Reader, may_read
 from services.content.posts import Post, PostView
@@ -320,22 +320,33 @@ def read_windows(
 def _home_context(tenant: str, reader: Reader) -> HomeContext:
     """Who the home timeline pulls: followed targets above the pull threshold, and the reader's orgs."""
     ctx = HomeContext(tenant, reader)
+    big = cache.pulled(tenant, reader.account_id, lambda: _big_follows(tenant, reader.account_id))
+    ctx.pulled_sources = big + [f"org:{o}" for o in reader.org_path]
+    ctx.pulled_keys = [PUBLIC, *(f"org:{o}" for o in reader.org_path)]
+    ctx.pulled_keys += [f"friends-of:{s.split(':', 1)[1]}" for s in big if _is_friend_source(s, reader)]
+    ctx.heads = posts.source_heads(tenant, ctx.pulled_sources)
+    return ctx
+
+
+def _is_friend_source(source: str, reader: Reader) -> bool:
+    kind, target = source.split(":", 1)
+    return kind == mirror.PERSON and target in reader.friend_ids
+
+
+def _big_follows(tenant: str, account_id: str) -> list[str]:
+    """The sources (kind:target) the account follows whose followers exceed the pull threshold."""
     follows: dict[str, list[str]] = {mirror.PERSON: [], mirror.ORG: []}
-    edges = mirror.FollowEdge.in_tenant(tenant).filter(follower_id=reader.account_id).limit(MAX_FOLLOWS_READ)
+    edges = mirror.FollowEdge.in_tenant(tenant).filter(follower_id=account_id).limit(MAX_FOLLOWS_READ)
     for kind, target_id in edges.scalar("target_kind", "target_id"):
         follows.setdefault(kind, []).append(target_id)
-    big: list[tuple[str, str]] = []
+    big: list[str] = []
     for kind, ids in follows.items():
         for start in range(0, len(ids), posts.IN_CHUNK):
             counts = mirror.FollowerCount.in_tenant(tenant).filter(
                 target_kind=kind, target_id__in=ids[start : start + posts.IN_CHUNK]
             )
-            big += [(kind, t) for t, n in counts.scalar("target_id", "followers") if n > pull_threshold()]
-    ctx.pulled_sources = [f"{k}:{t}" for k, t in big] + [f"org:{o}" for o in reader.org_path]
-    ctx.pulled_keys = [PUBLIC, *(f"org:{o}" for o in reader.org_path)]
-    ctx.pulled_keys += [f"friends-of:{t}" for k, t in big if k == mirror.PERSON and t in reader.friend_ids]
-    ctx.heads = posts.source_heads(tenant, ctx.pulled_sources)
-    return ctx
+            big += [f"{kind}:{t}" for t, n in counts.scalar("target_id", "followers") if n > pull_threshold()]
+    return big
 
 
 def home(page_size: int, cursor: str) -> Page:
@@ -379,7 +390,7 @@ def person(account_id: str, page_size: int, cursor: str) -> Page:
     tenant = access.tenant()
     reader = posts.me_as_author().reader
     account_id = account_id or reader.account_id
-    if not mirror.Person.in_tenant(tenant).filter(account_id=account_id).only("id").first():
+    if not mirror.people(tenant, [account_id])[account_id]["known"]:
         raise DomainError(ErrorCode.NOT_FOUND, "mb_person_unknown", "account_id", account_id=account_id)
     source = [rules.source_of(account_id, "")]
     if account_id == reader.account_id:

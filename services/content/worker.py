@@ -13,17 +13,18 @@ import datetime as dt
 
 from kernel import config as kconfig
 from kernel import store
-from kernel.config import BusConfig, StoreConfig
+from kernel.cache import Cache
+from kernel.config import BusConfig, CacheConfig, StoreConfig
 from kernel.events import Event, handles
 from kernel.worker import run
-from services.content import events, mirror, notices, notifications, timelines
+from services.content import cache, events, mirror, notices, notifications, timelines
 from services.content import store as content_store
 from services.content.domain import inbox as rules
 from services.content.settings import MicroblogSettings
 from services.content.worker_search import SearchFeed
 
 
-class WorkerConfig(StoreConfig, BusConfig, MicroblogSettings):
+class WorkerConfig(StoreConfig, BusConfig, CacheConfig, MicroblogSettings):
     pass
 
 
@@ -256,6 +257,7 @@ def main() -> None:
     def on_start() -> None:
         store.connect(config, "content")
         content_store.ensure_indexes()
+        cache.configure(Cache.connect(config.redis_url, "content"))
         timelines.configure(config.content_push_limit, config.content_home_inbox)
 
     run("content-worker", config, *WORKERS, on_start=on_start)

@@ -8,38 +8,13 @@ from __future__ import annotations
 
 import uuid
 
-import mongoengine as me
 import pytest
 from bson import ObjectId
 
-from kernel import context, store
-from kernel.config import StoreConfig
+from kernel import context
 from services.content import mirror, posts, timelines
-from services.content import store as content_store
-from tests.conftest import CommandLog
 
 pytestmark = pytest.mark.service
-
-
-def _forget_collections() -> None:
-    """mongoengine caches each model's collection with the client it was first used with: forget them, so
-    this module's connection (with its command log) is used, and the next module's after it."""
-    for area in content_store.AREAS:
-        for model in area.DOCUMENTS:
-            model._collection = None
-
-
-@pytest.fixture(scope="module")
-def log(stack):
-    log = CommandLog()
-    me.disconnect(alias="default")
-    _forget_collections()
-    store.connect(
-        StoreConfig(region=stack.layout.region, mongo_uri=stack.env["MONGO_URI"]), "content", event_listeners=[log]
-    )
-    yield log
-    me.disconnect(alias="default")
-    _forget_collections()
 
 
 @pytest.fixture

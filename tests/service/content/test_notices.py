@@ -9,39 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-import mongoengine as me
 import pytest
 
-from kernel import context, store
-from kernel.config import StoreConfig
-from kernel.outbox import OutboxEvent
+from kernel import context
 from services.content import notices
-from services.content import store as content_store
 from services.content.domain import notices as rules
-from tests.conftest import CommandLog
 
 pytestmark = pytest.mark.service
 
 BRANCHES = 25
 PER_BRANCH = 60  # 1,500 recipients: two receipt batches
-
-
-@pytest.fixture(scope="module")
-def log(stack):
-    commands = CommandLog()
-    me.disconnect(alias="default")
-    # mongoengine keeps each model's collection with the client it was first used with (another module's,
-    # closed by now): forget them so that they are taken from this connection.
-    for model in [m for area in content_store.AREAS for m in area.DOCUMENTS] + [OutboxEvent]:
-        model._collection = None
-    store.connect(
-        StoreConfig(region=stack.layout.region, mongo_uri=stack.env["MONGO_URI"]), "content", event_listeners=[commands]
-    )
-    content_store.ensure_indexes()
-    yield commands
-    me.disconnect(alias="default")
-    for model in [m for area in content_store.AREAS for m in area.DOCUMENTS] + [OutboxEvent]:
-        model._collection = None
 
 
 @pytest.fixture

@@ -1,0 +1,139 @@
+"""The microblog with its Redis cache on (services/content/cache.py): a warm home page asks the database
+for what changes by the second only, and every change is read fresh right after it commits."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from bson import ObjectId
+
+from kernel.cache import Cache
+from kernel.errors import DomainError, ErrorCode
+from services.content import cache, mirror, moderation, posts, timelines
+from tests.service.content.conftest import acting_as
+
+pytestmark = pytest.mark.service
+
+MODERATOR = [("secretary", "r")]  # content.moderate on the whole tenant
+
+
+@pytest.fixture(scope="module")
+def cached(stack, log):
+    cache.configure(Cache.connect(stack.env["REDIS_URL"], "content"))
+    yield log
+    cache.current().close()
+    cache.configure(Cache.disabled("content"))
+
+
+@pytest.fixture
+def tenant(cached):
+    """r › b1, r › b2; ann and bob in b1, cat in b2, dan in no org; bob follows ann."""
+    t = f"cache-{uuid.uuid4().hex[:8]}"
+    mirror.org_created(t, "r", "党委", ["r"])
+    mirror.org_created(t, "b1", "一支部", ["r", "b1"])
+    mirror.org_created(t, "b2", "二支部", ["r", "b2"])
+    for person, org in (("ann", "b1"), ("bob", "b1"), ("cat", "b2")):
+        mirror.account_registered(t, person, person)
+        mirror.home_org(t, person, org, present=True)
+    mirror.account_registered(t, "dan", "dan")
+    mirror.follow(t, "bob", mirror.PERSON, "ann")
+    return t
+
+
+def _post(tenant: str, author: str, text: str, visibility: str = "public", push: bool = True):
+    with acting_as(tenant, author):
+        post = posts.create_post(text, [], visibility)
+    if push:
+        timelines.fan_out(tenant, str(post.id))
+    return post
+
+
+def _home(tenant: str, reader: str) -> list[str]:
+    with acting_as(tenant, reader):
+        return [i.post.text for i in timelines.home(20, "").items]
+
+
+def _person(tenant: str, reader: str, author: str) -> list[str]:
+    with acting_as(tenant, reader):
+        return [i.post.text for i in timelines.person(author, 20, "").items]
+
+
+def test_a_warm_home_page_reads_only_the_inbox_the_notices_and_the_likes(tenant, cached):
+    for i in range(25):
+        _post(tenant, "ann", f"ann {i}")
+    with acting_as(tenant, "bob"):
+        page = timelines.home(20, "")  # fills the cache
+        timelines.post_views(page.items, page.reader)
+        cached.commands.clear()
+        again = timelines.home(20, "")
+        timelines.post_views(again.items, again.reader)
+    assert [i.key for i in again.items] == [i.key for i in page.items] and len(page.items) == 20
+    assert sorted(cached.commands) == ["find notice_receipts", "find post_likes", "find timeline_entries"]
+
+
+def test_edits_likes_hiding_and_deletion_are_read_at_once(tenant):
+    post = _post(tenant, "ann", "初稿")
+    assert _home(tenant, "bob") == ["初稿"]  # cached now
+    with acting_as(tenant, "ann"):
+        posts.edit_post(str(post.id), "改稿")
+    assert _home(tenant, "bob") == ["改稿"]
+    with acting_as(tenant, "bob"):
+        posts.like(str(post.id))
+        assert posts.get_post(str(post.id)).likes == 1
+        posts.unlike(str(post.id))
+        assert posts.get_post(str(post.id)).likes == 0
+    with acting_as(tenant, "mod", MODERATOR):
+        moderation.hide_post(str(post.id), hidden=True)
+    assert _home(tenant, "bob") == []
+    with acting_as(tenant, "mod", MODERATOR):
+        moderation.hide_post(str(post.id), hidden=False)
+    assert _home(tenant, "bob") == ["改稿"]
+    with acting_as(tenant, "ann"):
+        posts.delete_post(str(post.id))
+    assert _home(tenant, "bob") == []
+    with acting_as(tenant, "bob"), pytest.raises(DomainError) as gone:
+        posts.get_post(str(post.id))
+    assert gone.value.code == ErrorCode.NOT_FOUND
+
+
+def test_a_new_friend_an_org_move_and_a_new_follow_are_read_at_once(tenant):
+    _post(tenant, "ann", "好友可见", "friends", push=False)
+    _post(tenant, "ann", "支部可见", "org", push=False)
+    assert _person(tenant, "cat", "ann") == []  # cat's reader (no friend, other branch) is cached now
+    mirror.friendship(tenant, "ann", "cat", formed=True)
+    assert _person(tenant, "cat", "ann") == ["好友可见"]
+    mirror.home_org(tenant, "cat", "b1", present=True)
+    assert _person(tenant, "cat", "ann") == ["支部可见", "好友可见"]
+    mirror.friendship(tenant, "ann", "cat", formed=False)
+    assert _person(tenant, "cat", "ann") == ["支部可见"]
+
+    push_limit = timelines.PUSH_LIMIT
+    timelines.configure(1, timelines.INBOX_LIMIT)  # ann (followed by bob) is big: pulled at read time
+    try:
+        mirror.follow(tenant, "dan", mirror.PERSON, "cat")
+        _post(tenant, "ann", "大号新帖")
+        assert _home(tenant, "dan") == []  # dan's pulled sources are cached now: cat's only
+        mirror.follow(tenant, "dan", mirror.PERSON, "ann")
+        mirror.follow(tenant, "cat", mirror.PERSON, "ann")  # ann stays above the pull threshold
+        assert _home(tenant, "dan") == ["大号新帖"]
+        mirror.unfollow(tenant, "dan", mirror.PERSON, "ann")
+        assert _home(tenant, "dan") == []
+    finally:
+        timelines.configure(push_limit, timelines.INBOX_LIMIT)
+
+
+def test_a_new_post_moves_its_sources_head_at_once(tenant):
+    assert _person(tenant, "bob", "cat") == []  # "never posted" is cached now
+    _post(tenant, "cat", "第一条", push=False)
+    assert _person(tenant, "bob", "cat") == ["第一条"]
+    _post(tenant, "cat", "第二条", push=False)
+    assert _person(tenant, "bob", "cat") == ["第二条", "第一条"]
+
+
+def test_posts_are_cached_per_tenant(tenant, cached):
+    post = _post(tenant, "ann", "本区")
+    other = f"cache-{uuid.uuid4().hex[:8]}"
+    assert posts.posts_by_id(tenant, [post.id])[post.id].text == "本区"
+    assert posts.posts_by_id(other, [post.id]) == {}
+    assert posts.posts_by_id(tenant, [ObjectId()]) == {}
