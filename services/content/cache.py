@@ -12,6 +12,9 @@ Keys (after `content:<tenant>:`), what they hold, who forgets them, how long the
   account's follows and unfollows; PULLED_TTL (see below).
 - `post:<id>`: the stored post (BSON); forgotten by every update of the post (`store.watch`: edits,
   likes, comments, reposts, hiding, deletion); POST_TTL.
+- `recent:<source>`: the ids of the source's newest live and hidden posts (timelines.RECENT of them) and
+  the id down to which that list is complete; forgotten by each new post of the source (a post's later
+  changes of state leave the list as it is: readers check each post's state); RECENT_TTL.
 - `head:<source>`: the source's newest post id, or NEVER; never forgotten, only raised with each post
   (`Cache.raise_to`); HEAD_TTL.
 
@@ -34,6 +37,7 @@ from kernel.cache import Cache
 PERSON_TTL = 300
 PULLED_TTL = 60
 POST_TTL = 300
+RECENT_TTL = 600
 HEAD_TTL = 300
 NEVER = "-"  # a head for a source that has never posted (sorts below every id)
 STORED = CodecOptions(tz_aware=True, tzinfo=dt.UTC)  # as the database's client reads them
@@ -97,6 +101,25 @@ def posts(tenant: str, ids: list[ObjectId], load) -> dict[ObjectId, dict]:
 
 def forget_posts(tenant: str, ids) -> None:
     _cache.forget(_cache.key(tenant, f"post:{i}") for i in ids)
+
+
+# -- each source's recent posts -----------------------------------------------------------------------
+
+
+def recent(tenant: str, sources: list[str], load) -> dict[str, dict]:
+    """Each source's {"ids": newest first, "floor": id or None}, read through; load(sources) -> {source: …}."""
+    keys = [_cache.key(tenant, f"recent:{s}") for s in sources]
+
+    def load_missing(positions: list[int]) -> dict[int, bytes]:
+        found = load([sources[i] for i in positions])
+        return {i: bson.encode(found[sources[i]]) for i in positions}
+
+    values = _cache.read_through("recent", keys, load_missing, RECENT_TTL)
+    return {s: bson.decode(v) for s, v in zip(sources, values, strict=True) if v is not None}
+
+
+def forget_recent(tenant: str, source: str) -> None:
+    _cache.forget([_cache.key(tenant, f"recent:{source}")])
 
 
 # -- source heads --------------------------------------------------------------------------------------

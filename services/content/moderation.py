@@ -18,7 +18,7 @@ from pymongo.errors import DuplicateKeyError
 from kernel import paging
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
-from services.content import access, events, posts
+from services.content import access, cache, events, posts
 from services.content.domain import microblog as rules
 from services.content.posts import Comment, Post
 
@@ -94,6 +94,8 @@ def hide_post(post_id: str, hidden: bool) -> Post:
             _close_reports(uow, str(post.id), rules.RESOLVED_HIDDEN, by)
 
     atomically(post.tenant, write)
+    if not hidden:  # live again: back into its source's recent list (a hidden post stays listed, skipped)
+        cache.forget_recent(post.tenant, post.source)
     return Post.in_tenant(post.tenant).get(id=post.id)
 
 

@@ -338,6 +338,7 @@ def create_post(
 
     atomically(tenant, write)
     cache.raise_head(tenant, post.source, post.id)
+    cache.forget_recent(tenant, post.source)
     return post
 
 
@@ -484,8 +485,12 @@ def liked_by(tenant: str, account_id: str, post_ids: list[ObjectId]) -> set[str]
 
 def posts_by_id(tenant: str, ids: list[ObjectId]) -> dict[ObjectId, Post]:
     """Posts by id (any state), through the cache; unknown ids are left out."""
-    stored = cache.posts(tenant, ids, lambda missing: _stored_posts(tenant, missing))
-    return {oid: Post._from_son(doc) for oid, doc in stored.items()}
+    return {oid: Post._from_son(doc) for oid, doc in stored_by_id(tenant, ids).items()}
+
+
+def stored_by_id(tenant: str, ids: list[ObjectId]) -> dict[ObjectId, dict]:
+    """Posts by id as stored (dicts: for lists that keep few of what they read), through the cache."""
+    return cache.posts(tenant, ids, lambda missing: _stored_posts(tenant, missing))
 
 
 def _stored_posts(tenant: str, ids: list[ObjectId]) -> dict[ObjectId, dict]:

@@ -16,6 +16,7 @@ appending a function `(HomeContext, lo, hi, need) -> list[Item]` and rendering i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -29,7 +30,7 @@ from kernel.paging import DEFAULT_PAGE, MAX_PAGE
 from kernel.store import TenantDocument, utcnow
 from services.content import access, cache, mirror, posts
 from services.content.domain import microblog as rules
-from services.content.domain.visibility import PUBLIC, Reader, may_read
+from services.content.domain.visibility import PUBLIC, Audience, Reader, may_read
 from services.content.posts import Post, PostView
 
 PUSH_LIMIT = 1000  # configure() sets these from the environment at start-up
@@ -37,6 +38,7 @@ INBOX_LIMIT = 500
 TRIM_SLACK = 100  # an inbox is trimmed back to INBOX_LIMIT once it holds this many more
 FANOUT_BATCH = 500  # followers read, checked and pushed per round
 MAX_FOLLOWS_READ = 2000  # a home read considers this many of the reader's follows for pulled sources
+RECENT = 100  # a source's newest live posts listed in the cache (cache.recent); older ones are queried
 FLOOR = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # nothing is older: the last window reaches this far
 
 
@@ -165,12 +167,26 @@ def unfollowed(tenant: str, follower_id: str, kind: str, target_id: str) -> None
 
 @dataclass(frozen=True)
 class Item:
-    """One timeline item: its order key (newest first) and what it shows. The microblog's are posts."""
+    """One timeline item: its order key (newest first) and what it shows. The microblog's are posts, kept as
+    stored (`doc`) while candidates are merged and made a Post only when shown (mongoengine's conversion
+    costs ~0.2 ms a post)."""
 
     key: ObjectId
     kind: str
-    post: Post | None = None
+    doc: dict | None = None  # a post as stored
     payload: object = None  # another area's item (an org notice …)
+
+    @functools.cached_property
+    def post(self) -> Post | None:
+        return Post._from_son(self.doc) if self.doc is not None else None
+
+
+def _post_item(doc: dict) -> Item:
+    return Item(doc["_id"], "post", doc=doc)
+
+
+def _stored_audience(doc: dict):
+    return Audience(doc["author_id"], doc["visibility"], doc.get("audience_org_id", ""))
 
 
 @dataclass
@@ -221,7 +237,7 @@ def _source_feed(tenant: str, source: str, state: str, keys: set[str] | None, lo
         batch = list(posts_.find(query).sort("_id", -1).limit(want))
         for doc in batch:
             if keys is None or not keys.isdisjoint(doc.get("audience", ())):
-                kept.append(Item(doc["_id"], "post", post=Post._from_son(doc)))
+                kept.append(_post_item(doc))
         if len(batch) < want:
             break
         hi = batch[-1]["_id"]
@@ -238,13 +254,13 @@ def inbox_source(ctx: HomeContext, lo, hi, need: int) -> list[Item]:
         if bounds:
             query["post_id"] = bounds
         batch = list(TimelineEntry._get_collection().find(query, {"post_id": 1}).sort("post_id", -1).limit(want))
-        found = posts.posts_by_id(ctx.tenant, [e["post_id"] for e in batch])
+        found = posts.stored_by_id(ctx.tenant, [e["post_id"] for e in batch])
         for entry in batch:
-            post = found.get(entry["post_id"])
-            if post is None or post.state != rules.LIVE:
+            doc = found.get(entry["post_id"])
+            if doc is None or doc.get("state") != rules.LIVE:
                 continue
-            if post.author_id == ctx.reader.account_id or may_read(ctx.reader, posts.audience_of(post)):
-                kept.append(Item(post.id, "post", post=post))
+            if doc["author_id"] == ctx.reader.account_id or may_read(ctx.reader, _stored_audience(doc)):
+                kept.append(_post_item(doc))
         if len(batch) < want:
             break
         hi = batch[-1]["post_id"]  # some were dropped: read on below the last entry, in the same window
@@ -255,7 +271,84 @@ def pulled_source(ctx: HomeContext, lo, hi, need: int) -> list[Item]:
     """Recent posts of the big ones the reader follows and the official posts of the reader's orgs: of the
     sources whose newest post is inside or above the window (the others hold nothing there)."""
     sources = [s for s in ctx.pulled_sources if s in ctx.heads and (lo is None or ctx.heads[s] >= lo)]
-    return _feed(ctx.tenant, sources, [rules.LIVE], ctx.pulled_keys, lo, hi, need)
+    return _sources_newest(ctx.tenant, sources, set(ctx.pulled_keys), lo, hi, need)
+
+
+def _sources_newest(tenant: str, sources: list[str], keys: set[str], lo, hi, need: int) -> list[Item]:
+    """The newest `need` live posts of these sources in [lo, hi) whose audience meets keys.
+
+    From each source's list of recent posts (cache.recent: ids only, so each post's state and audience are
+    checked as it is now, from the posts by id, cached too), merged newest first and fetched a page at a
+    time. A list ends at its floor (older posts are not listed): below the highest floor the lists cannot
+    be trusted, so a page that reaches it also reads those sources on below their floors in the database.
+    Without a cache the lists are read from the database on every call."""
+    lists = _recent_lists(tenant, sources)
+    floors = {s: lists[s]["floor"] for s in sources if lists[s]["floor"] is not None}
+    floors = {s: f for s, f in floors.items() if lo is None or f > lo}  # lists complete within [lo, hi)
+    cut = max(floors.values(), default=lo)  # every listed id at or above this is a complete merge
+    listed = sorted(
+        {i for s in sources for i in lists[s]["ids"] if (hi is None or i < hi) and (lo is None or i >= lo)},
+        reverse=True,
+    )
+    trusted = [i for i in listed if cut is None or i >= cut]
+    kept = _readable(tenant, trusted, keys, need)
+    if len(kept) >= need or not floors:
+        return kept
+    # The page goes below a list's floor: those sources' older posts, then everything listed down there.
+    older: list[Item] = []
+    for source, floor in floors.items():
+        below = floor if hi is None else min(floor, hi)
+        fetch = lambda lo_, hi_, n, s=source: _feed(tenant, [s], [rules.LIVE], list(keys), lo_, hi_, n)  # noqa: E731
+        older += _walk(fetch, below, need - len(kept), lo)
+    rest = _readable(tenant, [i for i in listed if i < cut], keys, need - len(kept))
+    return kept + rules.merge_newest_first([older, rest], _by_key, need - len(kept))
+
+
+def _readable(tenant: str, ids: list[ObjectId], keys: set[str], need: int) -> list[Item]:
+    """The first `need` of ids (newest first) that are live posts whose audience meets keys, read a page at
+    a time."""
+    kept: list[Item] = []
+    for start in range(0, len(ids), need):
+        chunk = ids[start : start + need]
+        found = posts.stored_by_id(tenant, chunk)
+        for oid in chunk:
+            doc = found.get(oid)
+            if doc is not None and doc.get("state") == rules.LIVE and not keys.isdisjoint(doc.get("audience", ())):
+                kept.append(_post_item(doc))
+                if len(kept) == need:
+                    return kept
+    return kept
+
+
+def _recent_lists(tenant: str, sources: list[str]) -> dict[str, dict]:
+    return cache.recent(tenant, sources, lambda missing: {s: _load_recent(tenant, s) for s in missing})
+
+
+def _load_recent(tenant: str, source: str) -> dict:
+    """The ids of the source's newest RECENT live posts, and the floor: the list holds every live post
+    from the floor up (None: every live post the source has)."""
+    fetch = lambda lo, hi, n: _feed(tenant, [source], [rules.LIVE], None, lo, hi, n)  # noqa: E731
+    ids = [item.key for item in _walk(fetch, None, RECENT)]
+    return {"ids": ids, "floor": ids[-1] if len(ids) == RECENT else None}
+
+
+def _walk(fetch, hi: ObjectId | None, need: int, floor: ObjectId | None = None) -> list[Item]:
+    """Up to `need` items below hi (and at or above floor), newest first, from fetch(lo, hi, need) over
+    time windows that widen until enough are found (domain/microblog.py: window_seconds)."""
+    items: list[Item] = []
+    step = 0
+    while True:
+        top = hi.generation_time if hi is not None else utcnow()
+        start = top - dt.timedelta(seconds=rules.window_seconds(step))
+        lo = ObjectId.from_datetime(start) if start > FLOOR and step < rules.MAX_STEP else None
+        if floor is not None and (lo is None or lo < floor):
+            lo = floor
+        got = fetch(lo, hi, need - len(items))
+        items += got
+        if len(items) >= need or lo is None or lo == floor:
+            return items
+        # an empty window says the source is sparse back there: widen twice as fast
+        hi, step = lo, min(step + (1 if got else 2), rules.MAX_STEP)
 
 
 def notices_source(ctx: HomeContext, lo, hi, need: int) -> list[Item]:
@@ -283,38 +376,14 @@ class Page:
     reader: Reader
 
 
-def read_windows(
-    fetch: Callable[[ObjectId | None, ObjectId | None, int], list[Item]],
-    page_size: int,
-    cursor: str,
-    newest: ObjectId | None = None,
-) -> tuple[list[Item], str]:
-    """One page newest first from fetch(lo, hi, need), widening the window until the page is full; a first
-    page starts just above `newest` when the source's newest item is known (no empty windows above it).
-
-    Returns (items, next cursor); the cursor is the last item's key and the window width reached."""
-    size = _page_size(page_size)
-    hi: ObjectId | None = None
-    step = 0
-    if cursor:
-        last, step = rules.decode_cursor(cursor)
-        hi = ObjectId(last)
-    elif newest is not None:
-        hi = ObjectId.from_datetime(newest.generation_time + dt.timedelta(seconds=1))
-    items: list[Item] = []
-    while True:
-        top = hi.generation_time if hi is not None else utcnow()
-        start = top - dt.timedelta(seconds=rules.window_seconds(step))
-        lo = ObjectId.from_datetime(start) if start > FLOOR and step < rules.MAX_STEP else None
-        got = fetch(lo, hi, size + 1 - len(items))
-        items += got
-        if len(items) > size or lo is None:
-            break
-        # an empty window says the source is sparse back there: widen twice as fast
-        hi, step = lo, min(step + (1 if got else 2), rules.MAX_STEP)
+def _page(items: list[Item], size: int, reader: Reader) -> Page:
+    """The first `size` of size + 1 items read, and the cursor below the last shown (none on the last page)."""
     page = items[:size]
-    next_cursor = rules.encode_cursor(str(page[-1].key), max(step - 1, 0)) if len(items) > size else ""
-    return page, next_cursor
+    return Page(page, rules.encode_cursor(str(page[-1].key), 0) if len(items) > size else "", reader)
+
+
+def _below(cursor: str) -> ObjectId | None:
+    return ObjectId(rules.decode_cursor(cursor)[0]) if cursor else None
 
 
 def _home_context(tenant: str, reader: Reader) -> HomeContext:
@@ -350,38 +419,17 @@ def _big_follows(tenant: str, account_id: str) -> list[str]:
 
 
 def home(page_size: int, cursor: str) -> Page:
-    tenant = access.tenant()
-    reader = posts.me_as_author().reader
-    ctx = _home_context(tenant, reader)
-    page = _home_from_inbox(ctx, page_size, cursor)
-    if page is not None:
-        return page
+    """One page of the home timeline: each source's newest page-plus-one below the cursor, merged.
 
-    def fetch(lo, hi, need):
-        batches = [source(ctx, lo, hi, need) for source in HOME_SOURCES]
-        return rules.merge_newest_first(batches, _by_key, need)
-
-    return Page(*read_windows(fetch, page_size, cursor), reader)
-
-
-def _home_from_inbox(ctx: HomeContext, page_size: int, cursor: str) -> Page | None:
-    """A home page in one round of reads when the inbox alone fills it, as it does for most readers.
-
-    An inbox holds at most INBOX_LIMIT + TRIM_SLACK entries, so it is read without a lower bound: its
-    page-plus-one newest entries below the cursor end at some key `lo`, and the page of all sources is then
-    inside [lo, hi) — whatever another source holds below `lo` comes after a full page. The other sources
-    are read in that one window, where widening windows would ask each of them once per window. None when
-    the inbox runs out first (a new or quiet reader): the windows then find the page."""
+    The inbox is bounded and a reader's notices are few, so both are read without a lower bound; the pulled
+    sources come from their recent lists (`_sources_newest`). The page is exact because every source gave
+    its own newest page-plus-one: whatever a source holds below that comes after a full page."""
     size = _page_size(page_size)
-    hi = ObjectId(rules.decode_cursor(cursor)[0]) if cursor else None
-    pushed = inbox_source(ctx, None, hi, size + 1)
-    if len(pushed) <= size:
-        return None
-    lo = pushed[-1].key
-    batches = [pushed] + [source(ctx, lo, hi, size + 1) for source in HOME_SOURCES if source is not inbox_source]
-    items = rules.merge_newest_first(batches, _by_key, size + 1)
-    page = items[:size]
-    return Page(page, rules.encode_cursor(str(page[-1].key), 0), ctx.reader)
+    hi = _below(cursor)
+    tenant = access.tenant()
+    ctx = _home_context(tenant, posts.me_as_author().reader)
+    batches = [source(ctx, None, hi, size + 1) for source in HOME_SOURCES]
+    return _page(rules.merge_newest_first(batches, _by_key, size + 1), size, ctx.reader)
 
 
 def person(account_id: str, page_size: int, cursor: str) -> Page:
@@ -392,29 +440,13 @@ def person(account_id: str, page_size: int, cursor: str) -> Page:
     account_id = account_id or reader.account_id
     if not mirror.people(tenant, [account_id])[account_id]["known"]:
         raise DomainError(ErrorCode.NOT_FOUND, "mb_person_unknown", "account_id", account_id=account_id)
-    source = [rules.source_of(account_id, "")]
-    if account_id == reader.account_id:
-        states, keys = [rules.LIVE, rules.HIDDEN], None
-    else:
-        states = [rules.LIVE]
-        keys = [PUBLIC, *(f"org:{o}" for o in reader.org_path)]
-        if account_id in reader.friend_ids:
-            keys.append(f"friends-of:{account_id}")
-    return Page(*_source_windows(tenant, source[0], states, keys, page_size, cursor), reader)
-
-
-def _source_windows(tenant: str, source: str, states: list[str], keys: list[str] | None, page_size: int, cursor: str):
-    """A one-source timeline's page: nothing to read if the source never posted, else windows from its
-    newest post down."""
-    _page_size(page_size)
-    if cursor:
-        rules.decode_cursor(cursor)  # a bad cursor is an error whatever the source holds
-    newest = posts.source_heads(tenant, [source]).get(source)
-    if newest is None:
-        return [], ""
-    return read_windows(
-        lambda lo, hi, need: _feed(tenant, [source], states, keys, lo, hi, need), page_size, cursor, newest
-    )
+    source = rules.source_of(account_id, "")
+    if account_id == reader.account_id:  # their own, hidden ones too: from the database
+        return _own_page(tenant, source, page_size, cursor, reader)
+    keys = [PUBLIC, *(f"org:{o}" for o in reader.org_path)]
+    if account_id in reader.friend_ids:
+        keys.append(f"friends-of:{account_id}")
+    return _listed_page(tenant, source, keys, page_size, cursor, reader)
 
 
 def org(org_id: str, page_size: int, cursor: str) -> Page:
@@ -423,8 +455,30 @@ def org(org_id: str, page_size: int, cursor: str) -> Page:
     access.org_path(org_id)
     reader = posts.me_as_author().reader
     keys = [PUBLIC, f"author:{reader.account_id}", *(f"org:{o}" for o in reader.org_path)]
-    source = rules.source_of("", org_id)
-    return Page(*_source_windows(tenant, source, [rules.LIVE], keys, page_size, cursor), reader)
+    return _listed_page(tenant, rules.source_of("", org_id), keys, page_size, cursor, reader)
+
+
+def _listed_page(tenant: str, source: str, keys: list[str], page_size: int, cursor: str, reader: Reader) -> Page:
+    """A one-source timeline's page of live posts, from its recent list (nothing to read if it never posted)."""
+    size = _page_size(page_size)
+    hi = _below(cursor)
+    if source not in posts.source_heads(tenant, [source]):
+        return Page([], "", reader)
+    items = _sources_newest(tenant, [source], set(keys), None, hi, size + 1)
+    return _page(items, size, reader)
+
+
+def _own_page(tenant: str, source: str, page_size: int, cursor: str, reader: Reader) -> Page:
+    """The author's own timeline, live and hidden posts, from the database in windows below their newest."""
+    size = _page_size(page_size)
+    hi = _below(cursor)
+    newest = posts.source_heads(tenant, [source]).get(source)
+    if newest is None:
+        return Page([], "", reader)
+    if hi is None:
+        hi = ObjectId.from_datetime(newest.generation_time + dt.timedelta(seconds=1))
+    fetch = lambda lo, hi_, n: _feed(tenant, [source], [rules.LIVE, rules.HIDDEN], None, lo, hi_, n)  # noqa: E731
+    return _page(_walk(fetch, hi, size + 1), size, reader)
 
 
 def post_views(items: list[Item], reader: Reader) -> list[tuple[Item, PostView | None]]:

@@ -137,3 +137,41 @@ def test_posts_are_cached_per_tenant(tenant, cached):
     assert posts.posts_by_id(tenant, [post.id])[post.id].text == "本区"
     assert posts.posts_by_id(other, [post.id]) == {}
     assert posts.posts_by_id(tenant, [ObjectId()]) == {}
+
+
+def _pages(tenant: str, reader: str, read, size: int) -> list[str]:
+    seen, cursor = [], ""
+    with acting_as(tenant, reader):
+        while True:
+            page = read(size, cursor)
+            assert len(page.items) <= size
+            seen += [i.post.text for i in page.items]
+            cursor = page.next_cursor
+            if not cursor:
+                return seen
+
+
+def test_pages_below_the_recent_lists_are_read_from_the_database(tenant, monkeypatch):
+    """Pulled sources list only their newest RECENT posts: pages that go deeper stay disjoint and complete,
+    with deleted posts left out wherever they fall."""
+    monkeypatch.setattr(timelines, "RECENT", 3)
+    push_limit = timelines.PUSH_LIMIT
+    timelines.configure(1, timelines.INBOX_LIMIT)  # anyone followed is pulled
+    try:
+        mirror.follow(tenant, "dan", mirror.PERSON, "ann")
+        mirror.follow(tenant, "dan", mirror.PERSON, "cat")
+        written = []
+        for i in range(14):
+            author = "cat" if i % 3 == 0 else "ann"
+            post = _post(tenant, author, f"{author} {i}", push=False)
+            written.append(post)
+        with acting_as(tenant, "ann"):
+            posts.delete_post(str(written[-3].id))  # listed, and gone
+            posts.delete_post(str(written[2].id))  # below the lists
+        live = [p.text for p in reversed(written) if p not in (written[-3], written[2])]
+        assert _pages(tenant, "dan", timelines.home, 4) == live
+        assert _pages(tenant, "dan", timelines.home, 4) == live  # the lists cached now
+        ann = [t for t in live if t.startswith("ann")]
+        assert _pages(tenant, "bob", lambda size, cursor: timelines.person("ann", size, cursor), 2) == ann
+    finally:
+        timelines.configure(push_limit, timelines.INBOX_LIMIT)
