@@ -8,7 +8,7 @@ people in an org tree, ~25 follows each with a few big accounts and committees a
 friendships, a month of posts and the home inboxes the fan-out would have filled) straight into the
 databases, issues access tokens for --driven people with the region's own keys, then at each rate drives,
 open loop (bench/openloop.py: requests leave at the fixed arrival rate, latency counts from the intended
-send time), with httpx (HTTP/1.1 keep-alive, one pool):
+send time), with bench/http1.py (HTTP/1.1 keep-alive, one pool; httpx cost the driver a core):
 
   home     60 %  GET  /api/v1/timelines/home                 (a random driven person, first page of 20)
   person   30 %  GET  /api/v1/accounts/{id}/posts            (a person the reader follows, first page of 20)
@@ -46,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -55,6 +56,7 @@ import pymongo
 
 from bench import content_seed
 from bench.gateway_auth import CLK_TCK, _machine_busy_seconds
+from bench.http1 import Http1Pool
 from bench.openloop import Series, Stats, drive
 from devstack.layout import Layout, free_port_base
 from devstack.stack import Stack
@@ -128,7 +130,7 @@ def scrape(url: str) -> dict[tuple[str, frozenset], float]:
     out = {}
     for line in text.splitlines():
         m = _SAMPLE.match(line)
-        if m and (m.group(1).endswith("_sum") or m.group(1).endswith("_count")):
+        if m and m.group(1).endswith(("_sum", "_count", "_total")):
             labels = frozenset(re.findall(r'(\w+)="([^"]*)"', m.group(2)))
             out[(m.group(1), labels)] = float(m.group(3))
     return out
@@ -148,13 +150,23 @@ def mean_ms(before: dict, after: dict, metric: str, **labels: str) -> float | No
     return 1000 * total / count if count else None
 
 
+def counter_delta(before: dict, after: dict, metric: str, **labels: str) -> float:
+    """How much a counter (summed over its series whose labels include `labels`) grew between two scrapes."""
+    want = set(labels.items())
+    return sum(
+        value - before.get((name, lbls), 0.0)
+        for (name, lbls), value in after.items()
+        if name == f"{metric}_total" and want <= lbls
+    )
+
+
 # -- the mix ------------------------------------------------------------------------------------------------
 
 
 class Mix:
     """Chooses the i-th request of the mix (deterministically, from the seed) and makes it."""
 
-    def __init__(self, client: httpx.AsyncClient, world: content_seed.World, tokens: dict[str, str], seed: int):
+    def __init__(self, client: Http1Pool, world: content_seed.World, tokens: dict[str, str], seed: int):
         self.client = client
         self.world = world
         self.tokens = tokens
@@ -234,7 +246,7 @@ class Probes:
             response = await self.client.post(
                 "/api/v1/posts", json=body, headers={"Authorization": f"Bearer {self.tokens[author]}"}
             )
-        except httpx.TimeoutException:  # an overloaded rate: counted, the probe goes on
+        except (TimeoutError, OSError):  # an overloaded rate: counted, the probe goes on
             self.errors += 1
             return
         if response.status_code != 201:
@@ -246,7 +258,7 @@ class Probes:
             self.requests += 1
             try:
                 home = await self.client.get("/api/v1/timelines/home?page_size=5", headers=headers)
-            except httpx.TimeoutException:
+            except (TimeoutError, OSError):
                 self.errors += 1
                 continue
             if home.status_code != 200:
@@ -278,8 +290,8 @@ def fanout_backlog(amqp_uri: str) -> int:
 
 
 async def run_rate(args, rate: float, base_url: str, world, tokens, meter: GroupCpu, metrics: dict) -> dict:
-    limits = httpx.Limits(max_connections=args.connections, max_keepalive_connections=args.connections)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+    address = urllib.parse.urlsplit(base_url)
+    async with Http1Pool(address.hostname, address.port, size=args.connections, timeout=30) as client:
         mix = Mix(client, world, tokens, args.seed + int(rate))
         if args.warmup > 0:
             await drive(rate, args.warmup, mix.pick, max_in_flight=args.max_in_flight)
@@ -303,11 +315,21 @@ async def run_rate(args, rate: float, base_url: str, world, tokens, meter: Group
     fanout_handler = mean_ms(
         before["worker"], after["worker"], "jiceng_event_handler_seconds", consumer="content_timelines"
     )
+    answered = sum(len(x.latencies) + x.errors for x in stats.by_label.values()) + probes.requests
+    database = {
+        name: round(counter_delta(before[name], after[name], "jiceng_db_commands") / max(1, answered), 1)
+        for name in ("content", "worker")
+    }
+    hits, misses = (
+        counter_delta(before["content"], after["content"], "jiceng_cache_lookups", result=r) for r in ("hit", "miss")
+    )
     return {
         "rate": rate,
         "stats": stats,
         "cpu": cpu,
         "breakdown": breakdown,
+        "db_per_request": database,
+        "cache_hit_pct": round(100 * hits / (hits + misses), 1) if hits + misses else None,
         "fanout": sorted(probes.latencies),
         "fanout_missing": probes.missing,
         "probe_requests": probes.requests,
@@ -385,7 +407,7 @@ def parse_args(argv):
         type=int,
         default=512,
         help="arrivals beyond this many unanswered requests are dropped and counted (512: twice the pool; "
-        "more only queues inside httpx's pool, whose bookkeeping grows quadratic and stalls the client)",
+        "more only queues in the client)",
     )
     parser.add_argument("--push-limit", type=int, default=1000, help="CONTENT_PUSH_LIMIT of the region (1000)")
     parser.add_argument("--skip-upstream", action="store_true", help="seed content only (not orgs/identity)")
@@ -453,6 +475,11 @@ def report(results: list[dict]) -> list[str]:
             f"{r['drain_s']:.0f}s; probe requests {r['probe_requests'] / r['stats'].seconds:.1f}/s"
         )
         lines.append(f"{'':>18} cpu % of one core: " + " ".join(f"{k} {v:.0f}" for k, v in r["cpu"].items()))
+        lines.append(
+            f"{'':>18} database commands per request: "
+            + " ".join(f"{k} {v}" for k, v in r["db_per_request"].items())
+            + f"; content's cache lookups that hit: {r['cache_hit_pct']}%"
+        )
         bad = {k: v for k, v in r["statuses"].items() if not k.endswith((" 200", " 201"))}
         if bad:
             lines.append(f"{'':>18} answers other than 200/201: {bad}")
@@ -621,6 +648,8 @@ def main(argv: list[str] | None = None) -> int:
                                 "fanout_n": len(r["fanout"]),
                                 "cpu": r["cpu"],
                                 "breakdown": r["breakdown"],
+                                "db_per_request": r["db_per_request"],
+                                "cache_hit_pct": r["cache_hit_pct"],
                             }
                             for r in results
                         ],

@@ -12,6 +12,12 @@ GRPC_LATENCY = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 
+DB_COMMANDS = Counter(
+    "jiceng_db_commands_total",
+    "Database commands sent (kernel/store.py), by command and collection",
+    ["command", "target"],
+)
+
 
 def serve(port: int) -> None:
     """Serve /metrics on 127.0.0.1-or-all as configured; port 0 turns the endpoint off."""

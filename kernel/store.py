@@ -20,6 +20,7 @@ from pymongo.client_session import ClientSession
 from pymongo.read_concern import ReadConcern
 
 from kernel.config import StoreConfig
+from kernel.metrics import DB_COMMANDS
 
 T = TypeVar("T")
 
@@ -61,8 +62,9 @@ def connect(config: StoreConfig, service: str, **client_options: Any) -> MongoCl
 
 
 class SlowCommandLog(monitoring.CommandListener):
-    """Logs database commands slower than SLOW_COMMAND_MS and failed ones (a write conflict, a timeout), so
-    a stall seen by a caller leaves its cause in the service's log."""
+    """Counts database commands (by command and collection: jiceng_db_commands_total) and logs those slower
+    than SLOW_COMMAND_MS and failed ones (a write conflict, a timeout), so a stall seen by a caller leaves
+    its cause in the service's log."""
 
     def __init__(self) -> None:
         self._targets: dict[int, str] = {}  # request id -> collection, while the command runs
@@ -73,6 +75,7 @@ class SlowCommandLog(monitoring.CommandListener):
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         target = self._targets.pop(event.request_id, "")
+        DB_COMMANDS.labels(event.command_name, target).inc()
         if event.duration_micros >= SLOW_COMMAND_MS * 1000:
             log.warning(
                 "slow database command",
@@ -81,6 +84,7 @@ class SlowCommandLog(monitoring.CommandListener):
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         target = self._targets.pop(event.request_id, "")
+        DB_COMMANDS.labels(event.command_name, target).inc()
         failure = event.failure if isinstance(event.failure, dict) else {}
         if failure.get("code") == DUPLICATE_KEY:  # expected: the callers turn it into an answer
             return

@@ -6,11 +6,14 @@ PUSH_LIMIT followers. Posts of bigger ones are written nowhere else: each reader
 them at read time, with the official posts of the orgs on the reader's own path (at most a handful),
 and merges them with the inbox, newest first.
 
-Every timeline is a list of sources read newest first, one time window at a time (domain/microblog.py:
-window_seconds): the local database reads every index entry inside a query's bounds, so a bounded
-window costs what it holds, where "everything older than the cursor" would cost the whole history.
-The home timeline's sources are HOME_SOURCES; another area adds its own (an org's notices, say) by
-appending a function `(HomeContext, lo, hi, need) -> list[Item]` and rendering its item kind in the API.
+A page is each source's newest page-plus-one below the cursor, merged: the inbox (bounded) and the
+reader's notices (few) read without a lower bound; a pulled or one-source timeline from the source's
+cached list of recent posts (`_sources_newest`), and below that list from the database one time window
+at a time (domain/microblog.py: window_seconds): the local database reads every index entry inside a
+query's bounds, so a bounded window costs what it holds, where "everything older than the cursor" would
+cost a source's whole history. The home timeline's sources are HOME_SOURCES; another area adds its own
+(an org's notices, say) by appending a function `(HomeContext, lo, hi, need) -> list[Item]` and
+rendering its item kind in the API.
 """
 
 from __future__ import annotations
