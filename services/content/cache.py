@@ -15,6 +15,8 @@ Keys (after `content:<tenant>:`), what they hold, who forgets them, how long the
 - `recent:<source>`: the ids of the source's newest live and hidden posts (timelines.RECENT of them) and
   the id down to which that list is complete; forgotten by each new post of the source (a post's later
   changes of state leave the list as it is: readers check each post's state); RECENT_TTL.
+- `like:<account>:<post>`: whether the account likes the post ("1" / "0"); forgotten by the account's like
+  and unlike of it; LIKE_TTL.
 - `head:<source>`: the source's newest post id, or NEVER; never forgotten, only raised with each post
   (`Cache.raise_to`); HEAD_TTL.
 
@@ -38,6 +40,7 @@ PERSON_TTL = 300
 PULLED_TTL = 60
 POST_TTL = 300
 RECENT_TTL = 600
+LIKE_TTL = 600
 HEAD_TTL = 300
 NEVER = "-"  # a head for a source that has never posted (sorts below every id)
 STORED = CodecOptions(tz_aware=True, tzinfo=dt.UTC)  # as the database's client reads them
@@ -101,6 +104,22 @@ def posts(tenant: str, ids: list[ObjectId], load) -> dict[ObjectId, dict]:
 
 def forget_posts(tenant: str, ids) -> None:
     _cache.forget(_cache.key(tenant, f"post:{i}") for i in ids)
+
+
+def liked(tenant: str, account_id: str, post_ids: list[str], load) -> set[str]:
+    """Which of post_ids the account likes, read through; load(post_ids) -> the liked ones among them."""
+    keys = [_cache.key(tenant, f"like:{account_id}:{p}") for p in post_ids]
+
+    def load_missing(positions: list[int]) -> dict[int, bytes]:
+        found = load([post_ids[i] for i in positions])
+        return {i: b"1" if post_ids[i] in found else b"0" for i in positions}
+
+    values = _cache.read_through("like", keys, load_missing, LIKE_TTL)
+    return {p for p, v in zip(post_ids, values, strict=True) if v == b"1"}
+
+
+def forget_like(tenant: str, account_id: str, post_id: str) -> None:
+    _cache.forget([_cache.key(tenant, f"like:{account_id}:{post_id}")])
 
 
 # -- each source's recent posts -----------------------------------------------------------------------

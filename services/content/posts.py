@@ -452,6 +452,7 @@ def like(post_id: str) -> tuple[bool, int]:
 
     try:
         atomically(tenant, write)
+        cache.forget_like(tenant, reader.account_id, str(post.id))
     except DuplicateKeyError:
         pass  # already liked
     return True, Post.in_tenant(tenant).filter(id=post.id).scalar("likes").first() or 0
@@ -470,12 +471,18 @@ def unlike(post_id: str) -> tuple[bool, int]:
             uow.update_one(Post, {"_id": post.id}, {"$inc": {"likes": -1}})
 
     atomically(tenant, write)
+    cache.forget_like(tenant, reader.account_id, str(post.id))
     return False, Post.in_tenant(tenant).filter(id=post.id).scalar("likes").first() or 0
 
 
 def liked_by(tenant: str, account_id: str, post_ids: list[ObjectId]) -> set[str]:
-    """Which of these posts the account likes (one indexed read per 100 posts)."""
-    ids = [str(i) for i in post_ids]
+    """Which of these posts the account likes, through the cache (else one indexed read per 100 posts)."""
+    return cache.liked(
+        tenant, account_id, [str(i) for i in post_ids], lambda ids: _stored_likes(tenant, account_id, ids)
+    )
+
+
+def _stored_likes(tenant: str, account_id: str, ids: list[str]) -> set[str]:
     liked: set[str] = set()
     for start in range(0, len(ids), IN_CHUNK):
         chunk = ids[start : start + IN_CHUNK]
