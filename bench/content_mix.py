@@ -320,6 +320,16 @@ async def run_rate(args, rate: float, base_url: str, world, tokens, meter: Group
         name: round(counter_delta(before[name], after[name], "jiceng_db_commands") / max(1, answered), 1)
         for name in ("content", "worker")
     }
+    commands = {}
+    for name in ("content", "worker"):
+        grown = Counter()
+        for (metric, lbls), value in after[name].items():
+            if metric == "jiceng_db_commands_total":
+                labels = dict(lbls)
+                grown[f"{labels.get('command')} {labels.get('target')}"] += value - before[name].get(
+                    (metric, lbls), 0.0
+                )
+        commands[name] = [(k, round(v / max(1, answered), 2)) for k, v in grown.most_common(8) if v > 0]
     hits, misses = (
         counter_delta(before["content"], after["content"], "jiceng_cache_lookups", result=r) for r in ("hit", "miss")
     )
@@ -329,6 +339,7 @@ async def run_rate(args, rate: float, base_url: str, world, tokens, meter: Group
         "cpu": cpu,
         "breakdown": breakdown,
         "db_per_request": database,
+        "db_commands": commands,
         "cache_hit_pct": round(100 * hits / (hits + misses), 1) if hits + misses else None,
         "fanout": sorted(probes.latencies),
         "fanout_missing": probes.missing,
@@ -480,6 +491,8 @@ def report(results: list[dict]) -> list[str]:
             + " ".join(f"{k} {v}" for k, v in r["db_per_request"].items())
             + f"; content's cache lookups that hit: {r['cache_hit_pct']}%"
         )
+        for name, top in r["db_commands"].items():
+            lines.append(f"{'':>18}   {name}: " + ", ".join(f"{k} {v}" for k, v in top))
         bad = {k: v for k, v in r["statuses"].items() if not k.endswith((" 200", " 201"))}
         if bad:
             lines.append(f"{'':>18} answers other than 200/201: {bad}")

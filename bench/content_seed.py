@@ -482,7 +482,8 @@ def content_rows(world: World) -> dict[str, object]:
         "posts": world.posts,
         # posts.create_post: each source's newest post ($max-upserted with every post)
         "post_source_heads": [
-            {"tenant": t, "source": source, "newest": newest} for source, newest in _heads(world.posts).items()
+            {"tenant": t, "source": source, "newest": newest, "posts": written}
+            for source, (newest, written) in _heads(world.posts).items()
         ],
         # timelines.push: raw rows, and the $inc-upserted sizes (exact after a trim)
         "timeline_entries": (
@@ -494,12 +495,13 @@ def content_rows(world: World) -> dict[str, object]:
     }
 
 
-def _heads(posts: list[dict]) -> dict[str, object]:
-    newest: dict[str, object] = {}
+def _heads(posts: list[dict]) -> dict[str, tuple[object, int]]:
+    """source -> (its newest post id, how many it wrote): posts.create_post's $max and $inc."""
+    heads: dict[str, tuple[object, int]] = {}
     for post in posts:
-        if post["source"] not in newest or post["_id"] > newest[post["source"]]:
-            newest[post["source"]] = post["_id"]
-    return newest
+        newest, written = heads.get(post["source"], (post["_id"], 0))
+        heads[post["source"]] = (max(newest, post["_id"]), written + 1)
+    return heads
 
 
 def seed_content(db, world: World, progress=print) -> dict[str, tuple[int, float]]:

@@ -36,12 +36,12 @@ from bson.codec_options import CodecOptions
 
 from kernel.cache import Cache
 
-PERSON_TTL = 300
-PULLED_TTL = 60
-POST_TTL = 300
+PERSON_TTL = 600
+PULLED_TTL = 600
+POST_TTL = 600
 RECENT_TTL = 600
 LIKE_TTL = 600
-HEAD_TTL = 300
+HEAD_TTL = 600
 NEVER = "-"  # a head for a source that has never posted (sorts below every id)
 STORED = CodecOptions(tz_aware=True, tzinfo=dt.UTC)  # as the database's client reads them
 

@@ -114,6 +114,7 @@ class SourceHead(TenantDocument):
 
     source = me.StringField(required=True)
     newest = me.ObjectIdField(required=True)
+    posts = me.IntField()  # how many it has written (any state); None on heads written before it was counted
 
     meta = {"collection": "post_source_heads", "indexes": [{"fields": ["tenant", "source"], "unique": True}]}
 
@@ -121,6 +122,12 @@ class SourceHead(TenantDocument):
 DOCUMENTS = (Post, PostEdit, Like, Comment, SourceHead)
 
 store.watch(Post, cache.forget_posts)  # an updated post leaves the cache (edits, likes, hiding, deletion)
+
+
+def posts_written(tenant: str, source: str) -> int | None:
+    """How many posts the source has written (any state; None: not counted, or never posted)."""
+    row = SourceHead._get_collection().find_one({"tenant": tenant, "source": source}, {"posts": 1})
+    return row.get("posts") if row else None
 
 
 def source_heads(tenant: str, sources: list[str]) -> dict[str, ObjectId]:
@@ -144,10 +151,12 @@ def backfill_heads(db) -> int:
     if heads.find_one({}, {"_id": 1}) is not None or stored.find_one({}, {"_id": 1}) is None:
         return 0
     newest: dict[tuple[str, str], ObjectId] = {}
+    written: dict[tuple[str, str], int] = {}
     for row in stored.find({}, {"tenant": 1, "source": 1}):
         key = (row["tenant"], row["source"])
         newest[key] = max(newest.get(key, row["_id"]), row["_id"])
-    rows = [{"tenant": t, "source": src, "newest": oid} for (t, src), oid in newest.items()]
+        written[key] = written.get(key, 0) + 1
+    rows = [{"tenant": t, "source": src, "newest": oid, "posts": written[t, src]} for (t, src), oid in newest.items()]
     for start in range(0, len(rows), 1000):
         heads.insert_many(rows[start : start + 1000])
     return len(rows)
@@ -311,7 +320,10 @@ def create_post(
     def write(uow: UnitOfWork) -> Post:
         uow.insert(post)
         SourceHead._get_collection().update_one(
-            {"tenant": tenant, "source": post.source}, {"$max": {"newest": post.id}}, upsert=True, session=uow.session
+            {"tenant": tenant, "source": post.source},
+            {"$max": {"newest": post.id}, "$inc": {"posts": 1}},
+            upsert=True,
+            session=uow.session,
         )
         if original is not None:
             uow.update_one(Post, {"_id": original.id}, {"$inc": {"reposts": 1}})

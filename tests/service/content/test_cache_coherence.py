@@ -157,10 +157,12 @@ def _pages(tenant: str, reader: str, read, size: int) -> list[str]:
                 return seen
 
 
-def test_pages_below_the_recent_lists_are_read_from_the_database(tenant, monkeypatch):
+@pytest.mark.parametrize("small_source", [300, 0], ids=["lists-in-one-query", "lists-in-windows"])
+def test_pages_below_the_recent_lists_are_read_from_the_database(tenant, monkeypatch, small_source):
     """Pulled sources list only their newest RECENT posts: pages that go deeper stay disjoint and complete,
     with deleted posts left out wherever they fall."""
     monkeypatch.setattr(timelines, "RECENT", 3)
+    monkeypatch.setattr(timelines, "SMALL_SOURCE", small_source)
     push_limit = timelines.PUSH_LIMIT
     timelines.configure(1, timelines.INBOX_LIMIT)  # anyone followed is pulled
     try:

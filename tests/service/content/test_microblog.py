@@ -185,8 +185,8 @@ def test_heads_are_backfilled_once_for_posts_written_before_them(stack):
                 ]
             )
             assert posts.backfill_heads(db) == 2
-            heads = {(h["tenant"], h["source"]): h["newest"] for h in db["post_source_heads"].find()}
-            assert heads == {("t", "person:ann"): newer, ("u", "person:ann"): other}
+            heads = {(h["tenant"], h["source"]): (h["newest"], h["posts"]) for h in db["post_source_heads"].find()}
+            assert heads == {("t", "person:ann"): (newer, 2), ("u", "person:ann"): (other, 1)}
             assert posts.backfill_heads(db) == 0  # heads exist: never again
         finally:
             client.drop_database(db.name)

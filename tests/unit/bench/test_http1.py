@@ -63,7 +63,7 @@ def test_a_chunked_answer_and_a_closed_keep_alive_connection():
             writer.close()
             return
         served.append(1)
-        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{\"a\r\n4\r\n\":1}\r\n0\r\n\r\n")
+        writer.write(b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{"a\r\n4\r\n":1}\r\n0\r\n\r\n')
         await writer.drain()
         writer.close()  # the server ends every connection after one answer, without saying so
 
