@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterator
 
 import mongoengine as me
@@ -11,6 +12,7 @@ import pytest
 from kernel import context, store
 from kernel.config import StoreConfig
 from kernel.outbox import OutboxEvent
+from services.content import mirror
 from services.content import store as content_store
 from tests.conftest import CommandLog
 
@@ -35,6 +37,20 @@ def log(stack) -> Iterator[CommandLog]:
     yield commands
     me.disconnect(alias="default")
     _forget_collections()
+
+
+def corner(prefix: str) -> str:
+    """A tenant of its own, built through the mirror's functions (what orgs' events would do): r › b1, r › b2;
+    ann and bob in b1, cat in b2, dan in no org. Returns the tenant."""
+    t = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    mirror.org_created(t, "r", "党委", ["r"])
+    mirror.org_created(t, "b1", "一支部", ["r", "b1"])
+    mirror.org_created(t, "b2", "二支部", ["r", "b2"])
+    for person, org in (("ann", "b1"), ("bob", "b1"), ("cat", "b2")):
+        mirror.account_registered(t, person, person)
+        mirror.home_org(t, person, org, present=True)
+    mirror.account_registered(t, "dan", "dan")
+    return t
 
 
 @contextlib.contextmanager

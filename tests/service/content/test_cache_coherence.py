@@ -11,7 +11,7 @@ from bson import ObjectId
 from kernel.cache import Cache
 from kernel.errors import DomainError, ErrorCode
 from services.content import cache, mirror, moderation, posts, timelines
-from tests.service.content.conftest import acting_as
+from tests.service.content.conftest import acting_as, corner
 
 pytestmark = pytest.mark.service
 
@@ -28,15 +28,8 @@ def cached(stack, log):
 
 @pytest.fixture
 def tenant(cached):
-    """r › b1, r › b2; ann and bob in b1, cat in b2, dan in no org; bob follows ann."""
-    t = f"cache-{uuid.uuid4().hex[:8]}"
-    mirror.org_created(t, "r", "党委", ["r"])
-    mirror.org_created(t, "b1", "一支部", ["r", "b1"])
-    mirror.org_created(t, "b2", "二支部", ["r", "b2"])
-    for person, org in (("ann", "b1"), ("bob", "b1"), ("cat", "b2")):
-        mirror.account_registered(t, person, person)
-        mirror.home_org(t, person, org, present=True)
-    mirror.account_registered(t, "dan", "dan")
+    """corner(): r › b1, r › b2; ann and bob in b1, cat in b2, dan in no org; and bob follows ann."""
+    t = corner("cache")
     mirror.follow(t, "bob", mirror.PERSON, "ann")
     return t
 

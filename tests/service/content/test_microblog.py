@@ -13,21 +13,15 @@ from bson import ObjectId
 
 from kernel import context
 from services.content import mirror, posts, timelines
+from tests.service.content.conftest import corner
 
 pytestmark = pytest.mark.service
 
 
 @pytest.fixture
 def tenant(log):
-    """A tenant of its own: r › b1, r › b2; ann and bob in b1, cat in b2, dan in no org; ann–dan friends."""
-    t = f"mb-{uuid.uuid4().hex[:8]}"
-    mirror.org_created(t, "r", "党委", ["r"])
-    mirror.org_created(t, "b1", "一支部", ["r", "b1"])
-    mirror.org_created(t, "b2", "二支部", ["r", "b2"])
-    for person, org in (("ann", "b1"), ("bob", "b1"), ("cat", "b2")):
-        mirror.account_registered(t, person, person)
-        mirror.home_org(t, person, org, present=True)
-    mirror.account_registered(t, "dan", "dan")
+    """corner(): r › b1, r › b2; ann and bob in b1, cat in b2, dan in no org; and ann–dan friends."""
+    t = corner("mb")
     mirror.friendship(t, "ann", "dan", formed=True)
     return t
 
