@@ -57,34 +57,55 @@ def current() -> Cache:
     return _cache
 
 
+def _through(tenant: str, kind: str, names: list, load, encode, decode, ttl: int) -> dict:
+    """The values of `<kind>:<name>` for names, read through the cache: load(missing names) -> {name: value}
+    (a name it leaves out stays a miss, unfilled); encode(value) -> bytes, decode(bytes) -> value."""
+    keys = [_cache.key(tenant, f"{kind}:{name}") for name in names]
+
+    def load_missing(positions: list[int]) -> dict[int, bytes]:
+        found = load([names[i] for i in positions])
+        return {i: encode(found[names[i]]) for i in positions if names[i] in found}
+
+    values = _cache.read_through(kind, keys, load_missing, ttl)
+    return {name: decode(v) for name, v in zip(names, values, strict=True) if v is not None}
+
+
+def _forget(tenant: str, kind: str, names) -> None:
+    _cache.forget(_cache.key(tenant, f"{kind}:{name}") for name in names)
+
+
+def _json(value) -> bytes:
+    return json.dumps(value).encode()
+
+
+def _bson(value) -> bytes:
+    return bson.encode(value)
+
+
+def _stored(value: bytes) -> dict:
+    return bson.decode(value, codec_options=STORED)
+
+
 # -- people (the mirror) -------------------------------------------------------------------------------
 
 
 def people(tenant: str, account_ids: list[str], load) -> dict[str, dict]:
-    """Each account's person record (see mirror.person_record), read through; load(ids) -> {id: record}."""
-    keys = [_cache.key(tenant, f"person:{a}") for a in account_ids]
-
-    def load_missing(positions: list[int]) -> dict[int, bytes]:
-        found = load([account_ids[i] for i in positions])
-        return {i: json.dumps(found[account_ids[i]]).encode() for i in positions if account_ids[i] in found}
-
-    values = _cache.read_through("person", keys, load_missing, PERSON_TTL)
-    return {a: json.loads(v) for a, v in zip(account_ids, values, strict=True) if v is not None}
+    """Each account's person record (mirror.people), read through; load(ids) -> {id: record}."""
+    return _through(tenant, "person", account_ids, load, _json, json.loads, PERSON_TTL)
 
 
 def forget_people(tenant: str, account_ids) -> None:
-    _cache.forget(_cache.key(tenant, f"person:{a}") for a in account_ids)
+    _forget(tenant, "person", account_ids)
 
 
 def pulled(tenant: str, account_id: str, load) -> list[str]:
     """The sources (person:<id>, org:<id>) a home read pulls for the account; load() computes them."""
-    key = _cache.key(tenant, f"pulled:{account_id}")
-    values = _cache.read_through("pulled", [key], lambda _: {0: json.dumps(load()).encode()}, PULLED_TTL)
-    return json.loads(values[0])
+    found = _through(tenant, "pulled", [account_id], lambda _: {account_id: load()}, _json, json.loads, PULLED_TTL)
+    return found[account_id]
 
 
 def forget_pulled(tenant: str, account_id: str) -> None:
-    _cache.forget([_cache.key(tenant, f"pulled:{account_id}")])
+    _forget(tenant, "pulled", [account_id])
 
 
 # -- posts ---------------------------------------------------------------------------------------------
@@ -92,34 +113,27 @@ def forget_pulled(tenant: str, account_id: str) -> None:
 
 def posts(tenant: str, ids: list[ObjectId], load) -> dict[ObjectId, dict]:
     """Stored posts by id, read through; load(ids) -> {id: stored document}. Missing ones are left out."""
-    keys = [_cache.key(tenant, f"post:{i}") for i in ids]
-
-    def load_missing(positions: list[int]) -> dict[int, bytes]:
-        found = load([ids[i] for i in positions])
-        return {i: bson.encode(found[ids[i]]) for i in positions if ids[i] in found}
-
-    values = _cache.read_through("post", keys, load_missing, POST_TTL)
-    return {i: bson.decode(v, codec_options=STORED) for i, v in zip(ids, values, strict=True) if v is not None}
+    return _through(tenant, "post", ids, load, _bson, _stored, POST_TTL)
 
 
 def forget_posts(tenant: str, ids) -> None:
-    _cache.forget(_cache.key(tenant, f"post:{i}") for i in ids)
+    _forget(tenant, "post", ids)
 
 
 def liked(tenant: str, account_id: str, post_ids: list[str], load) -> set[str]:
     """Which of post_ids the account likes, read through; load(post_ids) -> the liked ones among them."""
-    keys = [_cache.key(tenant, f"like:{account_id}:{p}") for p in post_ids]
+    names = [f"{account_id}:{p}" for p in post_ids]
 
-    def load_missing(positions: list[int]) -> dict[int, bytes]:
-        found = load([post_ids[i] for i in positions])
-        return {i: b"1" if post_ids[i] in found else b"0" for i in positions}
+    def load_names(missing: list[str]) -> dict[str, bool]:
+        found = load([name.split(":", 1)[1] for name in missing])
+        return {name: name.split(":", 1)[1] in found for name in missing}
 
-    values = _cache.read_through("like", keys, load_missing, LIKE_TTL)
-    return {p for p, v in zip(post_ids, values, strict=True) if v == b"1"}
+    values = _through(tenant, "like", names, load_names, lambda v: b"1" if v else b"0", lambda b: b == b"1", LIKE_TTL)
+    return {p for p, name in zip(post_ids, names, strict=True) if values.get(name)}
 
 
 def forget_like(tenant: str, account_id: str, post_id: str) -> None:
-    _cache.forget([_cache.key(tenant, f"like:{account_id}:{post_id}")])
+    _forget(tenant, "like", [f"{account_id}:{post_id}"])
 
 
 # -- each source's recent posts -----------------------------------------------------------------------
@@ -127,18 +141,11 @@ def forget_like(tenant: str, account_id: str, post_id: str) -> None:
 
 def recent(tenant: str, sources: list[str], load) -> dict[str, dict]:
     """Each source's {"ids": newest first, "floor": id or None}, read through; load(sources) -> {source: …}."""
-    keys = [_cache.key(tenant, f"recent:{s}") for s in sources]
-
-    def load_missing(positions: list[int]) -> dict[int, bytes]:
-        found = load([sources[i] for i in positions])
-        return {i: bson.encode(found[sources[i]]) for i in positions}
-
-    values = _cache.read_through("recent", keys, load_missing, RECENT_TTL)
-    return {s: bson.decode(v) for s, v in zip(sources, values, strict=True) if v is not None}
+    return _through(tenant, "recent", sources, load, _bson, bson.decode, RECENT_TTL)
 
 
 def forget_recent(tenant: str, source: str) -> None:
-    _cache.forget([_cache.key(tenant, f"recent:{source}")])
+    _forget(tenant, "recent", [source])
 
 
 # -- source heads --------------------------------------------------------------------------------------
@@ -146,14 +153,13 @@ def forget_recent(tenant: str, source: str) -> None:
 
 def heads(tenant: str, sources: list[str], load) -> dict[str, ObjectId]:
     """Each source's newest post id (absent: never posted), read through; load(sources) -> {source: id}."""
-    keys = [_cache.key(tenant, f"head:{s}") for s in sources]
 
-    def load_missing(positions: list[int]) -> dict[int, bytes]:
-        found = load([sources[i] for i in positions])
-        return {i: str(found.get(sources[i], NEVER)).encode() for i in positions}
+    def load_all(missing: list[str]) -> dict[str, str]:
+        found = load(missing)
+        return {s: str(found.get(s, NEVER)) for s in missing}  # "never posted" is cached too
 
-    values = _cache.read_through("head", keys, load_missing, HEAD_TTL)
-    return {s: ObjectId(v.decode()) for s, v in zip(sources, values, strict=True) if v and v.decode() != NEVER}
+    values = _through(tenant, "head", sources, load_all, str.encode, bytes.decode, HEAD_TTL)
+    return {s: ObjectId(v) for s, v in values.items() if v != NEVER}
 
 
 def raise_head(tenant: str, source: str, post_id: ObjectId) -> None:

@@ -467,13 +467,11 @@ def _entries(tenant: str, receipts: list[NoticeReceipt]) -> list[NoticeEntry]:
     ]
 
 
-def home_source(tenant: str, account_id: str, lo: ObjectId | None, hi: ObjectId | None, need: int) -> list[NoticeEntry]:
+def home_source(tenant: str, account_id: str, hi: ObjectId | None, need: int) -> list[NoticeEntry]:
     """The home timeline's notices ("my orgs' notices", timelines.notices_source): the newest `need`
-    addressed to account_id with ids in [lo, hi), newest first. A notice is published when it is created,
-    so its id orders it among posts. One indexed range of receipts, then their notices in one `$in`."""
+    addressed to account_id below hi, newest first. A notice is published when it is created, so its id
+    orders it among posts. One indexed range of receipts, then their notices in one `$in`."""
     query = NoticeReceipt.in_tenant(tenant).filter(account_id=account_id)
-    if lo is not None:
-        query = query.filter(notice_id__gte=str(lo))
     if hi is not None:
         query = query.filter(notice_id__lt=str(hi))
     return _entries(tenant, list(query.order_by("-notice_id").limit(need)))

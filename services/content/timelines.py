@@ -12,7 +12,7 @@ cached list of recent posts (`_sources_newest`), and below that list from the da
 at a time (domain/microblog.py: window_seconds): the local database reads every index entry inside a
 query's bounds, so a bounded window costs what it holds, where "everything older than the cursor" would
 cost a source's whole history. The home timeline's sources are HOME_SOURCES; another area adds its own
-(an org's notices, say) by appending a function `(HomeContext, lo, hi, need) -> list[Item]` and
+(an org's notices, say) by appending a function `(HomeContext, hi, need) -> list[Item]` and
 rendering its item kind in the API.
 """
 
@@ -202,7 +202,7 @@ class HomeContext:
     heads: dict[str, ObjectId] = field(default_factory=dict)  # each pulled source's newest post
 
 
-Source = Callable[[HomeContext, ObjectId | None, ObjectId | None, int], list[Item]]
+Source = Callable[[HomeContext, ObjectId | None, int], list[Item]]
 
 
 def _by_key(item: Item) -> ObjectId:
@@ -248,15 +248,15 @@ def _source_feed(tenant: str, source: str, state: str, keys: set[str] | None, lo
     return kept
 
 
-def inbox_source(ctx: HomeContext, lo, hi, need: int) -> list[Item]:
-    """Pushed entries in the window, as posts still live and still readable (a friendship may have ended)."""
+def inbox_source(ctx: HomeContext, hi, need: int) -> list[Item]:
+    """The newest pushed entries below hi, as posts still live and still readable (a friendship may have
+    ended). The inbox is bounded (INBOX_LIMIT), so it is read without a lower bound."""
     kept: list[Item] = []
     while len(kept) < need:
         want = need - len(kept)
         query = {"tenant": ctx.tenant, "owner_id": ctx.reader.account_id}
-        bounds = _id_range(lo, hi)
-        if bounds:
-            query["post_id"] = bounds
+        if hi is not None:
+            query["post_id"] = {"$lt": hi}
         batch = list(TimelineEntry._get_collection().find(query, {"post_id": 1}).sort("post_id", -1).limit(want))
         found = posts.stored_by_id(ctx.tenant, [e["post_id"] for e in batch])
         for entry in batch:
@@ -267,19 +267,19 @@ def inbox_source(ctx: HomeContext, lo, hi, need: int) -> list[Item]:
                 kept.append(_post_item(doc))
         if len(batch) < want:
             break
-        hi = batch[-1]["post_id"]  # some were dropped: read on below the last entry, in the same window
+        hi = batch[-1]["post_id"]  # some were dropped: read on below the last entry
     return kept
 
 
-def pulled_source(ctx: HomeContext, lo, hi, need: int) -> list[Item]:
-    """Recent posts of the big ones the reader follows and the official posts of the reader's orgs: of the
-    sources whose newest post is inside or above the window (the others hold nothing there)."""
-    sources = [s for s in ctx.pulled_sources if s in ctx.heads and (lo is None or ctx.heads[s] >= lo)]
-    return _sources_newest(ctx.tenant, sources, set(ctx.pulled_keys), lo, hi, need)
+def pulled_source(ctx: HomeContext, hi, need: int) -> list[Item]:
+    """Recent posts of the big ones the reader follows and the official posts of the reader's orgs (those
+    that ever posted)."""
+    sources = [s for s in ctx.pulled_sources if s in ctx.heads]
+    return _sources_newest(ctx.tenant, sources, set(ctx.pulled_keys), hi, need)
 
 
-def _sources_newest(tenant: str, sources: list[str], keys: set[str], lo, hi, need: int) -> list[Item]:
-    """The newest `need` live posts of these sources in [lo, hi) whose audience meets keys.
+def _sources_newest(tenant: str, sources: list[str], keys: set[str], hi, need: int) -> list[Item]:
+    """The newest `need` live posts of these sources below hi whose audience meets keys.
 
     From each source's list of recent posts (cache.recent: ids only, so each post's state and audience are
     checked as it is now, from the posts by id, cached too), merged newest first and fetched a page at a
@@ -288,12 +288,8 @@ def _sources_newest(tenant: str, sources: list[str], keys: set[str], lo, hi, nee
     Without a cache the lists are read from the database on every call."""
     lists = _recent_lists(tenant, sources)
     floors = {s: lists[s]["floor"] for s in sources if lists[s]["floor"] is not None}
-    floors = {s: f for s, f in floors.items() if lo is None or f > lo}  # lists complete within [lo, hi)
-    cut = max(floors.values(), default=lo)  # every listed id at or above this is a complete merge
-    listed = sorted(
-        {i for s in sources for i in lists[s]["ids"] if (hi is None or i < hi) and (lo is None or i >= lo)},
-        reverse=True,
-    )
+    cut = max(floors.values(), default=None)  # every listed id at or above this is a complete merge
+    listed = sorted({i for s in sources for i in lists[s]["ids"] if hi is None or i < hi}, reverse=True)
     trusted = [i for i in listed if cut is None or i >= cut]
     kept = _readable(tenant, trusted, keys, need)
     if len(kept) >= need or not floors:
@@ -303,7 +299,7 @@ def _sources_newest(tenant: str, sources: list[str], keys: set[str], lo, hi, nee
     for source, floor in floors.items():
         below = floor if hi is None else min(floor, hi)
         fetch = lambda lo_, hi_, n, s=source: _feed(tenant, [s], [rules.LIVE], list(keys), lo_, hi_, n)  # noqa: E731
-        older += _walk(fetch, below, need - len(kept), lo)
+        older += _walk(fetch, below, need - len(kept))
     rest = _readable(tenant, [i for i in listed if i < cut], keys, need - len(kept))
     return kept + rules.merge_newest_first([older, rest], _by_key, need - len(kept))
 
@@ -340,30 +336,29 @@ def _load_recent(tenant: str, source: str) -> dict:
     return {"ids": ids, "floor": ids[-1] if len(ids) == RECENT else None}
 
 
-def _walk(fetch, hi: ObjectId | None, need: int, floor: ObjectId | None = None) -> list[Item]:
-    """Up to `need` items below hi (and at or above floor), newest first, from fetch(lo, hi, need) over
-    time windows that widen until enough are found (domain/microblog.py: window_seconds)."""
+def _walk(fetch, hi: ObjectId | None, need: int) -> list[Item]:
+    """Up to `need` items below hi, newest first, from fetch(lo, hi, need) over time windows that widen
+    until enough are found (domain/microblog.py: window_seconds)."""
     items: list[Item] = []
     step = 0
     while True:
         top = hi.generation_time if hi is not None else utcnow()
         start = top - dt.timedelta(seconds=rules.window_seconds(step))
         lo = ObjectId.from_datetime(start) if start > FLOOR and step < rules.MAX_STEP else None
-        if floor is not None and (lo is None or lo < floor):
-            lo = floor
         got = fetch(lo, hi, need - len(items))
         items += got
-        if len(items) >= need or lo is None or lo == floor:
+        if len(items) >= need or lo is None:
             return items
         # an empty window says the source is sparse back there: widen twice as fast
         hi, step = lo, min(step + (1 if got else 2), rules.MAX_STEP)
 
 
-def notices_source(ctx: HomeContext, lo, hi, need: int) -> list[Item]:
-    """My orgs' notices: those addressed to the reader (their receipts), keyed by the notice's id."""
+def notices_source(ctx: HomeContext, hi, need: int) -> list[Item]:
+    """My orgs' notices: those addressed to the reader (their receipts), keyed by the notice's id; a
+    reader's notices are few, so they are read without a lower bound."""
     from services.content import notices  # notices builds on the microblog's modules, not the reverse
 
-    entries = notices.home_source(ctx.tenant, ctx.reader.account_id, lo, hi, need)
+    entries = notices.home_source(ctx.tenant, ctx.reader.account_id, hi, need)
     return [Item(ObjectId(e.notice_id), "notice", payload=e) for e in entries]
 
 
@@ -436,7 +431,7 @@ def home(page_size: int, cursor: str) -> Page:
     hi = _below(cursor)
     tenant = access.tenant()
     ctx = _home_context(tenant, posts.me_as_author().reader)
-    batches = [source(ctx, None, hi, size + 1) for source in HOME_SOURCES]
+    batches = [source(ctx, hi, size + 1) for source in HOME_SOURCES]
     return _page(rules.merge_newest_first(batches, _by_key, size + 1), size, ctx.reader)
 
 
@@ -472,7 +467,7 @@ def _listed_page(tenant: str, source: str, keys: list[str], page_size: int, curs
     hi = _below(cursor)
     if source not in posts.source_heads(tenant, [source]):
         return Page([], "", reader)
-    items = _sources_newest(tenant, [source], set(keys), None, hi, size + 1)
+    items = _sources_newest(tenant, [source], set(keys), hi, size + 1)
     return _page(items, size, reader)
 
 
