@@ -55,8 +55,8 @@ import httpx
 import pymongo
 
 from bench import content_seed
-from bench.gateway_auth import CLK_TCK, _machine_busy_seconds
 from bench.http1 import Http1Pool
+from bench.measure import GroupCpu, counter_delta, disk_usage, mean_ms, pct, scrape, top_commands
 from bench.openloop import Series, Stats, drive
 from devstack.layout import Layout, free_port_base
 from devstack.stack import Stack
@@ -74,90 +74,6 @@ ROUTES = {  # request type -> (gateway route label, content gRPC method)
     "compose": ("/api/v1/posts", "CreatePost"),
 }
 SERVERS = ("gateway", "content", "content-worker", "mongodb", "rabbitmq", "identity", "orgs")
-
-
-# -- CPU per process (group: RabbitMQ's Erlang VM is a child of its start script) -----------------------
-
-
-def _group_cpu_seconds(pgid: int) -> float:
-    total = 0.0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:  # every process of the region runs in its own session/group
-            total += (int(fields[11]) + int(fields[12])) / CLK_TCK
-    return total
-
-
-class GroupCpu:
-    """% of one core used between start() and stop() by each server (its process group), this client
-    process (`client`) and everything else on the machine (`rest`: other work on a shared box)."""
-
-    def __init__(self, groups: dict[str, int]):
-        self.groups = groups
-
-    def start(self) -> None:
-        self.t0 = time.perf_counter()
-        self.busy0 = _machine_busy_seconds()
-        self.own0 = time.process_time()
-        self.cpu0 = {name: _group_cpu_seconds(g) for name, g in self.groups.items()}
-
-    def stop(self) -> dict[str, float]:
-        wall = time.perf_counter() - self.t0
-        used = {"client": time.process_time() - self.own0}
-        for name, g in self.groups.items():
-            used[name] = _group_cpu_seconds(g) - self.cpu0[name]
-        used["rest"] = max(0.0, _machine_busy_seconds() - self.busy0 - sum(used.values()))
-        return {name: round(100 * s / wall, 1) for name, s in used.items()}
-
-
-# -- Prometheus histograms: time spent in the gateway and in content's handlers -------------------------
-
-_SAMPLE = re.compile(r"^(\w+)\{(.*)\} ([0-9.eE+-]+)$")  # a route's labels may hold braces: {account_id}
-
-
-def scrape(url: str) -> dict[tuple[str, frozenset], float]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
-            text = response.read().decode()
-    except OSError:
-        return {}
-    out = {}
-    for line in text.splitlines():
-        m = _SAMPLE.match(line)
-        if m and m.group(1).endswith(("_sum", "_count", "_total")):
-            labels = frozenset(re.findall(r'(\w+)="([^"]*)"', m.group(2)))
-            out[(m.group(1), labels)] = float(m.group(3))
-    return out
-
-
-def mean_ms(before: dict, after: dict, metric: str, **labels: str) -> float | None:
-    """Mean of a histogram's observations between two scrapes whose labels include `labels`, in ms."""
-    want = set(labels.items())
-    total = count = 0.0
-    for (name, lbls), value in after.items():
-        if want <= lbls and name in (f"{metric}_sum", f"{metric}_count"):
-            delta = value - before.get((name, lbls), 0.0)
-            if name.endswith("_sum"):
-                total += delta
-            else:
-                count += delta
-    return 1000 * total / count if count else None
-
-
-def counter_delta(before: dict, after: dict, metric: str, **labels: str) -> float:
-    """How much a counter (summed over its series whose labels include `labels`) grew between two scrapes."""
-    want = set(labels.items())
-    return sum(
-        value - before.get((name, lbls), 0.0)
-        for (name, lbls), value in after.items()
-        if name == f"{metric}_total" and want <= lbls
-    )
 
 
 # -- the mix ------------------------------------------------------------------------------------------------
@@ -182,7 +98,7 @@ class Mix:
     def headers(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
-    def pick(self, i: int):
+    def pick(self, i: int, _intended: float):
         label = self.rng.choices(self.labels, self.weights)[0]
         who = self.driven[self.rng.randrange(len(self.driven))]
         if label == "home":
@@ -270,10 +186,6 @@ class Probes:
         self.missing += 1
 
 
-def _pct(values: list[float], p: float) -> float:
-    return Series(latencies=list(values)).percentile(p)
-
-
 def fanout_backlog(amqp_uri: str) -> int:
     import kombu
 
@@ -320,16 +232,7 @@ async def run_rate(args, rate: float, base_url: str, world, tokens, meter: Group
         name: round(counter_delta(before[name], after[name], "jiceng_db_commands") / max(1, answered), 1)
         for name in ("content", "worker")
     }
-    commands = {}
-    for name in ("content", "worker"):
-        grown = Counter()
-        for (metric, lbls), value in after[name].items():
-            if metric == "jiceng_db_commands_total":
-                labels = dict(lbls)
-                grown[f"{labels.get('command')} {labels.get('target')}"] += value - before[name].get(
-                    (metric, lbls), 0.0
-                )
-        commands[name] = [(k, round(v / max(1, answered), 2)) for k, v in grown.most_common(8) if v > 0]
+    commands = {name: top_commands(before[name], after[name], answered) for name in ("content", "worker")}
     hits, misses = (
         counter_delta(before["content"], after["content"], "jiceng_cache_lookups", result=r) for r in ("hit", "miss")
     )
@@ -450,11 +353,6 @@ def command_of(args) -> str:
     return " ".join(parts)
 
 
-def disk_usage(path: Path) -> str:
-    out = subprocess.run(["du", "-sh", str(path)], capture_output=True, text=True, check=False).stdout  # noqa: S603,S607
-    return out.split()[0] if out else "?"
-
-
 def _ms(x: float | None) -> str:
     return f"{x:7.1f}" if x is not None else "      -"
 
@@ -481,7 +379,7 @@ def report(results: list[dict]) -> list[str]:
         f = r["fanout"]
         lines.append(
             f"{'':>18} fan-out  {len(f):>7} {r['fanout_missing']:>5} {'':>5} "
-            f"{_pct(f, 50) * 1000:>8.1f} {_pct(f, 99) * 1000:>8.1f}   worker handler mean "
+            f"{pct(f, 50) * 1000:>8.1f} {pct(f, 99) * 1000:>8.1f}   worker handler mean "
             f"{_ms(r['fanout_handler_ms']).strip()} ms; backlog after {r['backlog']} events, drained in "
             f"{r['drain_s']:.0f}s; probe requests {r['probe_requests'] / r['stats'].seconds:.1f}/s"
         )
@@ -508,7 +406,7 @@ def verdict(results: list[dict]) -> list[str]:
         and r["stats"].overall.percentile(99) * 1000 <= TARGET_P99_MS
         and r["stats"].overall.errors == 0
     ]
-    fan = [r for r in results if r["fanout"] and _pct(r["fanout"], 99) <= TARGET_FANOUT_P99_S]
+    fan = [r for r in results if r["fanout"] and pct(r["fanout"], 99) <= TARGET_FANOUT_P99_S]
     met_at = ", ".join(f"{r['rate']:g}" for r in met)
     fan_at = ", ".join(f"{r['rate']:g}" for r in fan)
     return [
@@ -656,8 +554,8 @@ def main(argv: list[str] | None = None) -> int:
                                     }
                                     for label, s in [*r["stats"].by_label.items(), ("all", r["stats"].overall)]
                                 },
-                                "fanout_p50_ms": _pct(r["fanout"], 50) * 1000,
-                                "fanout_p99_ms": _pct(r["fanout"], 99) * 1000,
+                                "fanout_p50_ms": pct(r["fanout"], 50) * 1000,
+                                "fanout_p99_ms": pct(r["fanout"], 99) * 1000,
                                 "fanout_n": len(r["fanout"]),
                                 "cpu": r["cpu"],
                                 "breakdown": r["breakdown"],

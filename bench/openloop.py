@@ -4,8 +4,9 @@ figures instead of silently slowing the client down (no coordinated omission).
 
     stats = asyncio.run(drive(rate=300, seconds=30, choose=mix.pick, max_in_flight=2000))
 
-`choose(i)` returns (label, coroutine factory) for the i-th arrival; the factory makes the request and
-returns True if the answer was the expected one. Stats are kept per label and overall.
+`choose(i, intended)` returns (label, coroutine factory) for the i-th arrival, due at `intended` (the event
+loop's clock); the factory makes the request and returns True if the answer was the expected one. Stats are
+kept per label and overall.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ class Stats:
 
 
 async def drive(
-    rate: float, seconds: float, choose: Callable[[int], tuple[str, Request]], max_in_flight: int = 1000
+    rate: float, seconds: float, choose: Callable[[int, float], tuple[str, Request]], max_in_flight: int = 1000
 ) -> Stats:
     """Send `rate` requests per second for `seconds`, each at its own intended time."""
     if rate <= 0 or seconds <= 0:
@@ -89,7 +90,7 @@ async def drive(
         delay = intended - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        label, request = choose(i)
+        label, request = choose(i, intended)
         if len(in_flight) >= max_in_flight:
             stats.by_label.setdefault(label, Series()).dropped += 1
             continue

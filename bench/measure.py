@@ -1,0 +1,120 @@
+"""What the benchmarks measure besides latency: CPU per server process group, and deltas of the
+services' Prometheus metrics (time inside handlers, database commands, cache hits) between two scrapes.
+
+Shared by bench/content_mix.py and bench/chat.py.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+from bench.gateway_auth import CLK_TCK, _machine_busy_seconds
+from bench.openloop import Series
+
+# -- CPU per process (group: RabbitMQ's Erlang VM is a child of its start script) -----------------------
+
+
+def _group_cpu_seconds(pgid: int) -> float:
+    total = 0.0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # every process of the region runs in its own session/group
+            total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return total
+
+
+class GroupCpu:
+    """% of one core used between start() and stop() by each server (its process group), this client
+    process (`client`) and everything else on the machine (`rest`: other work on a shared box)."""
+
+    def __init__(self, groups: dict[str, int]):
+        self.groups = groups
+
+    def start(self) -> None:
+        self.t0 = time.perf_counter()
+        self.busy0 = _machine_busy_seconds()
+        self.own0 = time.process_time()
+        self.cpu0 = {name: _group_cpu_seconds(g) for name, g in self.groups.items()}
+
+    def stop(self) -> dict[str, float]:
+        wall = time.perf_counter() - self.t0
+        used = {"client": time.process_time() - self.own0}
+        for name, g in self.groups.items():
+            used[name] = _group_cpu_seconds(g) - self.cpu0[name]
+        used["rest"] = max(0.0, _machine_busy_seconds() - self.busy0 - sum(used.values()))
+        return {name: round(100 * s / wall, 1) for name, s in used.items()}
+
+
+# -- Prometheus histograms: time spent in the gateway and in content's handlers -------------------------
+
+_SAMPLE = re.compile(r"^(\w+)\{(.*)\} ([0-9.eE+-]+)$")  # a route's labels may hold braces: {account_id}
+
+
+def scrape(url: str) -> dict[tuple[str, frozenset], float]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+            text = response.read().decode()
+    except OSError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        m = _SAMPLE.match(line)
+        if m and m.group(1).endswith(("_sum", "_count", "_total")):
+            labels = frozenset(re.findall(r'(\w+)="([^"]*)"', m.group(2)))
+            out[(m.group(1), labels)] = float(m.group(3))
+    return out
+
+
+def mean_ms(before: dict, after: dict, metric: str, **labels: str) -> float | None:
+    """Mean of a histogram's observations between two scrapes whose labels include `labels`, in ms."""
+    want = set(labels.items())
+    total = count = 0.0
+    for (name, lbls), value in after.items():
+        if want <= lbls and name in (f"{metric}_sum", f"{metric}_count"):
+            delta = value - before.get((name, lbls), 0.0)
+            if name.endswith("_sum"):
+                total += delta
+            else:
+                count += delta
+    return 1000 * total / count if count else None
+
+
+def counter_delta(before: dict, after: dict, metric: str, **labels: str) -> float:
+    """How much a counter (summed over its series whose labels include `labels`) grew between two scrapes."""
+    want = set(labels.items())
+    return sum(
+        value - before.get((name, lbls), 0.0)
+        for (name, lbls), value in after.items()
+        if name == f"{metric}_total" and want <= lbls
+    )
+
+
+def top_commands(before: dict, after: dict, per: int, top: int = 8) -> list[tuple[str, float]]:
+    """The `top` most frequent (database command, collection) between two scrapes, per one of `per`."""
+    grown: Counter = Counter()
+    for (metric, lbls), value in after.items():
+        if metric == "jiceng_db_commands_total":
+            labels = dict(lbls)
+            grown[f"{labels.get('command')} {labels.get('target')}"] += value - before.get((metric, lbls), 0.0)
+    return [(k, round(v / max(1, per), 2)) for k, v in grown.most_common(top) if v > 0]
+
+
+def pct(values: list[float], p: float) -> float:
+    return Series(latencies=list(values)).percentile(p)
+
+
+def disk_usage(path: Path) -> str:
+    out = subprocess.run(["du", "-sh", str(path)], capture_output=True, text=True, check=False).stdout  # noqa: S603,S607
+    return out.split()[0] if out else "?"
