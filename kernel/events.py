@@ -67,24 +67,21 @@ class HandledEvent(me.Document):
     """The inbox: one row per (consumer, event id), claimed before handling and marked done after.
 
     The claim is a lease: two deliveries of one event handled at the same time run the handler once,
-    and a worker killed mid-handler leaves a lease that expires, so the redelivery is handled then.
+    and a worker killed mid-handler leaves a lease that expires, so the redelivery is handled then. A
+    failed attempt ends the lease at once (the retry takes the claim over) and counts itself on the same
+    row, so a handled event costs two writes: the claim and its `done`.
     """
 
     id = me.StringField(primary_key=True)  # "<consumer>:<event id>"
     state = me.StringField(default="done", choices=("processing", "done"))
     lease_until = me.DateTimeField()
     handled_at = me.DateTimeField(required=True)
+    attempts = me.IntField(default=0)  # failed attempts so far
+    last_error = me.StringField()
     meta = {
         "collection": "inbox",
         "indexes": [{"fields": ["handled_at"], "expireAfterSeconds": int(KEEP_HANDLED.total_seconds())}],
     }
-
-
-class FailedAttempts(me.Document):
-    id = me.StringField(primary_key=True)  # "<consumer>:<event id>"
-    attempts = me.IntField(default=0)
-    last_error = me.StringField()
-    meta = {"collection": "inbox_failures"}
 
 
 class DeadLetter(me.Document):
@@ -134,13 +131,11 @@ def process(consumer: str, envelope: dict[str, Any], handler: Callable[[Event], 
         with LATENCY.labels(consumer).time():
             handler(event)
     except Exception as exc:
-        HandledEvent.objects(id=key, state="processing").delete()  # release the claim for the retry
         return _failed(consumer, key, envelope, exc)
     finally:
         context.unbind(ctx_token)
         logs.request_id_var.reset(rid_token)
     HandledEvent.objects(id=key).update_one(set__state="done", unset__lease_until=True, set__handled_at=utcnow())
-    FailedAttempts.objects(id=key).delete()
     HANDLED.labels(consumer, "handled").inc()
     return "handled"
 
@@ -169,11 +164,15 @@ def _claim(key: str) -> str:
 
 def _failed(consumer: str, key: str, envelope: dict[str, Any], exc: Exception) -> str:
     error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    FailedAttempts.objects(id=key).update_one(upsert=True, inc__attempts=1, set__last_error=error)
-    attempts = FailedAttempts.objects(id=key).first().attempts
+    # Count the attempt and end the lease: the retry takes the claim over at once (see _claim).
+    HandledEvent.objects(id=key, state="processing").update_one(
+        inc__attempts=1, set__last_error=error, set__lease_until=utcnow()
+    )
+    claim = HandledEvent.objects(id=key).only("attempts").first()
+    attempts = claim.attempts if claim is not None else 1
     if attempts >= MAX_ATTEMPTS:
         DeadLetter(id=key, consumer=consumer, envelope=envelope, error=error, parked_at=utcnow()).save()
-        HandledEvent(id=key, state="done", handled_at=utcnow()).save()
+        HandledEvent.objects(id=key).update_one(set__state="done", unset__lease_until=True, set__handled_at=utcnow())
         HANDLED.labels(consumer, "parked").inc()
         log.error(
             "event parked after repeated failures",

@@ -110,6 +110,8 @@ def test_a_failing_handler_is_retried_then_parked_never_dropped(database, monkey
     assert events.process("c.broken", _envelope(event_id), broken) == "parked"
     parked = events.DeadLetter.objects(id=f"c.broken:{event_id}").first()
     assert parked is not None and "missing field" in parked.error and parked.envelope["data"] == {"x": 1}
+    claim = events.HandledEvent.objects(id=f"c.broken:{event_id}").first()
+    assert (claim.state, claim.attempts) == ("done", events.MAX_ATTEMPTS) and "missing field" in claim.last_error
     assert events.process("c.broken", _envelope(event_id), broken) == "duplicate"
 
 
@@ -127,6 +129,23 @@ def test_concurrent_deliveries_of_one_event_run_the_handler_once(database, monke
     assert events.process("c.slow", _envelope(event_id), handler) == "handled"
     assert calls == [event_id]
     assert events.process("c.slow", _envelope(event_id), calls.append) == "duplicate"
+
+
+def test_a_retry_after_a_failure_takes_the_claim_over_at_once(database, monkeypatch):
+    monkeypatch.setattr(events, "_sleep", lambda seconds: None)
+    event_id = uuid.uuid4().hex
+    attempts = []
+
+    def flaky(event):
+        attempts.append(event.id)
+        if len(attempts) == 1:
+            raise ConnectionError("database away")
+
+    with pytest.raises(ConnectionError):
+        events.process("c.flaky", _envelope(event_id), flaky)
+    assert events.process("c.flaky", _envelope(event_id), flaky) == "handled"  # not "busy": the lease ended
+    claim = events.HandledEvent.objects(id=f"c.flaky:{event_id}").first()
+    assert (claim.state, claim.attempts, len(attempts)) == ("done", 1, 2)
 
 
 def test_a_claim_left_by_a_dead_worker_expires_and_is_taken_over(database):
