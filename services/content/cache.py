@@ -19,6 +19,11 @@ Keys (after `content:<tenant>:`), what they hold, who forgets them, how long the
   and unlike of it; LIKE_TTL.
 - `head:<source>`: the source's newest post id, or NEVER; never forgotten, only raised with each post
   (`Cache.raise_to`); HEAD_TTL.
+- `members:<conversation>`: a chat conversation's members ([member row id, account id] each), which every
+  message is addressed to; forgotten after each change of membership (created, joined, invited, left);
+  MEMBERS_TTL.
+- `prefs:<account>`: the person's stored notification preferences ({} for none), which the worker consults
+  for every notification; forgotten when the person changes them; PREFS_TTL.
 
 `pulled:` is not forgotten when a target's follower count crosses the pull threshold: the threshold is half
 the push limit (timelines.pull_threshold), so a target that grows past it is still pushed to everyone
@@ -42,6 +47,8 @@ POST_TTL = 600
 RECENT_TTL = 600
 LIKE_TTL = 600
 HEAD_TTL = 600
+MEMBERS_TTL = 600
+PREFS_TTL = 600
 NEVER = "-"  # a head for a source that has never posted (sorts below every id)
 STORED = CodecOptions(tz_aware=True, tzinfo=dt.UTC)  # as the database's client reads them
 
@@ -164,3 +171,33 @@ def heads(tenant: str, sources: list[str], load) -> dict[str, ObjectId]:
 
 def raise_head(tenant: str, source: str, post_id: ObjectId) -> None:
     _cache.raise_to(_cache.key(tenant, f"head:{source}"), str(post_id), HEAD_TTL)
+
+
+# -- chat and notifications ---------------------------------------------------------------------------
+
+
+def chat_members(tenant: str, conversation_id: str, load) -> list[list[str]]:
+    """[[member row id, account id], …] of the conversation, read through; load() reads them."""
+    found = _through(
+        tenant, "members", [conversation_id], lambda _: {conversation_id: load()}, _json, json.loads, MEMBERS_TTL
+    )
+    return found[conversation_id]
+
+
+def forget_chat_members(tenant: str, conversation_id: str) -> None:
+    _forget(tenant, "members", [conversation_id])
+
+
+def preferences(tenant: str, account_ids: list[str], load) -> dict[str, dict]:
+    """Each account's stored notification preferences (kind -> channels; {} for none), read through;
+    load(ids) -> {id: kinds} for those that have some."""
+
+    def load_all(ids: list[str]) -> dict[str, dict]:
+        found = load(ids)
+        return {a: found.get(a) or {} for a in ids}
+
+    return _through(tenant, "prefs", account_ids, load_all, _json, json.loads, PREFS_TTL)
+
+
+def forget_preferences(tenant: str, account_id: str) -> None:
+    _forget(tenant, "prefs", [account_id])

@@ -28,7 +28,7 @@ from pymongo.errors import DuplicateKeyError
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
-from services.content import access, events, mirror
+from services.content import access, cache, events, mirror
 from services.content.domain import chat as rules
 
 SEND_ATTEMPTS = 20  # counter moved under us this often in a row: give up with UNAVAILABLE
@@ -277,9 +277,11 @@ def _get_or_create(tenant: str, conversation: ChatConversation, member_ids: list
         return conversation
 
     try:
-        return atomically(tenant, create)
+        created = atomically(tenant, create)
     except DuplicateKeyError:
         return ChatConversation.in_tenant(tenant).filter(key=conversation.key).first()
+    cache.forget_chat_members(tenant, str(created.id))
+    return created
 
 
 def open_direct(other_id: str) -> ConversationView:
@@ -411,6 +413,7 @@ def _add(tenant: str, conversation: ChatConversation, account_ids: list[str], vi
         atomically(tenant, add)
     except DuplicateKeyError:
         pass  # joined twice at once: the other call added them
+    cache.forget_chat_members(tenant, cid)
     fresh = _conversation(tenant, cid)
     return ConversationView(fresh, _membership(tenant, cid, viewer))
 
@@ -437,6 +440,7 @@ def leave(conversation_id: str) -> None:
                     uow.update_one(ChatMember, {"_id": heir["_id"]}, {"$set": {"role": "owner"}})
 
     atomically(tenant, remove)
+    cache.forget_chat_members(tenant, conversation_id)
 
 
 # -- messages ---------------------------------------------------------------------------------------------
@@ -449,11 +453,11 @@ def send(conversation_id: str, client_message_id: str, text: str, media_ids: lis
     tenant, me_id = access.tenant(), access.actor().account_id
     client_message_id, text, media_ids = rules.check_message(client_message_id, text, media_ids)
     oid = _object_id(conversation_id)
-    members = list(ChatMember.in_tenant(tenant).filter(conversation_id=conversation_id).only("account_id"))
-    sender = next((m for m in members if m.account_id == me_id), None)
-    if sender is None:
+    members = cache.chat_members(tenant, conversation_id, lambda: _member_rows(tenant, conversation_id))
+    sender_row = next((row_id for row_id, account_id in members if account_id == me_id), None)
+    if sender_row is None:
         raise _not_found(conversation_id)
-    member_ids = [m.account_id for m in members]
+    member_ids = [account_id for _, account_id in members]
 
     def write(uow: UnitOfWork) -> ChatMessage:
         conv = ChatConversation._get_collection().find_one({"_id": oid}, session=uow.session)
@@ -483,7 +487,7 @@ def send(conversation_id: str, client_message_id: str, text: str, media_ids: lis
             )
         )
         # What I send, I have read.
-        uow.update_one(ChatMember, {"_id": sender.id, "read_seq": {"$lt": seq}}, {"$set": {"read_seq": seq}})
+        uow.update_one(ChatMember, {"_id": ObjectId(sender_row), "read_seq": {"$lt": seq}}, {"$set": {"read_seq": seq}})
         uow.emit(events.SOURCE, events.CHAT_MESSAGE_SENT, message_sent(message, conv, member_ids, preview), me_id)
         return message
 
@@ -499,6 +503,11 @@ def send(conversation_id: str, client_message_id: str, text: str, media_ids: lis
                     return existing
             continue  # the seq was taken by a concurrent commit: number it again
     raise DomainError(ErrorCode.UNAVAILABLE, "chat_busy")
+
+
+def _member_rows(tenant: str, conversation_id: str) -> list[list[str]]:
+    rows = ChatMember.in_tenant(tenant).filter(conversation_id=conversation_id).only("account_id")
+    return [[str(m.id), m.account_id] for m in rows]
 
 
 def _sent_before(tenant: str, conversation_id: str, sender_id: str, client_message_id: str) -> ChatMessage | None:

@@ -30,7 +30,7 @@ from kernel import messages
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import time_cursor
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
-from services.content import access, events, mirror
+from services.content import access, cache, events, mirror
 from services.content.domain import inbox as rules
 from services.content.domain.visibility import reader_keys
 
@@ -127,16 +127,11 @@ def deliver(tenant: str, items: list[Item], marker: str = "") -> int:
         return 0
     accounts = sorted({i.account_id for i in items})
     names = _names(tenant, sorted({i.actor_id for i in items if i.actor_id}))
+    prefs = cache.preferences(tenant, accounts, lambda ids: _stored_preferences(tenant, ids))
 
     def write(uow: UnitOfWork) -> int:
         if marker:
             uow.insert(InboxMarker(tenant=tenant, marker=marker, applied_at=utcnow()))
-        prefs = {
-            p["account_id"]: p.get("kinds") or {}
-            for p in InboxPreference._get_collection().find(
-                {"tenant": tenant, "account_id": {"$in": accounts}}, {"account_id": 1, "kinds": 1}, session=uow.session
-            )
-        }
         existing = {}
         for key in sorted({i.key for i in items}):  # one key per event, as a rule: one $in per query
             holders = sorted({i.account_id for i in items if i.key == key})
@@ -214,10 +209,14 @@ def _counted(found: dict, item: Item, now: dt.datetime) -> dict:
 
 
 def _names(tenant: str, account_ids: list[str]) -> dict[str, str]:
-    if not account_ids:
-        return {}
-    people = mirror.Person.in_tenant(tenant).filter(account_id__in=account_ids).only("account_id", "display_name")
-    return {p.account_id: p.display_name for p in people}
+    return {a: record["name"] for a, record in mirror.people(tenant, account_ids).items()} if account_ids else {}
+
+
+def _stored_preferences(tenant: str, account_ids: list[str]) -> dict[str, dict]:
+    rows = InboxPreference._get_collection().find(
+        {"tenant": tenant, "account_id": {"$in": account_ids}}, {"account_id": 1, "kinds": 1}
+    )
+    return {p["account_id"]: p.get("kinds") or {} for p in rows}
 
 
 def _announce(uow: UnitOfWork, announced: list, names: dict[str, str]) -> None:
@@ -399,8 +398,8 @@ def mark_all_read() -> int:
 
 def preferences() -> dict[str, rules.KindPreference]:
     tenant, me_id = access.tenant(), access.actor().account_id
-    stored = InboxPreference.in_tenant(tenant).filter(account_id=me_id).first()
-    return {kind: rules.preference(stored.kinds if stored else None, kind) for kind in rules.KINDS}
+    stored = cache.preferences(tenant, [me_id], lambda ids: _stored_preferences(tenant, ids))[me_id]
+    return {kind: rules.preference(stored, kind) for kind in rules.KINDS}
 
 
 def set_preferences(changes: dict[str, rules.KindPreference]) -> dict[str, rules.KindPreference]:
@@ -410,6 +409,7 @@ def set_preferences(changes: dict[str, rules.KindPreference]) -> dict[str, rules
     updates = {f"set__kinds__{kind}": {"in_app": p.in_app, "sms": p.sms, "push": p.push} for kind, p in changes.items()}
     if updates:
         InboxPreference.in_tenant(tenant).filter(account_id=me_id).update_one(upsert=True, **updates)
+        cache.forget_preferences(tenant, me_id)
     return preferences()
 
 

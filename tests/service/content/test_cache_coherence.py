@@ -10,7 +10,9 @@ from bson import ObjectId
 
 from kernel.cache import Cache
 from kernel.errors import DomainError, ErrorCode
-from services.content import cache, mirror, moderation, posts, timelines
+from kernel.outbox import OutboxEvent
+from services.content import cache, chat, events, mirror, moderation, notifications, posts, timelines
+from services.content.domain import inbox
 from tests.service.content.conftest import acting_as, corner
 
 pytestmark = pytest.mark.service
@@ -176,3 +178,34 @@ def test_pages_below_the_recent_lists_are_read_from_the_database(tenant, monkeyp
         assert _pages(tenant, "bob", lambda size, cursor: timelines.person("ann", size, cursor), 2) == ann
     finally:
         timelines.configure(push_limit, timelines.INBOX_LIMIT)
+
+
+def test_chat_membership_changes_are_read_at_once(tenant):
+    with acting_as(tenant, "ann"):
+        group = chat.create_group("小组", ["bob"])
+    cid = group.conversation.id
+    with acting_as(tenant, "bob"):
+        chat.send(str(cid), "b1", "到", [])  # the members are cached now
+        chat.leave(str(cid))
+        with pytest.raises(DomainError) as refused:
+            chat.send(str(cid), "b2", "还在吗", [])
+    assert refused.value.code == ErrorCode.NOT_FOUND
+    with acting_as(tenant, "ann"):
+        chat.invite(str(cid), ["cat"])
+    with acting_as(tenant, "cat"):
+        assert chat.send(str(cid), "c1", "大家好", []).seq == 2
+    sent = OutboxEvent.objects(type=events.CHAT_MESSAGE_SENT, data__conversation_id=str(cid)).order_by("-occurred_at")
+    assert sent.first().data["recipient_ids"] == ["ann"]  # bob left: only ann hears cat
+
+
+def test_notification_preferences_are_read_at_once(tenant):
+    chat_item = {"conversation_id": "c-prefs", "sender_id": "bob", "seq": 1, "preview": "在吗"}
+    assert notifications.deliver(tenant, [notifications.chat_item("ann", chat_item)]) == 1  # preferences cached
+    with acting_as(tenant, "ann"):
+        assert notifications.preferences()[inbox.CHAT].in_app
+        changed = notifications.set_preferences({inbox.CHAT: inbox.KindPreference(in_app=False)})
+        assert not changed[inbox.CHAT].in_app
+        notifications.mark_all_read()
+    again = {**chat_item, "conversation_id": "c-prefs-2", "seq": 2}
+    assert notifications.deliver(tenant, [notifications.chat_item("ann", again)]) == 0
+    assert not notifications.InboxEntry.in_tenant(tenant).filter(account_id="ann", ref_id="c-prefs-2").count()
