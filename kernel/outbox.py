@@ -1,10 +1,15 @@
 """The transactional outbox and its relay to RabbitMQ.
 
 Events are inserted in the same transaction as the data they announce (`UnitOfWork.emit`). The relay,
-a thread in the producing process, publishes pending events as persistent messages with publisher
-confirms to the nameko-compatible exchange `<source>.events` (routing key = event type), then marks
-them published. A crash between publish and mark republishes: delivery is at least once, and
-consumers are idempotent (kernel/events.py).
+a thread in the producing process, publishes them as persistent messages with publisher confirms to the
+nameko-compatible exchange `<source>.events` (routing key = event type), then marks them published.
+
+Two ways in: each commit in this process hands its events to the relay (`store.on_commit`), which
+publishes them at once without reading them back, and marks them in one write per MARK_EVERY; and every
+poll_seconds the relay sweeps the outbox for pending events (another process's commits — the worker has
+no relay —, a handoff lost to a crash or a broker outage). Events published here in the last
+RECENT_SECONDS are skipped by the sweep, so the two ways rarely publish one event twice; a crash between
+publish and mark republishes: delivery is at least once, and consumers are idempotent (kernel/events.py).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import OrderedDict, deque
 from typing import Any
 
 import kombu
@@ -22,7 +28,7 @@ import mongoengine as me
 from prometheus_client import Counter, Gauge
 
 from kernel import logs
-from kernel.store import TenantDocument, on_commit, utcnow
+from kernel.store import TenantDocument, off_commit, on_commit, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +60,22 @@ class OutboxEvent(TenantDocument):
     }
 
     def envelope(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "source": self.source,
-            "type": self.type,
-            "tenant": self.tenant,
-            "occurred_at": self.occurred_at.isoformat(),
-            "actor_id": self.actor_id,
-            "request_id": self.request_id,
-            "data": self.data,
-        }
+        return envelope_of(self.to_mongo().to_dict())
+
+
+def envelope_of(row: dict[str, Any]) -> dict[str, Any]:
+    """The message published for a stored outbox row (as written, or as read back: naive UTC)."""
+    at = row["occurred_at"]
+    return {
+        "id": row["_id"],
+        "source": row["source"],
+        "type": row["type"],
+        "tenant": row["tenant"],
+        "occurred_at": (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).isoformat(),
+        "actor_id": row.get("actor_id", ""),
+        "request_id": row.get("request_id", ""),
+        "data": row.get("data", {}),
+    }
 
 
 def new_event(tenant: str, source: str, event_type: str, data: dict[str, Any], actor_id: str = "") -> OutboxEvent:
@@ -145,9 +157,12 @@ class Publisher:
 
 
 class OutboxRelay(threading.Thread):
-    """Moves pending outbox events of one source to the broker, promptly after each commit."""
+    """Moves one source's events to the broker: those this process commits at once, the rest by sweeping."""
 
     BATCH = 200
+    HANDOFF_MAX = 10_000  # events waiting in memory; beyond, the sweep finds them
+    MARK_EVERY = 0.1  # seconds between the writes that mark handed-off events published
+    RECENT_SECONDS = 60.0  # events published here this recently are not published again by the sweep
 
     def __init__(self, source: str, amqp_uri: str, poll_seconds: float = 0.5):
         super().__init__(name=f"outbox-relay-{source}", daemon=True)
@@ -156,19 +171,40 @@ class OutboxRelay(threading.Thread):
         self.poll_seconds = poll_seconds
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        on_commit(self._wake.set)
+        self._handed: deque[dict[str, Any]] = deque()
+        self._recent: OrderedDict[str, float] = OrderedDict()  # event id -> when published here
+        self._unmarked: list[str] = []
+        self._marked_at = self._swept_at = 0.0
+        on_commit(self._take)
 
     def stop(self, timeout: float = 5.0) -> None:
+        off_commit(self._take)
         self._stopping.set()
         self._wake.set()
-        self.join(timeout)
+        if self.ident is not None:  # started
+            self.join(timeout)
+        if not self.is_alive():
+            self._mark()
         self.publisher.close()
+
+    def _take(self, envelopes: list[dict[str, Any]]) -> None:
+        """On the committing thread: queue this source's events for publishing."""
+        mine = [e for e in envelopes if e["source"] == self.source]
+        if mine and len(self._handed) + len(mine) <= self.HANDOFF_MAX:
+            self._handed.extend(mine)
+        self._wake.set()
 
     def run(self) -> None:
         backoff = 0.5
         while not self._stopping.is_set():
+            busy = False
             try:
-                moved = self.relay_once()
+                self.relay_handed()
+                if time.monotonic() - self._swept_at >= self.poll_seconds:
+                    busy = self.relay_once() >= self.BATCH
+                    self._swept_at = time.monotonic()
+                if time.monotonic() - self._marked_at >= self.MARK_EVERY:
+                    self._mark()
                 backoff = 0.5
             except Exception:
                 log.warning("outbox relay failed; retrying", extra={"retry_in": backoff}, exc_info=True)
@@ -176,24 +212,60 @@ class OutboxRelay(threading.Thread):
                 self._stopping.wait(backoff)
                 backoff = min(backoff * 2, 15.0)
                 continue
-            if moved < self.BATCH:
-                self._wake.wait(self.poll_seconds)
+            if not busy and not self._handed:
+                self._wake.wait(self.MARK_EVERY if self._unmarked else self.poll_seconds)
                 self._wake.clear()
 
+    def relay_handed(self) -> int:
+        """Publish what this process committed since the last call; returns how many."""
+        published = 0
+        while self._handed:
+            envelope = self._handed[0]
+            if envelope["id"] not in self._recent:
+                self._publish(envelope)
+                self._unmarked.append(envelope["id"])
+                published += 1
+            self._handed.popleft()  # only once published: a failure leaves it first in line
+        return published
+
     def relay_once(self) -> int:
-        """Publish one batch of pending events; return how many were published."""
+        """Sweep: publish one batch of pending events not published here lately and mark them; returns how
+        many were published."""
         batch = list(OutboxEvent.objects(pending=True, source=self.source).order_by("occurred_at").limit(self.BATCH))
         self._report_backlog(batch)
         published = []
         for event in batch:
-            self.publisher.publish(event.envelope())
-            published.append(event.id)
-            PUBLISHED.labels(self.source, event.type).inc()
+            if event.id not in self._recent:
+                self._publish(event.envelope())
+                published.append(event.id)
         if published:
             OutboxEvent._get_collection().update_many(
                 {"_id": {"$in": published}}, {"$unset": {"pending": ""}, "$set": {"published_at": utcnow()}}
             )
         return len(published)
+
+    def _publish(self, envelope: dict[str, Any]) -> None:
+        self.publisher.publish(envelope)
+        PUBLISHED.labels(self.source, envelope["type"]).inc()
+        now = time.monotonic()
+        self._recent[envelope["id"]] = now
+        oldest = now - self.RECENT_SECONDS
+        while self._recent and (len(self._recent) > 100_000 or next(iter(self._recent.values())) < oldest):
+            self._recent.popitem(last=False)
+
+    def _mark(self) -> None:
+        """Mark the handed-off events published so far, in one write."""
+        self._marked_at = time.monotonic()
+        if not self._unmarked:
+            return
+        ids, self._unmarked = self._unmarked, []
+        try:
+            OutboxEvent._get_collection().update_many(
+                {"_id": {"$in": ids}}, {"$unset": {"pending": ""}, "$set": {"published_at": utcnow()}}
+            )
+        except Exception:
+            self._unmarked = ids + self._unmarked  # published, not yet marked: the next mark tries again
+            raise
 
     def _report_backlog(self, batch: list[OutboxEvent]) -> None:
         PENDING.labels(self.source).set(len(batch))  # a floor once the backlog exceeds one batch

@@ -126,14 +126,21 @@ class TenantDocument(me.Document):
 
 # -- unit of work --------------------------------------------------------------------------------------
 
-_after_commit_hooks: list[Callable[[], None]] = []
+_after_commit_hooks: list[Callable[[list[dict[str, Any]]], None]] = []
 _hooks_lock = threading.Lock()
 
 
-def on_commit(hook: Callable[[], None]) -> None:
-    """Run hook after every committed unit of work that emitted events (the outbox relay uses it to wake up)."""
+def on_commit(hook: Callable[[list[dict[str, Any]]], None]) -> None:
+    """Run hook(envelopes) after every committed unit of work that emitted events, with those events as they
+    will be published (the outbox relay publishes them at once instead of looking them up)."""
     with _hooks_lock:
         _after_commit_hooks.append(hook)
+
+
+def off_commit(hook: Callable[[list[dict[str, Any]]], None]) -> None:
+    with _hooks_lock:
+        if hook in _after_commit_hooks:
+            _after_commit_hooks.remove(hook)
 
 
 _watchers: dict[type, list[Callable[[str, list[Any]], None]]] = {}
@@ -152,7 +159,7 @@ class UnitOfWork:
     def __init__(self, tenant: str, session: ClientSession):
         self.tenant = tenant
         self.session = session
-        self.emitted = 0
+        self.emitted: list[dict[str, Any]] = []  # the events' envelopes, for on_commit hooks
         self.updated: dict[type, list[Any]] = {}  # watched models' ids updated (see watch)
 
     def insert(self, doc: TenantDocument) -> TenantDocument:
@@ -206,16 +213,16 @@ class UnitOfWork:
 
         event = new_event(self.tenant, source, event_type, data, actor_id)
         self.insert(event)
-        self.emitted += 1
+        self.emitted.append(event.envelope())
         return event.pk
 
     def emit_many(self, source: str, events: list[tuple[str, dict[str, Any]]], actor_id: str = "") -> int:
         """Add many (event type, data) to the outbox in one round trip; returns how many."""
-        from kernel.outbox import OutboxEvent, event_row
+        from kernel.outbox import OutboxEvent, envelope_of, event_row
 
         batch = [event_row(self.tenant, source, event_type, data, actor_id) for event_type, data in events]
         self.insert_rows(OutboxEvent, batch)
-        self.emitted += len(batch)
+        self.emitted += [envelope_of(row) for row in batch]
         return len(batch)
 
 
@@ -242,5 +249,5 @@ def atomically(tenant: str, work: Callable[[UnitOfWork], T]) -> T:
         with _hooks_lock:
             hooks = list(_after_commit_hooks)
         for hook in hooks:
-            hook()
+            hook(committed.emitted)
     return result

@@ -72,7 +72,7 @@ def test_the_relay_publishes_persistent_messages_and_marks_them(database, stack)
         relay = OutboxRelay("relaytest", stack.env["AMQP_URI"])
         assert relay.relay_once() == 3
         assert relay.relay_once() == 0
-        relay.publisher.close()
+        relay.stop()
         got = []
         for _ in range(3):
             message = queue(conn.channel()).get(no_ack=True)
@@ -81,6 +81,33 @@ def test_the_relay_publishes_persistent_messages_and_marks_them(database, stack)
         assert all(m.properties["delivery_mode"] == 2 for m in got)
         assert got[0].headers["nameko.request_id"] == ""
     assert OutboxEvent.objects(source="relaytest", pending=True).count() == 0
+
+
+def test_the_relay_publishes_what_this_process_commits_without_reading_it_back(database, stack):
+    with kombu.Connection(stack.env["AMQP_URI"]) as conn:
+        queue = kombu.Queue(
+            f"kt-{uuid.uuid4().hex[:6]}",
+            kombu.Exchange("handtest.events", "topic", durable=True),
+            routing_key="#",
+            exclusive=True,
+        )
+        queue(conn.channel()).declare()
+        relay = OutboxRelay("handtest", stack.env["AMQP_URI"])
+        try:
+            store.atomically("kerneltest", lambda uow: [uow.emit("handtest", "ping", {"n": n}) for n in range(2)])
+            store.atomically("kerneltest", lambda uow: uow.emit_many("handtest", [("pong", {"n": 2})]))
+            assert relay.relay_handed() == 3
+            assert OutboxEvent.objects(source="handtest", pending=True).count() == 3  # marked in one write, later
+            assert relay.relay_once() == 0  # the sweep leaves what this relay published
+            relay._mark()
+            assert OutboxEvent.objects(source="handtest", pending=True).count() == 0
+        finally:
+            relay.stop()
+        got = [queue(conn.channel()).get(no_ack=True) for _ in range(3)]
+        bodies = [json.loads(m.body) for m in got]
+        assert [(b["type"], b["data"]["n"]) for b in bodies] == [("ping", 0), ("ping", 1), ("pong", 2)]
+        assert all(b["tenant"] == "kerneltest" and b["occurred_at"].endswith("+00:00") for b in bodies)
+        assert queue(conn.channel()).get(no_ack=True) is None  # each once
 
 
 def _envelope(event_id: str) -> dict:
