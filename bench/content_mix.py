@@ -225,7 +225,7 @@ async def run_rate(args, rate: float, base_url: str, world, tokens, meter: Group
             ),
         }
     fanout_handler = mean_ms(
-        before["worker"], after["worker"], "jiceng_event_handler_seconds", consumer="content_timelines"
+        before["worker"], after["worker"], "jiceng_event_handler_seconds", consumer="content_timelines.post_published"
     )
     answered = sum(len(x.latencies) + x.errors for x in stats.by_label.values()) + probes.requests
     database = {
