@@ -19,6 +19,14 @@ Keys (after `content:<tenant>:`), what they hold, who forgets them, how long the
   and unlike of it; LIKE_TTL.
 - `head:<source>`: the source's newest post id, or NEVER; never forgotten, only raised with each post
   (`Cache.raise_to`); HEAD_TTL.
+- `inbox:<account>`: the post ids of the newest timelines.INBOX_HEAD entries of the reader's home inbox, and
+  whether that is all of it; forgotten by each push into the inbox, each trim and each unfollow (a deleted
+  post may stay listed: readers skip posts no longer live); INBOX_TTL.
+- `notices:<account>`: the newest notices.NOTICES_HEAD notices addressed to the reader ([notice id, read]
+  each), and whether that is all; forgotten when notices are addressed to the reader and when the reader
+  marks one read; NOTICES_TTL.
+- `notice:<id>`: what a timeline shows of a notice (org, author, title, publication time, attachments);
+  notices do not change once published; NOTICE_TTL.
 - `members:<conversation>`: a chat conversation's members ([member row id, account id] each), which every
   message is addressed to; forgotten after each change of membership (created, joined, invited, left);
   MEMBERS_TTL.
@@ -48,6 +56,9 @@ RECENT_TTL = 600
 LIKE_TTL = 600
 HEAD_TTL = 600
 MEMBERS_TTL = 600
+INBOX_TTL = 600
+NOTICES_TTL = 600
+NOTICE_TTL = 600
 PREFS_TTL = 600
 NEVER = "-"  # a head for a source that has never posted (sorts below every id)
 STORED = CodecOptions(tz_aware=True, tzinfo=dt.UTC)  # as the database's client reads them
@@ -171,6 +182,36 @@ def heads(tenant: str, sources: list[str], load) -> dict[str, ObjectId]:
 
 def raise_head(tenant: str, source: str, post_id: ObjectId) -> None:
     _cache.raise_to(_cache.key(tenant, f"head:{source}"), str(post_id), HEAD_TTL)
+
+
+# -- home inboxes and notices --------------------------------------------------------------------------
+
+
+def inbox(tenant: str, account_id: str, load) -> dict:
+    """{"ids": [post id hex, …] newest first, "complete": bool} of the reader's inbox head; load() reads it."""
+    return _through(tenant, "inbox", [account_id], lambda _: {account_id: load()}, _json, json.loads, INBOX_TTL)[
+        account_id
+    ]
+
+
+def forget_inboxes(tenant: str, account_ids) -> None:
+    _forget(tenant, "inbox", account_ids)
+
+
+def notice_list(tenant: str, account_id: str, load) -> dict:
+    """{"ids": [[notice id, read], …] newest first, "complete": bool}; load() reads it."""
+    return _through(tenant, "notices", [account_id], lambda _: {account_id: load()}, _json, json.loads, NOTICES_TTL)[
+        account_id
+    ]
+
+
+def forget_notice_lists(tenant: str, account_ids) -> None:
+    _forget(tenant, "notices", account_ids)
+
+
+def notices(tenant: str, notice_ids: list[str], load) -> dict[str, dict]:
+    """What timelines show of each notice (JSON-able dicts), read through; load(ids) leaves out unknown ones."""
+    return _through(tenant, "notice", notice_ids, load, _json, json.loads, NOTICE_TTL)
 
 
 # -- chat and notifications ---------------------------------------------------------------------------

@@ -27,12 +27,13 @@ from bson.errors import InvalidId
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
 from kernel.store import TenantDocument, UnitOfWork, atomically
-from services.content import access, events, mirror, recent
+from services.content import access, cache, events, mirror, recent
 from services.content.domain import inputs
 from services.content.domain import notices as rules
 from services.content.domain.visibility import ORG, Audience, audience_keys
 
 PUBLISH = "notice.publish"
+NOTICES_HEAD = 60  # a reader's newest notices kept in the cache (three pages of 20; services/content/cache.py)
 
 
 def _now() -> dt.datetime:
@@ -131,7 +132,7 @@ class Recipient:
 
 @dataclass(frozen=True)
 class NoticeEntry:
-    """A notice as a reader's home timeline shows it (home_source, notices_for)."""
+    """A notice as a reader's home timeline shows it (home_source)."""
 
     notice_id: str
     org_id: str
@@ -264,7 +265,9 @@ def publish(
     ]
     NoticeReceipt._from_son(receipts[0]).validate()
     for start in range(0, len(receipts), rules.RECEIPT_BATCH):
-        NoticeReceipt._get_collection().insert_many(receipts[start : start + rules.RECEIPT_BATCH])
+        batch = receipts[start : start + rules.RECEIPT_BATCH]
+        NoticeReceipt._get_collection().insert_many(batch)
+        cache.forget_notice_lists(tenant, [r["account_id"] for r in batch])
 
     def write(uow: UnitOfWork) -> Notice:
         uow.insert(notice)
@@ -334,6 +337,7 @@ def mark_read(notice_id: str) -> NoticeReceipt:
             )
 
     atomically(access.tenant(), write)
+    cache.forget_notice_lists(access.tenant(), [receipt.account_id])
     receipt.read, receipt.read_at = True, now
     return receipt
 
@@ -446,35 +450,52 @@ def _notices_by_id(tenant: str, notice_ids: list[str]) -> dict[str, Notice]:
     return {str(n.id): n for n in Notice.in_tenant(tenant).filter(id__in=oids).exclude("body")}
 
 
-def notices_for(tenant: str, account_id: str, before: dt.datetime | None = None, limit: int = 20) -> list[NoticeEntry]:
-    """The notices addressed to account_id, newest first, published strictly before `before` (None: from
-    the newest); two indexed queries."""
-    query = NoticeReceipt.in_tenant(tenant).filter(account_id=account_id)
-    if before is not None:
-        query = query.filter(published_at__lt=before)
-    return _entries(tenant, list(query.order_by("-published_at", "-id").limit(max(1, min(limit, 200)))))
-
-
-def _entries(tenant: str, receipts: list[NoticeReceipt]) -> list[NoticeEntry]:
-    """The receipts as entries, in their order, with their notices (one `$in`; none without its notice)."""
-    if not receipts:
-        return []
-    by_id = _notices_by_id(tenant, [r.notice_id for r in receipts])
-    return [
-        NoticeEntry(r.notice_id, n.org_id, n.author_id, n.title, n.published_at, r.read, len(n.attachment_ids))
-        for r in receipts
-        if (n := by_id.get(r.notice_id)) is not None
-    ]
-
-
 def home_source(tenant: str, account_id: str, hi: ObjectId | None, need: int) -> list[NoticeEntry]:
     """The home timeline's notices ("my orgs' notices", timelines.notices_source): the newest `need`
     addressed to account_id below hi, newest first. A notice is published when it is created, so its id
-    orders it among posts. One indexed range of receipts, then their notices in one `$in`."""
-    query = NoticeReceipt.in_tenant(tenant).filter(account_id=account_id)
+    orders it among posts. The reader's newest NOTICES_HEAD receipts and what timelines show of each notice
+    are kept in the cache; below them, one indexed range of receipts."""
+    head = cache.notice_list(tenant, account_id, lambda: _notice_head(tenant, account_id))
+    below = [(n, read) for n, read in head["ids"] if hi is None or n < str(hi)][:need]
+    if len(below) < need and not head["complete"]:
+        below = _receipts_below(tenant, account_id, hi, need)
+    shown = cache.notices(tenant, [n for n, _ in below], lambda ids: _summaries(tenant, ids))
+    return [
+        NoticeEntry(n, s["org_id"], s["author_id"], s["title"], _when(s["published_at"]), read, s["attachments"])
+        for n, read in below
+        if (s := shown.get(n)) is not None  # receipts of a notice whose publishing failed: never shown
+    ]
+
+
+def _receipts_below(tenant: str, account_id: str, hi: ObjectId | None, limit: int) -> list[tuple[str, bool]]:
+    query = {"tenant": tenant, "account_id": account_id}
     if hi is not None:
-        query = query.filter(notice_id__lt=str(hi))
-    return _entries(tenant, list(query.order_by("-notice_id").limit(need)))
+        query["notice_id"] = {"$lt": str(hi)}
+    rows = NoticeReceipt._get_collection().find(query, {"notice_id": 1, "read": 1}).sort("notice_id", -1)
+    return [(r["notice_id"], bool(r.get("read"))) for r in rows.limit(limit)]
+
+
+def _notice_head(tenant: str, account_id: str) -> dict:
+    listed = _receipts_below(tenant, account_id, None, NOTICES_HEAD)
+    return {"ids": [list(x) for x in listed], "complete": len(listed) < NOTICES_HEAD}
+
+
+def _summaries(tenant: str, notice_ids: list[str]) -> dict[str, dict]:
+    return {
+        notice_id: {
+            "org_id": n.org_id,
+            "author_id": n.author_id,
+            "title": n.title,
+            "published_at": n.published_at.isoformat(),
+            "attachments": len(n.attachment_ids),
+        }
+        for notice_id, n in _notices_by_id(tenant, notice_ids).items()
+    }
+
+
+def _when(iso: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(iso)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 # -- the copy of roles (fed by orgs' events through worker.py) -------------------------------------------

@@ -39,6 +39,7 @@ from services.content.posts import Post, PostView
 PUSH_LIMIT = 1000  # configure() sets these from the environment at start-up
 INBOX_LIMIT = 500
 TRIM_SLACK = 100  # an inbox is trimmed back to INBOX_LIMIT once it holds this many more
+INBOX_HEAD = 60  # a reader's newest inbox entries kept in the cache (three pages of 20)
 FANOUT_BATCH = 500  # followers read, checked and pushed per round
 MAX_FOLLOWS_READ = 2000  # a home read considers this many of the reader's follows for pulled sources
 RECENT = 100  # a source's newest live posts listed in the cache (cache.recent); older ones are queried
@@ -125,6 +126,7 @@ def push(tenant: str, post_id: ObjectId, via: str, owners: list[str]) -> int:
     except BulkWriteError as exc:  # a redelivered event: the entries exist already
         if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
             raise
+    cache.forget_inboxes(tenant, owners)
     sizes = InboxSize._get_collection()
     sizes.bulk_write(
         [UpdateOne({"tenant": tenant, "owner_id": o}, {"$inc": {"entries": 1}}, upsert=True) for o in owners],
@@ -151,6 +153,7 @@ def trim(tenant: str, owner_id: str) -> None:
         entries.delete_many({"tenant": tenant, "owner_id": owner_id, "post_id": {"$lt": cut[0]["post_id"]}})
     kept = INBOX_LIMIT if cut else entries.count_documents({"tenant": tenant, "owner_id": owner_id})
     InboxSize._get_collection().update_one({"tenant": tenant, "owner_id": owner_id}, {"$set": {"entries": kept}})
+    cache.forget_inboxes(tenant, [owner_id])
 
 
 def remove_post(tenant: str, post_id: str) -> None:
@@ -164,6 +167,7 @@ def unfollowed(tenant: str, follower_id: str, kind: str, target_id: str) -> None
     TimelineEntry._get_collection().delete_many(
         {"tenant": tenant, "owner_id": follower_id, "via": f"{kind}:{target_id}"}
     )
+    cache.forget_inboxes(tenant, [follower_id])
 
 
 # -- reading ----------------------------------------------------------------------------------------------
@@ -250,25 +254,41 @@ def _source_feed(tenant: str, source: str, state: str, keys: set[str] | None, lo
 
 def inbox_source(ctx: HomeContext, hi, need: int) -> list[Item]:
     """The newest pushed entries below hi, as posts still live and still readable (a friendship may have
-    ended). The inbox is bounded (INBOX_LIMIT), so it is read without a lower bound."""
+    ended). The inbox is bounded (INBOX_LIMIT), so it is read without a lower bound; its head (INBOX_HEAD
+    entries) is kept in the cache, so a first page and the next two usually ask the database nothing."""
+    tenant, owner = ctx.tenant, ctx.reader.account_id
+    head = cache.inbox(tenant, owner, lambda: _inbox_head(tenant, owner))
+    listed = [ObjectId(i) for i in head["ids"]]
     kept: list[Item] = []
     while len(kept) < need:
         want = need - len(kept)
-        query = {"tenant": ctx.tenant, "owner_id": ctx.reader.account_id}
-        if hi is not None:
-            query["post_id"] = {"$lt": hi}
-        batch = list(TimelineEntry._get_collection().find(query, {"post_id": 1}).sort("post_id", -1).limit(want))
-        found = posts.stored_by_id(ctx.tenant, [e["post_id"] for e in batch])
-        for entry in batch:
-            doc = found.get(entry["post_id"])
+        batch = [i for i in listed if hi is None or i < hi][:want]
+        if len(batch) < want and not head["complete"]:  # below the head
+            batch = _inbox_ids(tenant, owner, hi, want)
+        found = posts.stored_by_id(tenant, batch)
+        for post_id in batch:
+            doc = found.get(post_id)
             if doc is None or doc.get("state") != rules.LIVE:
                 continue
-            if doc["author_id"] == ctx.reader.account_id or may_read(ctx.reader, _stored_audience(doc)):
+            if doc["author_id"] == owner or may_read(ctx.reader, _stored_audience(doc)):
                 kept.append(_post_item(doc))
         if len(batch) < want:
             break
-        hi = batch[-1]["post_id"]  # some were dropped: read on below the last entry
+        hi = batch[-1]  # some were dropped: read on below the last entry
     return kept
+
+
+def _inbox_ids(tenant: str, owner: str, hi: ObjectId | None, limit: int) -> list[ObjectId]:
+    query = {"tenant": tenant, "owner_id": owner}
+    if hi is not None:
+        query["post_id"] = {"$lt": hi}
+    rows = TimelineEntry._get_collection().find(query, {"post_id": 1}).sort("post_id", -1).limit(limit)
+    return [row["post_id"] for row in rows]
+
+
+def _inbox_head(tenant: str, owner: str) -> dict:
+    ids = _inbox_ids(tenant, owner, None, INBOX_HEAD)
+    return {"ids": [str(i) for i in ids], "complete": len(ids) < INBOX_HEAD}
 
 
 def pulled_source(ctx: HomeContext, hi, need: int) -> list[Item]:

@@ -3,6 +3,7 @@ for what changes by the second only, and every change is read fresh right after 
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -11,7 +12,7 @@ from bson import ObjectId
 from kernel.cache import Cache
 from kernel.errors import DomainError, ErrorCode
 from kernel.outbox import OutboxEvent
-from services.content import cache, chat, events, mirror, moderation, notifications, posts, timelines
+from services.content import cache, chat, events, mirror, moderation, notices, notifications, posts, timelines
 from services.content.domain import inbox
 from tests.service.content.conftest import acting_as, corner
 
@@ -54,17 +55,46 @@ def _person(tenant: str, reader: str, author: str) -> list[str]:
         return [i.post.text for i in timelines.person(author, 20, "").items]
 
 
-def test_a_warm_home_page_reads_only_the_inbox_and_the_notices(tenant, cached):
+def test_a_warm_home_page_asks_the_database_nothing(tenant, cached):
     for i in range(25):
         _post(tenant, "ann", f"ann {i}")
     with acting_as(tenant, "bob"):
         page = timelines.home(20, "")  # fills the cache
         timelines.post_views(page.items, page.reader)
-        cached.commands.clear()
-        again = timelines.home(20, "")
-        timelines.post_views(again.items, again.reader)
+        # The region's own content worker hears of these posts too and, pushing them again, forgets bob's
+        # inbox: read until its late forgets have passed.
+        for _ in range(50):
+            cached.commands.clear()
+            again = timelines.home(20, "")
+            timelines.post_views(again.items, again.reader)
+            if not cached.commands:
+                break
+            time.sleep(0.1)
     assert [i.key for i in again.items] == [i.key for i in page.items] and len(page.items) == 20
-    assert sorted(cached.commands) == ["find notice_receipts", "find timeline_entries"]
+    assert cached.commands == []
+
+
+def test_a_pushed_post_and_an_unfollow_are_read_at_once(tenant):
+    _post(tenant, "ann", "一")
+    assert _home(tenant, "bob") == ["一"]  # bob's inbox head is cached now
+    _post(tenant, "ann", "二")
+    assert _home(tenant, "bob") == ["二", "一"]
+    mirror.unfollow(tenant, "bob", mirror.PERSON, "ann")
+    timelines.unfollowed(tenant, "bob", mirror.PERSON, "ann")  # the worker's handler of unfollowed
+    assert _home(tenant, "bob") == []
+
+
+def test_new_notices_and_read_marks_are_read_at_once(tenant):
+    assert _home(tenant, "bob") == []  # bob's notices (none) are cached now
+    with acting_as(tenant, "sec", MODERATOR):
+        notice = notices.publish("r", "学习通知", "正文", [], ["b1"], [])
+    with acting_as(tenant, "bob"):
+        shown = [(i.key, i.payload.read) for i in timelines.home(20, "").items]
+        assert shown == [(notice.id, False)]
+        notices.mark_read(str(notice.id))
+        assert [(i.key, i.payload.read) for i in timelines.home(20, "").items] == [(notice.id, True)]
+    with acting_as(tenant, "cat"):
+        assert timelines.home(20, "").items == []  # b2: not addressed
 
 
 def test_edits_likes_hiding_and_deletion_are_read_at_once(tenant):
