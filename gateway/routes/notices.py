@@ -43,11 +43,12 @@ class NoticeOut(BaseModel):
     attachment_ids: list[str]
     target_org_ids: list[str]
     roles: list[str]
-    recipient_count: int
+    recipient_count: int = Field(description="so far, while publishing")
     published_at: dt.datetime | None = None
     recipient: bool
     read: bool
     read_at: dt.datetime | None = None
+    publishing: bool = Field(False, description="still being delivered (a notice to many people)")
 
 
 class NoticesOut(BaseModel):

@@ -41,6 +41,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Only the sender and the officers above may see who has read it",
     },
     "notice_org_outside": {"zh-CN": "该组织不在通知范围内", "en": "This org is not in the notice's audience"},
+    "notice_still_publishing": {
+        "zh-CN": "通知仍在发送中，全部送达后才能提醒",
+        "en": "The notice is still being delivered; remind once everyone has it",
+    },
     "notice_remind_too_soon": {
         "zh-CN": "每小时只能提醒一次，请 {retry_after} 秒后再试",
         "en": "One reminder an hour; try again in {retry_after} s",

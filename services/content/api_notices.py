@@ -6,6 +6,7 @@ from jiceng.content.v1 import notice_pb2 as pb
 from jiceng.content.v1 import notice_pb2_grpc
 from kernel.wire import timestamp
 from services.content import notices, people
+from services.content.domain import notices as rules
 
 SERVICE = "jiceng.content.v1.NoticeService"
 
@@ -25,6 +26,7 @@ def _notice(n: notices.Notice, receipt: notices.NoticeReceipt | None, full: bool
         recipient=receipt is not None,
         read=bool(receipt and receipt.read),
         read_at=timestamp(receipt.read_at) if receipt and receipt.read_at else None,
+        publishing=n.state == rules.PUBLISHING,
     )
 
 

@@ -12,8 +12,11 @@ Forums (forums.py):
 - thread_moved   {thread_id, from_board_id, board_id, audience}   the audience of the new board
 Notices (notices.py):
 - notice_published {notice_id, org_id, author_id, title, text, audience, recipient_count, target_org_ids,
-                   roles}   a notice to roles has only its author's key as audience: the recipients are
-                   the receipts, not an org subtree
+                   roles, delivered}   a notice to roles has only its author's key as audience: the
+                   recipients are the receipts, not an org subtree. delivered: the worker's batches
+                   already put it in each recipient's notification inbox (a notice to many)
+- notice_publishing {notice_id, round}   internal (content's worker consumes it): deliver a notice to more
+                   than INLINE_MAX people, batch by batch; each round's last batch emits the next round
 - notice_reminder  {notice_id, org_id, title, account_ids}   the recipients who had not read it, up to
                    1,000 a message (a reminder to more is several messages); the sms service delivers them
 Polls (polls.py):
@@ -114,5 +117,6 @@ THREAD_REPLIED = "thread_replied"
 THREAD_REMOVED = "thread_removed"
 THREAD_MOVED = "thread_moved"
 NOTICE_PUBLISHED = "notice_published"
+NOTICE_PUBLISHING = "notice_publishing"
 NOTICE_REMINDER = "notice_reminder"
 POLL_PUBLISHED = "poll_published"

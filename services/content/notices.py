@@ -2,9 +2,20 @@
 
 Publication fixes the recipients from content's mirror: everyone whose home org lies in a target's
 subtree (mirror.Person.org_path), or, for a notice to roles, the holders of those roles in orgs of a
-target's subtree (RoleHolder below, content's own copy of orgs' role_assigned / role_removed). One
-receipt per recipient and one counter per org of the audience are written in batches (insert_rows) in
-the publishing transaction: a notice to 100,000 people is ~100 inserts, not 100,000.
+target's subtree (RoleHolder below, content's own copy of orgs' role_assigned / role_removed). Each
+recipient gets one receipt, each org of the audience one counter of recipients and readers.
+
+Publishing scales with the audience (rules in domain/notices.py):
+- at most INLINE_MAX recipients: the call writes the receipts (plain batches of RECEIPT_BATCH), then the
+  notice, its counters and notice_published in one small transaction, and its readers see it at once;
+- more: the call stores the notice PUBLISHING with the internal notice_publishing event and answers.
+  Content's worker (deliver) then walks the audience in a fixed order — target by target, by account
+  id — DELIVERY_BATCH recipients at a time: their notifications (idempotent), then one transaction with
+  their receipts, their counts and the notice's progress (the position reached), conditional on the
+  position it started from, so a redelivered or resumed batch writes nothing twice. Rounds last
+  ROUND_SECONDS; a round's last batch emits the next round's event in its transaction. The last batch
+  marks the notice PUBLISHED and emits notice_published. Recipients see it as their batch lands; someone
+  who joins the audience before the walk reaches their place receives it too.
 
 Reading: a recipient marks the notice read once (a conditional update, so a second mark changes
 nothing); the same transaction adds one to the `read` counter of every org on the recipient's path
@@ -18,16 +29,18 @@ officers above), and, for the part of the audience in their own subtree, the off
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 import mongoengine as me
 from bson import ObjectId
 from bson.errors import InvalidId
+from pymongo import UpdateOne
 
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
 from kernel.store import TenantDocument, UnitOfWork, atomically
-from services.content import access, cache, events, mirror, recent
+from services.content import access, cache, events, mirror, notifications, recent
 from services.content.domain import inputs
 from services.content.domain import notices as rules
 from services.content.domain.visibility import ORG, Audience, audience_keys
@@ -53,9 +66,15 @@ class Notice(TenantDocument):
     target_org_ids = me.ListField(me.StringField())  # disjoint subtrees
     roles = me.ListField(me.StringField())  # empty: everyone in the targets
     audience = me.ListField(me.StringField())
-    recipient_count = me.IntField(default=0)
+    recipient_count = me.IntField(default=0)  # so far, while publishing
     published_at = me.DateTimeField(required=True)
     remind_after = me.DateTimeField(required=True)  # the next reminder may be sent from then on
+    state = me.StringField(default=rules.PUBLISHED, choices=(rules.PUBLISHING, rules.PUBLISHED))
+    # Publishing in the background (module docstring): the next recipient is the first after
+    # cursor_account in target number cursor_target; `round` is the notice_publishing event that owns it.
+    cursor_target = me.IntField(default=0)
+    cursor_account = me.StringField(default="")
+    round = me.IntField(default=0)
 
     meta = {"collection": "notices", "indexes": [("tenant", "org_id", "-published_at")]}
 
@@ -186,30 +205,60 @@ def _readable(notice_id: str) -> tuple[Notice, NoticeReceipt | None]:
 # -- publishing ----------------------------------------------------------------------------------------
 
 
-def _recipients(tenant: str, targets: list[str], roles: list[str]) -> list[Recipient]:
-    """Everyone (or the holders of roles) in the targets' subtrees, once each: one indexed query a target,
-    read as plain rows (a mongoengine document each would cost ~0.25 ms of CPU apiece)."""
-    seen: dict[str, Recipient] = {}
-    for target in targets:
+Position = tuple[int, str]  # (target number, the last account id written there)
+
+
+def _recipients_page(
+    tenant: str, targets: list[str], roles: list[str], position: Position, limit: int
+) -> tuple[list[Recipient], Position | None]:
+    """Up to `limit` recipients after position, target by target and by account id within a target (one
+    indexed range a target), and the position after them (None: there are no more). Everyone in the
+    targets' subtrees, or the holders of roles there; once each within a target (targets are disjoint
+    subtrees, but one person may hold roles in two: the caller drops receipts already written)."""
+    index, after = position
+    found: dict[str, Recipient] = {}
+    while index < len(targets) and len(found) < limit:
+        target, wanted = targets[index], limit - len(found)
+        query: dict = {"tenant": tenant, "org_path": target}
         if roles:
-            rows = RoleHolder._get_collection().find(
-                {"tenant": tenant, "org_path": target, "role": {"$in": roles}},
-                {"account_id": 1, "org_id": 1, "org_path": 1, "_id": 0},
-            )
-        else:
-            rows = mirror.Person._get_collection().find(
-                {"tenant": tenant, "org_path": target}, {"account_id": 1, "org_id": 1, "org_path": 1, "_id": 0}
-            )
+            query["role"] = {"$in": roles}
+        if after:
+            query["account_id"] = {"$gt": after}
+        source = RoleHolder if roles else mirror.Person
+        rows = list(
+            source._get_collection()
+            .find(query, {"account_id": 1, "org_id": 1, "org_path": 1, "_id": 0})
+            .sort("account_id", 1)
+            .limit(wanted)
+        )
         for row in rows:
-            if row["account_id"] not in seen:
+            if row["account_id"] not in found:
                 path = rules.path_below(row["org_path"], [target])
-                seen[row["account_id"]] = Recipient(row["account_id"], row["org_id"], path)
-    return list(seen.values())
+                found[row["account_id"]] = Recipient(row["account_id"], row["org_id"], path)
+        if len(rows) < wanted:
+            index, after = index + 1, ""
+        else:
+            after = rows[-1]["account_id"]
+    return list(found.values()), ((index, after) if index < len(targets) else None)
+
+
+def _first_recipients(tenant: str, targets: list[str], roles: list[str]) -> tuple[list[Recipient], bool]:
+    """The recipients, if at most INLINE_MAX (True), else the first INLINE_MAX + 1 (False)."""
+    seen: dict[str, Recipient] = {}
+    position: Position | None = (0, "")
+    while position is not None and len(seen) <= rules.INLINE_MAX:
+        batch, position = _recipients_page(tenant, targets, roles, position, rules.INLINE_MAX + 1 - len(seen))
+        for r in batch:
+            seen.setdefault(r.account_id, r)
+    recipients = list(seen.values())
+    return recipients, position is None and len(recipients) <= rules.INLINE_MAX
 
 
 def publish(
     org_id: str, title: str, body: str, attachment_ids: list[str], target_org_ids: list[str], roles: list[str]
 ) -> Notice:
+    """Publish to at most INLINE_MAX recipients at once, or start publishing to more in the background
+    (the notice is returned PUBLISHING, recipient_count 0); see the module docstring."""
     tenant, who = access.tenant(), access.actor().account_id
     org_id = inputs.one_id(org_id, "org_id")
     access.org_path(org_id)
@@ -219,10 +268,9 @@ def publish(
     roles = rules.roles(roles)
     wanted = inputs.ids(target_org_ids, "target_org_ids", rules.TARGETS_MAX) or [org_id]
     targets = rules.targets(org_id, {t: access.org_path(t, "target_org_ids") for t in wanted})
-    recipients = _recipients(tenant, targets, roles)
+    recipients, inline = _first_recipients(tenant, targets, roles)
     if not recipients:
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "notice_no_recipients", "target_org_ids")
-    counts, parents = rules.counts_by_org(r.path for r in recipients)
     now = _now()
     # A notice to roles is shown in search and feeds to its author only: the org keys would show it to
     # everyone in the targets, and no key names "the secretaries of X".
@@ -239,35 +287,36 @@ def publish(
         target_org_ids=targets,
         roles=roles,
         audience=audience,
-        recipient_count=len(recipients),
+        recipient_count=len(recipients) if inline else 0,
         published_at=now,
         remind_after=now,
+        state=rules.PUBLISHED if inline else rules.PUBLISHING,
     )
+    if not inline:
 
+        def start(uow: UnitOfWork) -> Notice:
+            uow.insert(notice)
+            uow.emit(events.SOURCE, events.NOTICE_PUBLISHING, {"notice_id": str(notice.id), "round": 0}, who)
+            return notice
+
+        return atomically(tenant, start)
+    return _publish_inline(tenant, notice, recipients)
+
+
+def _publish_inline(tenant: str, notice: Notice, recipients: list[Recipient]) -> Notice:
     # The receipts go in first, in batches of their own (a transaction of thousands of rows would stall
     # the database: README "Notices"); the notice, its counts and its event then commit together, so no
     # reader sees the notice before all its receipts. A failure in between leaves receipts of a notice
     # that never existed: removed here, and ignored by every read (they join to their notice) if not.
     notice.id = ObjectId()
     notice_id = str(notice.id)
-    receipts = [
-        {
-            "_id": ObjectId(),
-            "tenant": tenant,
-            "notice_id": notice_id,
-            "account_id": r.account_id,
-            "org_id": r.org_id,
-            "org_path": r.path,
-            "read": False,
-            "published_at": now,
-        }
-        for r in recipients
-    ]
+    receipts = _receipt_rows(tenant, notice_id, notice.published_at, recipients)
     NoticeReceipt._from_son(receipts[0]).validate()
     for start in range(0, len(receipts), rules.RECEIPT_BATCH):
         batch = receipts[start : start + rules.RECEIPT_BATCH]
         NoticeReceipt._get_collection().insert_many(batch)
         cache.forget_notice_lists(tenant, [r["account_id"] for r in batch])
+    counts, parents = rules.counts_by_org(r.path for r in recipients)
 
     def write(uow: UnitOfWork) -> Notice:
         uow.insert(notice)
@@ -285,22 +334,7 @@ def publish(
         ]
         for start in range(0, len(tallies), rules.RECEIPT_BATCH):
             uow.insert_rows(NoticeCount, tallies[start : start + rules.RECEIPT_BATCH])
-        uow.emit(
-            events.SOURCE,
-            events.NOTICE_PUBLISHED,
-            {
-                "notice_id": notice_id,
-                "org_id": org_id,
-                "author_id": who,
-                "title": title,
-                "text": body,
-                "audience": audience,
-                "recipient_count": len(recipients),
-                "target_org_ids": targets,
-                "roles": roles,
-            },
-            who,
-        )
+        uow.emit(events.SOURCE, events.NOTICE_PUBLISHED, _published(notice, len(recipients)), notice.author_id)
         return notice
 
     try:
@@ -308,6 +342,145 @@ def publish(
     except Exception:
         NoticeReceipt._get_collection().delete_many({"tenant": tenant, "notice_id": notice_id})
         raise
+
+
+def _receipt_rows(tenant: str, notice_id: str, published_at: dt.datetime, recipients: list[Recipient]) -> list[dict]:
+    return [
+        {
+            "_id": ObjectId(),
+            "tenant": tenant,
+            "notice_id": notice_id,
+            "account_id": r.account_id,
+            "org_id": r.org_id,
+            "org_path": r.path,
+            "read": False,
+            "published_at": published_at,
+        }
+        for r in recipients
+    ]
+
+
+def _published(notice: Notice, recipient_count: int, delivered: bool = False) -> dict:
+    """notice_published's data (events.py)."""
+    return {
+        "notice_id": str(notice.id),
+        "org_id": notice.org_id,
+        "author_id": notice.author_id,
+        "title": notice.title,
+        "text": notice.body,
+        "audience": list(notice.audience),
+        "recipient_count": recipient_count,
+        "target_org_ids": list(notice.target_org_ids),
+        "roles": list(notice.roles),
+        "delivered": delivered,
+    }
+
+
+# -- publishing to many (the worker) ---------------------------------------------------------------------
+
+
+class _Superseded(Exception):
+    """Another delivery of the notice moved its progress first (a redelivery, an older round): stop."""
+
+
+def deliver(tenant: str, notice_id: str, round_no: int) -> int:
+    """notice_publishing: write the next batches of a publishing notice for up to ROUND_SECONDS, then hand
+    over to the next round (or publish it after the last batch). Returns the receipts written. Resumable
+    and idempotent: each batch starts from the position stored by the last one and moves it conditionally."""
+    try:
+        oid = ObjectId(notice_id)
+    except (InvalidId, TypeError):
+        return 0
+    notice = Notice.in_tenant(tenant).filter(id=oid).first()
+    if notice is None or notice.state != rules.PUBLISHING or notice.round != round_no:
+        return 0  # published already, or a later round owns the delivery
+    started, written = time.monotonic(), 0
+    targets, roles = list(notice.target_org_ids), list(notice.roles)
+    position: Position = (notice.cursor_target, notice.cursor_account)
+    while True:
+        batch, after = _recipients_page(tenant, targets, roles, position, rules.DELIVERY_BATCH)
+        if roles and len(targets) > 1:
+            batch = _without_receipts(tenant, notice_id, batch)
+        notifications.deliver(
+            tenant,
+            notifications.notice_items(
+                notice_id, notice.author_id, notice.title, notice.body, [r.account_id for r in batch]
+            ),
+        )
+        done = after is None
+        hand_over = not done and time.monotonic() - started >= rules.ROUND_SECONDS
+        try:
+            atomically(tenant, _batch_writer(notice, round_no, position, after, batch, hand_over))
+        except _Superseded:
+            return written
+        cache.forget_notice_lists(tenant, [r.account_id for r in batch])
+        written += len(batch)
+        if done or hand_over:
+            return written
+        position = after
+
+
+def _batch_writer(notice: Notice, round_no: int, position: Position, after: Position | None, batch, hand_over):
+    """One batch's transaction: the progress moved from `position` (or nothing: _Superseded), the receipts,
+    the counts; the event of the next round, or notice_published after the last batch."""
+    nid, done = str(notice.id), after is None
+
+    def write(uow: UnitOfWork) -> None:
+        progress = {
+            "cursor_target": after[0] if after else len(notice.target_org_ids),
+            "cursor_account": after[1] if after else "",
+            "state": rules.PUBLISHED if done else rules.PUBLISHING,
+            "round": round_no + 1 if hand_over else round_no,
+        }
+        moved = uow.update_one(
+            Notice,
+            {
+                "_id": notice.id,
+                "state": rules.PUBLISHING,
+                "round": round_no,
+                "cursor_target": position[0],
+                "cursor_account": position[1],
+            },
+            {"$set": progress, "$inc": {"recipient_count": len(batch)}},
+        )
+        if not moved:
+            raise _Superseded
+        if batch:
+            uow.insert_rows(NoticeReceipt, _receipt_rows(uow.tenant, nid, notice.published_at, batch))
+            counts, parents = rules.counts_by_org(r.path for r in batch)
+            NoticeCount._get_collection().bulk_write(
+                [
+                    UpdateOne(
+                        {"tenant": uow.tenant, "notice_id": nid, "org_id": org},
+                        {"$inc": {"recipients": n}, "$setOnInsert": {"parent_id": parents[org], "read": 0}},
+                        upsert=True,
+                    )
+                    for org, n in counts.items()
+                ],
+                ordered=False,
+                session=uow.session,
+            )
+        if hand_over:
+            uow.emit(events.SOURCE, events.NOTICE_PUBLISHING, {"notice_id": nid, "round": round_no + 1})
+        if done:
+            total = _current_count(uow, notice.id)
+            uow.emit(events.SOURCE, events.NOTICE_PUBLISHED, _published(notice, total, delivered=True))
+
+    return write
+
+
+def _current_count(uow: UnitOfWork, oid: ObjectId) -> int:
+    row = Notice._get_collection().find_one({"_id": oid}, {"recipient_count": 1}, session=uow.session)
+    return row["recipient_count"] if row else 0
+
+
+def _without_receipts(tenant: str, notice_id: str, batch: list[Recipient]) -> list[Recipient]:
+    """A notice to roles in several targets: drop those who got a receipt in an earlier target."""
+    if not batch:
+        return batch
+    query = {"tenant": tenant, "notice_id": notice_id, "account_id": {"$in": [r.account_id for r in batch]}}
+    have = {row["account_id"] for row in NoticeReceipt._get_collection().find(query, {"account_id": 1})}
+    return [r for r in batch if r.account_id not in have]
 
 
 # -- reading -------------------------------------------------------------------------------------------
@@ -384,6 +557,8 @@ def remind(notice_id: str) -> int:
     notice = _notice(notice_id)
     if not _tracks_all(notice):
         raise DomainError(ErrorCode.PERMISSION_DENIED, "notice_receipts_denied", "notice_id")
+    if notice.state == rules.PUBLISHING:
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "notice_still_publishing", "notice_id")
     now = _now()
     wait = rules.reminder_wait(notice.remind_after, now)
     if wait:

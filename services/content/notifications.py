@@ -307,18 +307,21 @@ def notice_recipients(tenant: str, audience: list[str], after: str, limit: int) 
 def deliver_notice(tenant: str, notice_id: str, author_id: str, title: str, text: str, audience: list[str]) -> int:
     """A notice to everyone of its audience, in batches (each one transaction; entries keyed per notice)."""
     after, delivered = "", 0
-    key = rules.key(rules.NOTICE, "notice", notice_id)
     while True:
         batch = notice_recipients(tenant, audience, after, NOTICE_BATCH)
         if not batch:
             return delivered
-        items = [
-            Item(a, rules.NOTICE, key, "notice", notice_id, author_id, rules.body(text), title)
-            for a in batch
-            if a != author_id
-        ]
-        delivered += deliver(tenant, items)
+        delivered += deliver(tenant, notice_items(notice_id, author_id, title, text, batch))
         after = batch[-1]
+
+
+def notice_items(notice_id: str, author_id: str, title: str, text: str, account_ids: list[str]) -> list[Item]:
+    """A notice's entries for some of its recipients (its author is not told of it)."""
+    key = rules.key(rules.NOTICE, "notice", notice_id)
+    body = rules.body(text)
+    return [
+        Item(a, rules.NOTICE, key, "notice", notice_id, author_id, body, title) for a in account_ids if a != author_id
+    ]
 
 
 # -- reading and marking (the API) ---------------------------------------------------------------------

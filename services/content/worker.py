@@ -101,10 +101,15 @@ class Mirror:
         mirror.unfollow(event.tenant, d["follower_id"], d["target_kind"], d["target_id"])
 
 
-class NoticeRoles:
-    """notices' copy of who holds which role in which org (notices.RoleHolder), for notices to roles."""
+class Notices:
+    """Notices to many, delivered in batches (notices.deliver); notices' copy of who holds which role in
+    which org (notices.RoleHolder), for notices to roles."""
 
     name = "content_notices"
+
+    @handles(events.SOURCE, events.NOTICE_PUBLISHING)
+    def notice_publishing(self, event: Event) -> None:
+        notices.deliver(event.tenant, event.data["notice_id"], int(event.data.get("round", 0)))
 
     @handles(events.ORGS, events.ROLE_ASSIGNED)
     def role_assigned(self, event: Event) -> None:
@@ -217,6 +222,8 @@ class Inbox:
     @handles(events.SOURCE, events.NOTICE_PUBLISHED)
     def notice_published(self, event: Event) -> None:
         d = event.data
+        if d.get("delivered"):
+            return  # a notice to many: its batches told each recipient (notices.deliver)
         notifications.deliver_notice(
             event.tenant,
             d["notice_id"],
@@ -248,7 +255,7 @@ class Inbox:
         notifications.deliver(event.tenant, items)
 
 
-WORKERS = [Mirror, NoticeRoles, Timelines, Inbox, SearchFeed]
+WORKERS = [Mirror, Notices, Timelines, Inbox, SearchFeed]
 
 
 def main() -> None:

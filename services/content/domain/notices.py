@@ -25,6 +25,14 @@ TARGETS_MAX = 50
 REMINDER_INTERVAL = dt.timedelta(hours=1)
 REMINDER_CHUNK = 1000  # account ids a notice_reminder event carries (~40 KB)
 RECEIPT_BATCH = 1000  # receipts written per insert at publication
+# Publishing: a notice to at most INLINE_MAX people is written by the call; a bigger one by content's
+# worker, DELIVERY_BATCH recipients a transaction, in rounds of at most ROUND_SECONDS (each round's last
+# batch hands over to a fresh event, so no handler outlives its inbox lease). Until its last batch the
+# notice is PUBLISHING: its receipts, counts and recipient_count grow batch by batch.
+INLINE_MAX = 2000
+DELIVERY_BATCH = 100  # a big transaction stalls SecantusDB (services/content/README.md)
+ROUND_SECONDS = 20.0
+PUBLISHING, PUBLISHED = "publishing", "published"
 
 
 def title(value: str) -> str:

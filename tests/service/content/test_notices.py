@@ -6,13 +6,16 @@ read costs a fixed few; the home timeline's helper returns a reader's notices ne
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
 from bson import ObjectId
 
 from kernel import context
-from services.content import notices
+from kernel.errors import DomainError
+from kernel.outbox import OutboxEvent
+from services.content import notices, notifications
 from services.content.domain import notices as rules
 
 pytestmark = pytest.mark.service
@@ -142,3 +145,48 @@ def test_a_publication_that_fails_leaves_no_receipts(tenant, monkeypatch):
         context.unbind(token)
     assert notices.NoticeReceipt.in_tenant(tenant).count() == 0
     assert notices.Notice.in_tenant(tenant).count() == 0
+
+
+def _deliver_until_published(tenant: str, notice_id: str) -> None:
+    """Run the worker's step as content's worker would, round after round (the region's own worker hears
+    of the notice too and may take a round first: each call starts from the stored round)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        notice = notices.Notice.in_tenant(tenant).filter(id=ObjectId(notice_id)).first()
+        if notice.state == rules.PUBLISHED:
+            return
+        notices.deliver(tenant, notice_id, notice.round)
+    raise AssertionError("the notice was not published in 120 s")
+
+
+def test_a_notice_to_more_than_inline_max_is_delivered_in_batches_once_each(tenant, monkeypatch):
+    monkeypatch.setattr(rules, "INLINE_MAX", 500)
+    monkeypatch.setattr(rules, "DELIVERY_BATCH", 200)
+    monkeypatch.setattr(rules, "ROUND_SECONDS", 0.0)  # every batch hands over to a new round
+    token = _as(tenant, "sec-g", [("secretary", "g")])
+    try:
+        notice = notices.publish("g", "全体党员大会", "正文", [], ["b1", "g"], [])
+        assert (notice.state, notice.recipient_count) == (rules.PUBLISHING, 0)
+        with pytest.raises(DomainError) as early:
+            notices.remind(str(notice.id))
+        assert early.value.key == "notice_still_publishing"
+    finally:
+        context.unbind(token)
+    nid = str(notice.id)
+    assert notices.deliver(tenant, nid, 0) in (0, 200)  # 0 if the region's worker took round 0 first
+    assert notices.deliver(tenant, nid, 0) == 0  # round 0 is over: a redelivery writes nothing
+    _deliver_until_published(tenant, nid)
+
+    recipients = BRANCHES * PER_BRANCH
+    stored = notices.Notice.in_tenant(tenant).filter(id=notice.id).first()
+    assert (stored.state, stored.recipient_count) == (rules.PUBLISHED, recipients)
+    receipts = notices.NoticeReceipt._get_collection().find({"tenant": tenant, "notice_id": nid}, {"account_id": 1})
+    people = [r["account_id"] for r in receipts]
+    assert len(people) == len(set(people)) == recipients
+    counts = {c.org_id: c.recipients for c in notices.NoticeCount.in_tenant(tenant).filter(notice_id=nid)}
+    assert counts["g"] == recipients and all(counts[f"b{b}"] == PER_BRANCH for b in range(BRANCHES))
+    published = OutboxEvent.objects(tenant=tenant, type="notice_published", data__notice_id=nid)
+    assert published.count() == 1 and published.first().data["delivered"] is True
+    told = notifications.InboxEntry.in_tenant(tenant).filter(ref_kind="notice", ref_id=nid).count()
+    assert told == recipients
+    assert [e.notice_id for e in notices.home_source(tenant, "p7-3", None, 20)] == [nid]
