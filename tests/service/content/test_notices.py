@@ -6,6 +6,7 @@ read costs a fixed few; the home timeline's helper returns a reader's notices ne
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import uuid
 
@@ -147,39 +148,21 @@ def test_a_publication_that_fails_leaves_no_receipts(tenant, monkeypatch):
     assert notices.Notice.in_tenant(tenant).count() == 0
 
 
-def _deliver_until_published(tenant: str, notice_id: str) -> None:
-    """Run the worker's step as content's worker would, round after round (the region's own worker hears
-    of the notice too and may take a round first: each call starts from the stored round)."""
+def _published_by_the_worker(tenant: str, notice_id: str) -> notices.Notice:
+    """Wait for the region's content worker (it hears of notice_publishing through the outbox like any
+    event) to finish delivering the notice."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         notice = notices.Notice.in_tenant(tenant).filter(id=ObjectId(notice_id)).first()
         if notice.state == rules.PUBLISHED:
-            return
-        notices.deliver(tenant, notice_id, notice.round)
-    raise AssertionError("the notice was not published in 120 s")
+            return notice
+        time.sleep(0.2)
+    raise AssertionError(f"not published in 120 s: {notice.recipient_count} receipts written")
 
 
-def test_a_notice_to_more_than_inline_max_is_delivered_in_batches_once_each(tenant, monkeypatch):
-    monkeypatch.setattr(rules, "INLINE_MAX", 500)
-    monkeypatch.setattr(rules, "DELIVERY_BATCH", 200)
-    monkeypatch.setattr(rules, "ROUND_SECONDS", 0.0)  # every batch hands over to a new round
-    token = _as(tenant, "sec-g", [("secretary", "g")])
-    try:
-        notice = notices.publish("g", "全体党员大会", "正文", [], ["b1", "g"], [])
-        assert (notice.state, notice.recipient_count) == (rules.PUBLISHING, 0)
-        with pytest.raises(DomainError) as early:
-            notices.remind(str(notice.id))
-        assert early.value.key == "notice_still_publishing"
-    finally:
-        context.unbind(token)
-    nid = str(notice.id)
-    assert notices.deliver(tenant, nid, 0) in (0, 200)  # 0 if the region's worker took round 0 first
-    assert notices.deliver(tenant, nid, 0) == 0  # round 0 is over: a redelivery writes nothing
-    _deliver_until_published(tenant, nid)
-
-    recipients = BRANCHES * PER_BRANCH
-    stored = notices.Notice.in_tenant(tenant).filter(id=notice.id).first()
-    assert (stored.state, stored.recipient_count) == (rules.PUBLISHED, recipients)
+def _delivered_once_to_everyone(tenant: str, notice: notices.Notice) -> None:
+    nid, recipients = str(notice.id), BRANCHES * PER_BRANCH
+    assert (notice.state, notice.recipient_count) == (rules.PUBLISHED, recipients)
     receipts = notices.NoticeReceipt._get_collection().find({"tenant": tenant, "notice_id": nid}, {"account_id": 1})
     people = [r["account_id"] for r in receipts]
     assert len(people) == len(set(people)) == recipients
@@ -190,3 +173,42 @@ def test_a_notice_to_more_than_inline_max_is_delivered_in_batches_once_each(tena
     told = notifications.InboxEntry.in_tenant(tenant).filter(ref_kind="notice", ref_id=nid).count()
     assert told == recipients
     assert [e.notice_id for e in notices.home_source(tenant, "p7-3", None, 20)] == [nid]
+    assert notices.deliver(tenant, nid, 0) == 0  # a late redelivery finds it published
+
+
+def test_a_notice_to_more_than_inline_max_is_delivered_by_the_worker(tenant, monkeypatch):
+    monkeypatch.setattr(rules, "INLINE_MAX", 500)  # the call's side only: the worker's batches are its own
+    token = _as(tenant, "sec-g", [("secretary", "g")])
+    try:
+        notice = notices.publish("g", "全体党员大会", "正文", [], ["b1", "g"], [])
+        assert (notice.state, notice.recipient_count) == (rules.PUBLISHING, 0)
+        with pytest.raises(DomainError) as early:
+            notices.remind(str(notice.id))
+        assert early.value.key == "notice_still_publishing"
+    finally:
+        context.unbind(token)
+    _delivered_once_to_everyone(tenant, _published_by_the_worker(tenant, str(notice.id)))
+
+
+def test_a_round_hands_over_and_its_redelivery_writes_nothing(tenant, monkeypatch):
+    now = dt.datetime.now(dt.UTC)
+    notice = notices.Notice(  # publishing, owned by round 7, whose event nobody else has heard of
+        tenant=tenant,
+        org_id="g",
+        author_id="sec-g",
+        title="分批送达",
+        body="正文",
+        target_org_ids=["g"],
+        audience=["org:g"],
+        published_at=now,
+        remind_after=now,
+        state=rules.PUBLISHING,
+        round=7,
+    ).save()
+    nid = str(notice.id)
+    monkeypatch.setattr(rules, "ROUND_SECONDS", 0.0)  # this process's rounds end after one batch
+    assert notices.deliver(tenant, nid, 7) == rules.DELIVERY_BATCH
+    handed = OutboxEvent.objects(tenant=tenant, type="notice_publishing", data__notice_id=nid).first()
+    assert handed.data["round"] == 8  # the next round, committed with the batch (the worker takes it on)
+    assert notices.deliver(tenant, nid, 7) == 0
+    _delivered_once_to_everyone(tenant, _published_by_the_worker(tenant, nid))
