@@ -9,13 +9,14 @@ Publishing scales with the audience (rules in domain/notices.py):
 - at most INLINE_MAX recipients: the call writes the receipts (plain batches of RECEIPT_BATCH), then the
   notice, its counters and notice_published in one small transaction, and its readers see it at once;
 - more: the call stores the notice PUBLISHING with the internal notice_publishing event and answers.
-  Content's worker (deliver) then walks the audience in a fixed order — target by target, by account
-  id — DELIVERY_BATCH recipients at a time: their notifications (idempotent), then one transaction with
-  their receipts, their counts and the notice's progress (the position reached), conditional on the
-  position it started from, so a redelivered or resumed batch writes nothing twice. Rounds last
-  ROUND_SECONDS; a round's last batch emits the next round's event in its transaction. The last batch
-  marks the notice PUBLISHED and emits notice_published. Recipients see it as their batch lands; someone
-  who joins the audience before the walk reaches their place receives it too.
+  Content's worker (deliver) then walks the audience in a fixed order — target by target, org by org
+  of its subtree, by account id — DELIVERY_BATCH recipients at a time: their notifications
+  (idempotent), then one transaction with their receipts, their counts and the notice's progress (the
+  position reached), conditional on the position it started from, so a redelivered or resumed batch
+  writes nothing twice. Rounds last ROUND_SECONDS; a round's last batch emits the next round's event in
+  its transaction. The last batch marks the notice PUBLISHED and emits notice_published. Recipients see
+  it as their batch lands; someone who joins the audience before the walk reaches their place receives
+  it too.
 
 Reading: a recipient marks the notice read once (a conditional update, so a second mark changes
 nothing); the same transaction adds one to the `read` counter of every org on the recipient's path
@@ -28,7 +29,9 @@ officers above), and, for the part of the audience in their own subtree, the off
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 import time
 from dataclasses import dataclass
 
@@ -70,9 +73,10 @@ class Notice(TenantDocument):
     published_at = me.DateTimeField(required=True)
     remind_after = me.DateTimeField(required=True)  # the next reminder may be sent from then on
     state = me.StringField(default=rules.PUBLISHED, choices=(rules.PUBLISHING, rules.PUBLISHED))
-    # Publishing in the background (module docstring): the next recipient is the first after
-    # cursor_account in target number cursor_target; `round` is the notice_publishing event that owns it.
+    # Publishing in the background (module docstring): the next recipient is the first after cursor_account
+    # in org cursor_org of target number cursor_target; `round` is the notice_publishing event that owns it.
     cursor_target = me.IntField(default=0)
+    cursor_org = me.StringField(default="")
     cursor_account = me.StringField(default="")
     round = me.IntField(default=0)
 
@@ -134,7 +138,7 @@ class RoleHolder(TenantDocument):
         "indexes": [
             {"fields": ["tenant", "account_id", "org_id", "role"], "unique": True},
             ("tenant", "org_path", "role", "account_id"),
-            ("tenant", "org_id"),
+            ("tenant", "org_id", "role", "account_id"),  # by org; a notice to roles walks it org by org
         ],
     }
 
@@ -205,53 +209,79 @@ def _readable(notice_id: str) -> tuple[Notice, NoticeReceipt | None]:
 # -- publishing ----------------------------------------------------------------------------------------
 
 
-Position = tuple[int, str]  # (target number, the last account id written there)
+Position = tuple[int, str, str]  # (target number, org id within it, the last account id written there)
+_PEOPLE_FIELDS = {"account_id": 1, "org_id": 1, "org_path": 1, "_id": 0}
+
+
+def _subtree_orgs(tenant: str, target: str) -> list[str]:
+    """The orgs of a target's subtree (itself included), in the order a delivery walks them."""
+    rows = mirror.OrgNode._get_collection().find({"tenant": tenant, "path": target}, {"org_id": 1, "_id": 0})
+    return sorted({row["org_id"] for row in rows} | {target})
 
 
 def _recipients_page(
-    tenant: str, targets: list[str], roles: list[str], position: Position, limit: int
+    tenant: str, targets: list[str], roles: list[str], position: Position, limit: int, orgs_of
 ) -> tuple[list[Recipient], Position | None]:
-    """Up to `limit` recipients after position, target by target and by account id within a target (one
-    indexed range a target), and the position after them (None: there are no more). Everyone in the
-    targets' subtrees, or the holders of roles there; once each within a target (targets are disjoint
-    subtrees, but one person may hold roles in two: the caller drops receipts already written)."""
-    index, after = position
+    """Up to `limit` recipients after position, and the position after them (None: there are no more).
+    The walk goes target by target, org by org of its subtree (orgs_of(target), sorted), and by account id
+    within an org: one indexed range an org, in index order (org_path is an array, so a walk of the whole
+    subtree by account id would sort every member in memory for each page). Everyone whose home org is
+    there, or the holders of roles there; once each within a target (targets are disjoint subtrees, but one
+    person may hold roles in two: the caller drops receipts already written)."""
+    index, org, after = position
     found: dict[str, Recipient] = {}
     while index < len(targets) and len(found) < limit:
-        target, wanted = targets[index], limit - len(found)
-        query: dict = {"tenant": tenant, "org_path": target}
-        if roles:
-            query["role"] = {"$in": roles}
-        if after:
-            query["account_id"] = {"$gt": after}
-        source = RoleHolder if roles else mirror.Person
-        rows = list(
-            source._get_collection()
-            .find(query, {"account_id": 1, "org_id": 1, "org_path": 1, "_id": 0})
-            .sort("account_id", 1)
-            .limit(wanted)
-        )
-        for row in rows:
-            if row["account_id"] not in found:
-                path = rules.path_below(row["org_path"], [target])
-                found[row["account_id"]] = Recipient(row["account_id"], row["org_id"], path)
-        if len(rows) < wanted:
-            index, after = index + 1, ""
+        target = targets[index]
+        orgs = orgs_of(target)
+        k = bisect.bisect_left(orgs, org) if org else 0
+        while k < len(orgs) and len(found) < limit:
+            wanted = limit - len(found)
+            rows = _org_rows(tenant, orgs[k], roles, after, wanted)
+            for row in rows:
+                if row["account_id"] not in found:
+                    path = rules.path_below(row["org_path"], [target])
+                    found[row["account_id"]] = Recipient(row["account_id"], row["org_id"], path)
+            if len(rows) < wanted:
+                k, after = k + 1, ""
+            else:
+                after = rows[-1]["account_id"]
+        if k >= len(orgs):
+            index, org, after = index + 1, "", ""
         else:
-            after = rows[-1]["account_id"]
-    return list(found.values()), ((index, after) if index < len(targets) else None)
+            org = orgs[k]
+    return list(found.values()), ((index, org, after) if index < len(targets) else None)
+
+
+def _org_rows(tenant: str, org_id: str, roles: list[str], after: str, limit: int) -> list[dict]:
+    """The next `limit` people (or role holders) of one org after account id `after`, by account id."""
+    if roles:  # a handful an org; SecantusDB plans no $in with a range, so the range is applied here
+        query = {"tenant": tenant, "org_id": org_id, "role": {"$in": roles}}
+        rows = sorted(RoleHolder._get_collection().find(query, _PEOPLE_FIELDS), key=lambda r: r["account_id"])
+        return [r for r in rows if r["account_id"] > after][:limit]
+    query = {"tenant": tenant, "org_id": org_id}
+    if after:
+        query["account_id"] = {"$gt": after}
+    return list(mirror.Person._get_collection().find(query, _PEOPLE_FIELDS).sort("account_id", 1).limit(limit))
 
 
 def _first_recipients(tenant: str, targets: list[str], roles: list[str]) -> tuple[list[Recipient], bool]:
-    """The recipients, if at most INLINE_MAX (True), else the first INLINE_MAX + 1 (False)."""
+    """The recipients, if at most INLINE_MAX (True); else (some of them, False). One indexed query a target,
+    stopping at INLINE_MAX + 1 (unordered: a sorted read of a big subtree sorts all of it)."""
     seen: dict[str, Recipient] = {}
-    position: Position | None = (0, "")
-    while position is not None and len(seen) <= rules.INLINE_MAX:
-        batch, position = _recipients_page(tenant, targets, roles, position, rules.INLINE_MAX + 1 - len(seen))
-        for r in batch:
-            seen.setdefault(r.account_id, r)
-    recipients = list(seen.values())
-    return recipients, position is None and len(recipients) <= rules.INLINE_MAX
+    source = RoleHolder if roles else mirror.Person
+    for target in targets:
+        query: dict = {"tenant": tenant, "org_path": target}
+        if roles:
+            query["role"] = {"$in": roles}
+        rows = source._get_collection().find(query, _PEOPLE_FIELDS).limit(rules.INLINE_MAX + 1 - len(seen))
+        for row in rows:
+            if row["account_id"] not in seen:
+                seen[row["account_id"]] = Recipient(
+                    row["account_id"], row["org_id"], rules.path_below(row["org_path"], [target])
+                )
+        if len(seen) > rules.INLINE_MAX:
+            return list(seen.values()), False
+    return list(seen.values()), True
 
 
 def publish(
@@ -396,9 +426,10 @@ def deliver(tenant: str, notice_id: str, round_no: int) -> int:
         return 0  # published already, or a later round owns the delivery
     started, written = time.monotonic(), 0
     targets, roles = list(notice.target_org_ids), list(notice.roles)
-    position: Position = (notice.cursor_target, notice.cursor_account)
+    position: Position = (notice.cursor_target, notice.cursor_org, notice.cursor_account)
+    orgs_of = functools.cache(lambda target: _subtree_orgs(tenant, target))  # read once a round
     while True:
-        batch, after = _recipients_page(tenant, targets, roles, position, rules.DELIVERY_BATCH)
+        batch, after = _recipients_page(tenant, targets, roles, position, rules.DELIVERY_BATCH, orgs_of)
         if roles and len(targets) > 1:
             batch = _without_receipts(tenant, notice_id, batch)
         notifications.deliver(
@@ -428,7 +459,8 @@ def _batch_writer(notice: Notice, round_no: int, position: Position, after: Posi
     def write(uow: UnitOfWork) -> None:
         progress = {
             "cursor_target": after[0] if after else len(notice.target_org_ids),
-            "cursor_account": after[1] if after else "",
+            "cursor_org": after[1] if after else "",
+            "cursor_account": after[2] if after else "",
             "state": rules.PUBLISHED if done else rules.PUBLISHING,
             "round": round_no + 1 if hand_over else round_no,
         }
@@ -439,7 +471,8 @@ def _batch_writer(notice: Notice, round_no: int, position: Position, after: Posi
                 "state": rules.PUBLISHING,
                 "round": round_no,
                 "cursor_target": position[0],
-                "cursor_account": position[1],
+                "cursor_org": position[1],
+                "cursor_account": position[2],
             },
             {"$set": progress, "$inc": {"recipient_count": len(batch)}},
         )

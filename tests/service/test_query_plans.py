@@ -182,6 +182,7 @@ CONTENT_SHAPES = {
     ],
     "role_holders": [
         {"tenant": T, "org_path": "o", "role": {"$in": ["secretary"]}},
+        {"tenant": T, "org_id": "o", "role": {"$in": ["secretary"]}},  # a notice to roles, org by org
         {"tenant": T, "account_id": "a", "org_id": "o", "role": "secretary"},
         {"tenant": T, "org_path": "o"},
         {"tenant": T, "org_id": "o"},
@@ -291,7 +292,7 @@ CONTENT_SHAPES.update(
     }
 )
 CONTENT_SHAPES["mirror_people"] += [
-    {"tenant": T, "org_path": "o", "account_id": {"$gt": "a"}},  # a notice's recipients, in batches
+    {"tenant": T, "org_id": "o", "account_id": {"$gt": "a"}},  # a notice's recipients, org by org, in batches
     {"tenant": T, "account_id": {"$in": ["a", "b"]}},
 ]
 CONTENT_SHAPES["mirror_friends"] += [{"tenant": T, "owner_id": "a", "friend_id": "b"}]
