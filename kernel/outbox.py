@@ -6,10 +6,12 @@ nameko-compatible exchange `<source>.events` (routing key = event type), then ma
 
 Two ways in: each commit in this process hands its events to the relay (`store.on_commit`), which
 publishes them at once without reading them back, and marks them in one write per MARK_EVERY; and every
-poll_seconds the relay sweeps the outbox for pending events (another process's commits — the worker has
-no relay —, a handoff lost to a crash or a broker outage). Events published here in the last
-RECENT_SECONDS are skipped by the sweep, so the two ways rarely publish one event twice; a crash between
-publish and mark republishes: delivery is at least once, and consumers are idempotent (kernel/events.py).
+poll_seconds a service's server sweeps the outbox for its source's events pending for more than
+SWEEP_AFTER (a handoff lost to a crash or a broker outage, a process without a relay: a command-line
+tool). Workers run a relay that only takes handoffs (kernel/worker.py), so their events don't wait for
+the sweep either. Events published here in the last RECENT_SECONDS are skipped by the sweep; a crash
+between publish and mark republishes: delivery is at least once, and consumers are idempotent
+(kernel/events.py).
 """
 
 from __future__ import annotations
@@ -163,10 +165,13 @@ class OutboxRelay(threading.Thread):
     HANDOFF_MAX = 10_000  # events waiting in memory; beyond, the sweep finds them
     MARK_EVERY = 0.1  # seconds between the writes that mark handed-off events published
     RECENT_SECONDS = 60.0  # events published here this recently are not published again by the sweep
+    SWEEP_AFTER = 1.0  # seconds an event stays pending before the sweep takes it (the handoff is faster)
 
-    def __init__(self, source: str, amqp_uri: str, poll_seconds: float = 0.5):
-        super().__init__(name=f"outbox-relay-{source}", daemon=True)
+    def __init__(self, source: str | None, amqp_uri: str, poll_seconds: float = 0.5, sweep: bool = True):
+        """source None: every event this process commits (a worker's relay, with sweep False)."""
+        super().__init__(name=f"outbox-relay-{source or 'handoff'}", daemon=True)
         self.source = source
+        self.sweep = sweep and source is not None
         self.publisher = Publisher(amqp_uri)
         self.poll_seconds = poll_seconds
         self._wake = threading.Event()
@@ -184,12 +189,15 @@ class OutboxRelay(threading.Thread):
         if self.ident is not None:  # started
             self.join(timeout)
         if not self.is_alive():
-            self._mark()
+            try:
+                self._mark()
+            except Exception:  # noqa: BLE001 - published but not marked: the sweep publishes them again
+                log.warning("outbox relay could not mark its last events", exc_info=True)
         self.publisher.close()
 
     def _take(self, envelopes: list[dict[str, Any]]) -> None:
         """On the committing thread: queue this source's events for publishing."""
-        mine = [e for e in envelopes if e["source"] == self.source]
+        mine = envelopes if self.source is None else [e for e in envelopes if e["source"] == self.source]
         if mine and len(self._handed) + len(mine) <= self.HANDOFF_MAX:
             self._handed.extend(mine)
         self._wake.set()
@@ -200,8 +208,8 @@ class OutboxRelay(threading.Thread):
             busy = False
             try:
                 self.relay_handed()
-                if time.monotonic() - self._swept_at >= self.poll_seconds:
-                    busy = self.relay_once() >= self.BATCH
+                if self.sweep and time.monotonic() - self._swept_at >= self.poll_seconds:
+                    busy = self.relay_once(min_age=self.SWEEP_AFTER) >= self.BATCH
                     self._swept_at = time.monotonic()
                 if time.monotonic() - self._marked_at >= self.MARK_EVERY:
                     self._mark()
@@ -228,10 +236,13 @@ class OutboxRelay(threading.Thread):
             self._handed.popleft()  # only once published: a failure leaves it first in line
         return published
 
-    def relay_once(self) -> int:
-        """Sweep: publish one batch of pending events not published here lately and mark them; returns how
-        many were published."""
-        batch = list(OutboxEvent.objects(pending=True, source=self.source).order_by("occurred_at").limit(self.BATCH))
+    def relay_once(self, min_age: float = 0.0) -> int:
+        """Sweep: publish one batch of events pending for at least min_age seconds and not published here
+        lately, and mark them; returns how many were published."""
+        pending = OutboxEvent.objects(pending=True, source=self.source)
+        if min_age:
+            pending = pending.filter(occurred_at__lt=utcnow() - dt.timedelta(seconds=min_age))
+        batch = list(pending.order_by("occurred_at").limit(self.BATCH))
         self._report_backlog(batch)
         published = []
         for event in batch:

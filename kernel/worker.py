@@ -7,6 +7,7 @@ import signal
 
 from kernel import logs, metrics
 from kernel.config import BusConfig
+from kernel.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,11 @@ def run(process_name: str, config: BusConfig, *service_classes: type, on_start=N
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    # What the handlers commit is published at once by this process (the server's sweep is the fallback).
+    relay = OutboxRelay(None, config.amqp_uri, sweep=False)
+    relay.start()
     runner.start()
     log.info("worker started", extra={"services": [c.name for c in service_classes]})
     runner.wait()
+    relay.stop()
     log.info("worker stopped")
