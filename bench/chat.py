@@ -31,10 +31,6 @@ import datetime as dt
 import json
 import os
 import random
-import shutil
-import signal
-import sys
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -47,12 +43,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from bench import content_seed
 from bench.measure import GroupCpu, counter_delta, mean_ms, pct, scrape, top_commands
 from bench.openloop import Stats, drive
-from devstack.layout import Layout, free_port_base
-from devstack.stack import Stack
+from bench.region import bench_region, run_main
 from kernel.context import Actor
 from kernel.tokens import TokenIssuer
 
-ROOT = Path(__file__).resolve().parent.parent
 REGION = "chat"
 TARGET_P99_MS = 100.0
 SERVERS = ("gateway", "content", "content-worker", "mongodb", "rabbitmq")
@@ -329,10 +323,6 @@ def command_of(args) -> str:
     )
 
 
-def _on_sigterm(signum, _frame):
-    raise KeyboardInterrupt
-
-
 async def measure(args, base_url: str, tokens: dict[str, str], conversations, meter, metrics) -> list[dict]:
     chat = Chat(conversations, args.seed)
     ws_url = base_url.replace("http://", "ws://") + "/api/v1/ws"
@@ -353,17 +343,15 @@ async def measure(args, base_url: str, tokens: dict[str, str], conversations, me
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    data = Path(tempfile.mkdtemp(prefix="jiceng-chat-"))
-    layout = Layout(REGION, data, free_port_base())
-    stack = Stack(layout, ROOT)
     command = command_of(args)
-    print(
-        f"Jiceng chat: {args.pairs} pairs and {args.groups} groups of {args.group_size} over WebSockets, rates "
-        f"{args.rates} messages/s, {args.seconds:g}s each after {args.warmup:g}s warm-up; data in {data}"
-    )
-    print(f"  machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    try:
+    with bench_region(REGION, args.keep_data) as stack:
+        layout = stack.layout
+        print(
+            f"Jiceng chat: {args.pairs} pairs and {args.groups} groups of {args.group_size} over WebSockets, "
+            f"rates {args.rates} messages/s, {args.seconds:g}s each after {args.warmup:g}s warm-up; "
+            f"data in {layout.data_dir}"
+        )
+        print(f"  machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         t0 = time.perf_counter()
         stack.up()
         print(f"  stack up in {time.perf_counter() - t0:.0f}s", flush=True)
@@ -426,18 +414,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         failed = sum(r["lost"] + r["stats"].overall.errors for r in results)
         return 1 if failed else 0
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        stack.down()
-        if args.keep_data:
-            print(f"  data kept in {data}")
-        else:
-            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("\ninterrupted: the bench region was stopped", file=sys.stderr)
-        sys.exit(130)
+    run_main(main)

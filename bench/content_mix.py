@@ -41,10 +41,8 @@ import os
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -58,7 +56,7 @@ from bench import content_seed
 from bench.http1 import Http1Pool
 from bench.measure import GroupCpu, counter_delta, disk_usage, mean_ms, pct, scrape, top_commands
 from bench.openloop import Series, Stats, drive
-from devstack.layout import Layout, free_port_base
+from bench.region import bench_region, run_main
 from devstack.stack import Stack
 from kernel.context import Actor
 from kernel.tokens import TokenIssuer
@@ -417,25 +415,19 @@ def verdict(results: list[dict]) -> list[str]:
     ]
 
 
-def _on_sigterm(signum, _frame):
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    data = Path(tempfile.mkdtemp(prefix="jiceng-mix-"))
-    layout = Layout(REGION, data, free_port_base())
-    stack = Stack(layout, ROOT, extra_env={"CONTENT_PUSH_LIMIT": str(args.push_limit)})
     command = command_of(args)
     results: list[dict] = []
     started = time.perf_counter()
-    print(
-        f"Jiceng microblog mix: {args.people:,} people (seed {args.seed}), rates {args.rates} req/s, "
-        f"{args.seconds:g}s each after {args.warmup:g}s warm-up; data in {data}"
-    )
-    print(f"  machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    try:
+    with bench_region(REGION, args.keep_data, {"CONTENT_PUSH_LIMIT": str(args.push_limit)}) as stack:
+        layout = stack.layout
+        data = layout.data_dir
+        print(
+            f"Jiceng microblog mix: {args.people:,} people (seed {args.seed}), rates {args.rates} req/s, "
+            f"{args.seconds:g}s each after {args.warmup:g}s warm-up; data in {data}"
+        )
+        print(f"  machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         t0 = time.perf_counter()
         stack.up()
         print(f"  stack up in {time.perf_counter() - t0:.0f}s", flush=True)
@@ -572,18 +564,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         errors = sum(r["stats"].overall.errors for r in results)
         return 1 if errors else 0
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut the region's stop short
-        stack.down()
-        if args.keep_data:
-            print(f"  data kept in {data}")
-        else:
-            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("\ninterrupted: the bench region was stopped", file=sys.stderr)
-        sys.exit(130)
+    run_main(main)

@@ -18,24 +18,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import shutil
-import signal
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 import pymongo
 
 from bench import content_seed
 from bench.measure import GroupCpu
-from devstack.layout import Layout, free_port_base
-from devstack.stack import Stack
+from bench.region import bench_region, run_main
 from kernel.context import Actor
 from kernel.tokens import TokenIssuer
 
-ROOT = Path(__file__).resolve().parent.parent
 REGION = "notices"
 SERVERS = ("gateway", "content", "content-worker", "mongodb", "rabbitmq")
 
@@ -69,19 +62,12 @@ def seed_people(mongo_uri: str, people: int, seed: int) -> content_seed.World:
     return world
 
 
-def _on_sigterm(signum, _frame):
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    data = Path(tempfile.mkdtemp(prefix="jiceng-notices-"))
-    layout = Layout(REGION, data, free_port_base())
-    stack = Stack(layout, ROOT)
     command = f".venv/bin/python -m bench.notices --people {args.people} --seed {args.seed}"
-    print(f"Jiceng notices: one notice to {args.people:,} people; data in {data}")
-    try:
+    with bench_region(REGION, args.keep_data) as stack:
+        layout = stack.layout
+        print(f"Jiceng notices: one notice to {args.people:,} people; data in {layout.data_dir}")
         stack.up()
         t0 = time.perf_counter()
         world = seed_people(stack.env["MONGO_URI"], args.people, args.seed)
@@ -131,18 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{os.cpu_count()} cores shared by every process. Reproduce with:\n  {command}")
         ok = not notice["publishing"] and n == len(world.people) and shown
         return 0 if ok else 1
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        stack.down()
-        if args.keep_data:
-            print(f"  data kept in {data}")
-        else:
-            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("\ninterrupted: the bench region was stopped", file=sys.stderr)
-        sys.exit(130)
+    run_main(main)

@@ -346,14 +346,27 @@ class Stack:
             child.wait(timeout=5)
         self._pid_file(proc.name).unlink(missing_ok=True)
 
-    def run_tool(self, *argv: str) -> str:
-        """Run a one-off command (key tool, seed) in the region's environment; returns its output."""
-        done = subprocess.run(  # noqa: S603 - fixed argv
-            [PYTHON, *argv], env=self.env, cwd=self.root, capture_output=True, text=True, check=False
+    def run_tool(self, *argv: str, timeout: float = 180.0) -> str:
+        """Run a one-off command (key tool, seed) in the region's environment; returns its output. A tool
+        still running after `timeout` seconds is stopped with SIGABRT, which makes Python print every
+        thread's stack (PYTHONFAULTHANDLER): the error then says where it hung."""
+        proc = subprocess.Popen(  # noqa: S603 - fixed argv
+            [PYTHON, *argv],
+            env={**self.env, "PYTHONFAULTHANDLER": "1"},
+            cwd=self.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-        if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(argv)} failed:\n{done.stdout}{done.stderr}")
-        return done.stdout
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            out, err = proc.communicate()
+            raise RuntimeError(f"{' '.join(argv)} hung for {timeout:.0f}s; its stacks:\n{out}{err}") from None
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} failed:\n{out}{err}")
+        return out
 
     def up(self, names: list[str] | None = None) -> None:
         self.layout.data_dir.mkdir(parents=True, exist_ok=True)

@@ -59,15 +59,21 @@ def test_a_unit_of_work_writes_one_tenant_only(database):
         Note.in_tenant("")
 
 
+def _listening(conn: kombu.Connection, source: str) -> kombu.Queue:
+    """A queue of this test's own, bound to every event of source."""
+    queue = kombu.Queue(
+        f"kt-{uuid.uuid4().hex[:6]}",
+        kombu.Exchange(f"{source}.events", "topic", durable=True),
+        routing_key="#",
+        exclusive=True,
+    )
+    queue(conn.channel()).declare()
+    return queue
+
+
 def test_the_relay_publishes_persistent_messages_and_marks_them(database, stack):
     with kombu.Connection(stack.env["AMQP_URI"]) as conn:
-        queue = kombu.Queue(
-            f"kt-{uuid.uuid4().hex[:6]}",
-            kombu.Exchange("relaytest.events", "topic", durable=True),
-            routing_key="#",
-            exclusive=True,
-        )
-        queue(conn.channel()).declare()
+        queue = _listening(conn, "relaytest")
         store.atomically("kerneltest", lambda uow: [uow.emit("relaytest", "ping", {"n": n}) for n in range(3)])
         relay = OutboxRelay("relaytest", stack.env["AMQP_URI"])
         assert relay.relay_once() == 3
@@ -85,13 +91,7 @@ def test_the_relay_publishes_persistent_messages_and_marks_them(database, stack)
 
 def test_the_relay_publishes_what_this_process_commits_without_reading_it_back(database, stack):
     with kombu.Connection(stack.env["AMQP_URI"]) as conn:
-        queue = kombu.Queue(
-            f"kt-{uuid.uuid4().hex[:6]}",
-            kombu.Exchange("handtest.events", "topic", durable=True),
-            routing_key="#",
-            exclusive=True,
-        )
-        queue(conn.channel()).declare()
+        queue = _listening(conn, "handtest")
         relay = OutboxRelay("handtest", stack.env["AMQP_URI"])
         try:
             store.atomically("kerneltest", lambda uow: [uow.emit("handtest", "ping", {"n": n}) for n in range(2)])
