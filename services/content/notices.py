@@ -706,6 +706,13 @@ def _when(iso: str) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+def receipt_holders(tenant: str, notice_id: str, after: str, limit: int) -> list[str]:
+    """The notice's recipients with an account id after `after`, by account id (its unique index)."""
+    query = {"tenant": tenant, "notice_id": notice_id, "account_id": {"$gt": after}}
+    rows = NoticeReceipt._get_collection().find(query, {"account_id": 1, "_id": 0}).sort("account_id", 1)
+    return [row["account_id"] for row in rows.limit(limit)]
+
+
 # -- the copy of roles (fed by orgs' events through worker.py) -------------------------------------------
 
 

@@ -304,11 +304,16 @@ def notice_recipients(tenant: str, audience: list[str], after: str, limit: int) 
     return sorted(found)[:limit]
 
 
-def deliver_notice(tenant: str, notice_id: str, author_id: str, title: str, text: str, audience: list[str]) -> int:
-    """A notice to everyone of its audience, in batches (each one transaction; entries keyed per notice)."""
+def deliver_notice(
+    tenant: str, notice_id: str, author_id: str, title: str, text: str, audience: list[str], recipients=None
+) -> int:
+    """A notice to everyone of its audience, in batches (each one transaction; entries keyed per notice).
+    recipients(after, limit) -> account ids, by id, instead of the audience's org subtrees (a notice to
+    roles: its receipts name its recipients)."""
     after, delivered = "", 0
+    recipients = recipients or (lambda after_, limit: notice_recipients(tenant, audience, after_, limit))
     while True:
-        batch = notice_recipients(tenant, audience, after, NOTICE_BATCH)
+        batch = recipients(after, NOTICE_BATCH)
         if not batch:
             return delivered
         delivered += deliver(tenant, notice_items(notice_id, author_id, title, text, batch))

@@ -10,6 +10,7 @@ import eventlet
 eventlet.monkey_patch()  # must precede every other import in a worker process
 
 import datetime as dt
+import functools
 
 from kernel import config as kconfig
 from kernel import store
@@ -224,6 +225,9 @@ class Inbox:
         d = event.data
         if d.get("delivered"):
             return  # a notice to many: its batches told each recipient (notices.deliver)
+        holders = None
+        if d.get("roles"):  # its audience names only its author: the receipts name the role holders
+            holders = functools.partial(notices.receipt_holders, event.tenant, d["notice_id"])
         notifications.deliver_notice(
             event.tenant,
             d["notice_id"],
@@ -231,6 +235,7 @@ class Inbox:
             d.get("title", ""),
             d.get("text", ""),
             list(d.get("audience", [])),
+            holders,
         )
 
     @handles(events.SOURCE, events.CHAT_MESSAGE_SENT)

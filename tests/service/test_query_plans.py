@@ -168,6 +168,7 @@ CONTENT_SHAPES = {
     "notices": [{"tenant": T, "org_id": "o", "published_at": {"$lte": 1}}, {"tenant": T, "_id": {"$in": ["n"]}}],
     "notice_receipts": [
         {"tenant": T, "notice_id": "n", "account_id": "a"},
+        {"tenant": T, "notice_id": "n", "account_id": {"$gt": "a"}},  # a notice to roles: its recipients
         {"tenant": T, "notice_id": "n", "org_path": "o", "read": False, "_id": {"$gt": "c"}},
         {"tenant": T, "notice_id": "n", "org_path": "o", "read": False},
         {"tenant": T, "account_id": "a", "published_at": {"$lte": 1}},

@@ -126,9 +126,16 @@ def test_roles_follow_orgs_events(tenant):
     assert list(notices.RoleHolder.in_tenant(tenant).first().org_path) == ["root", "b4"]
     token = _as(tenant, "sec-root", [("secretary", "root")])
     try:
-        assert notices.publish("root", "书记会", "正文", [], [], ["secretary"]).recipient_count == 1
+        notice = notices.publish("root", "书记会", "正文", [], [], ["secretary"])
+        assert notice.recipient_count == 1
     finally:
         context.unbind(token)
+    # The region's worker tells the role holder (the notice's audience names only its author).
+    told = notifications.InboxEntry.in_tenant(tenant).filter(account_id="p4-0", ref_id=str(notice.id))
+    deadline = time.monotonic() + 20
+    while not told.count() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert told.count() == 1
     notices.role_removed(tenant, "p4-0", "b4", "secretary")
     assert notices.RoleHolder.in_tenant(tenant).count() == 0
 
