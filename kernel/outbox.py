@@ -167,11 +167,10 @@ class OutboxRelay(threading.Thread):
     RECENT_SECONDS = 60.0  # events published here this recently are not published again by the sweep
     SWEEP_AFTER = 1.0  # seconds an event stays pending before the sweep takes it (the handoff is faster)
 
-    def __init__(self, source: str | None, amqp_uri: str, poll_seconds: float = 0.5, sweep: bool = True):
-        """source None: every event this process commits (a worker's relay, with sweep False)."""
+    def __init__(self, source: str | None, amqp_uri: str, poll_seconds: float = 0.5):
+        """source None: every event this process commits, and no sweep (a worker's relay)."""
         super().__init__(name=f"outbox-relay-{source or 'handoff'}", daemon=True)
         self.source = source
-        self.sweep = sweep and source is not None
         self.publisher = Publisher(amqp_uri)
         self.poll_seconds = poll_seconds
         self._wake = threading.Event()
@@ -208,7 +207,7 @@ class OutboxRelay(threading.Thread):
             busy = False
             try:
                 self.relay_handed()
-                if self.sweep and time.monotonic() - self._swept_at >= self.poll_seconds:
+                if self.source is not None and time.monotonic() - self._swept_at >= self.poll_seconds:
                     busy = self.relay_once(min_age=self.SWEEP_AFTER) >= self.BATCH
                     self._swept_at = time.monotonic()
                 if time.monotonic() - self._marked_at >= self.MARK_EVERY:
@@ -249,15 +248,12 @@ class OutboxRelay(threading.Thread):
             if event.id not in self._recent:
                 self._publish(event.envelope())
                 published.append(event.id)
-        if published:
-            OutboxEvent._get_collection().update_many(
-                {"_id": {"$in": published}}, {"$unset": {"pending": ""}, "$set": {"published_at": utcnow()}}
-            )
+        _mark_published(published)
         return len(published)
 
     def _publish(self, envelope: dict[str, Any]) -> None:
         self.publisher.publish(envelope)
-        PUBLISHED.labels(self.source, envelope["type"]).inc()
+        PUBLISHED.labels(envelope["source"], envelope["type"]).inc()
         now = time.monotonic()
         self._recent[envelope["id"]] = now
         oldest = now - self.RECENT_SECONDS
@@ -267,13 +263,9 @@ class OutboxRelay(threading.Thread):
     def _mark(self) -> None:
         """Mark the handed-off events published so far, in one write."""
         self._marked_at = time.monotonic()
-        if not self._unmarked:
-            return
         ids, self._unmarked = self._unmarked, []
         try:
-            OutboxEvent._get_collection().update_many(
-                {"_id": {"$in": ids}}, {"$unset": {"pending": ""}, "$set": {"published_at": utcnow()}}
-            )
+            _mark_published(ids)
         except Exception:
             self._unmarked = ids + self._unmarked  # published, not yet marked: the next mark tries again
             raise
@@ -285,6 +277,13 @@ class OutboxRelay(threading.Thread):
             OLDEST_AGE.labels(self.source).set(max(age, 0.0))
         else:
             OLDEST_AGE.labels(self.source).set(0.0)
+
+
+def _mark_published(ids: list[str]) -> None:
+    if ids:
+        OutboxEvent._get_collection().update_many(
+            {"_id": {"$in": ids}}, {"$unset": {"pending": ""}, "$set": {"published_at": utcnow()}}
+        )
 
 
 def pending_count(source: str) -> int:

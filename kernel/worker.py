@@ -39,7 +39,7 @@ def run(process_name: str, config: BusConfig, *service_classes: type, on_start=N
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     # What the handlers commit is published at once by this process (the server's sweep is the fallback).
-    relay = OutboxRelay(None, config.amqp_uri, sweep=False)
+    relay = OutboxRelay(None, config.amqp_uri)
     relay.start()
     runner.start()
     log.info("worker started", extra={"services": [c.name for c in service_classes]})

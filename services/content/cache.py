@@ -88,6 +88,11 @@ def _through(tenant: str, kind: str, names: list, load, encode, decode, ttl: int
     return {name: decode(v) for name, v in zip(names, values, strict=True) if v is not None}
 
 
+def _one(tenant: str, kind: str, name: str, load, ttl: int):
+    """The JSON value of `<kind>:<name>`, read through; load() computes it."""
+    return _through(tenant, kind, [name], lambda _: {name: load()}, _json, json.loads, ttl)[name]
+
+
 def _forget(tenant: str, kind: str, names) -> None:
     _cache.forget(_cache.key(tenant, f"{kind}:{name}") for name in names)
 
@@ -118,8 +123,7 @@ def forget_people(tenant: str, account_ids) -> None:
 
 def pulled(tenant: str, account_id: str, load) -> list[str]:
     """The sources (person:<id>, org:<id>) a home read pulls for the account; load() computes them."""
-    found = _through(tenant, "pulled", [account_id], lambda _: {account_id: load()}, _json, json.loads, PULLED_TTL)
-    return found[account_id]
+    return _one(tenant, "pulled", account_id, load, PULLED_TTL)
 
 
 def forget_pulled(tenant: str, account_id: str) -> None:
@@ -189,9 +193,7 @@ def raise_head(tenant: str, source: str, post_id: ObjectId) -> None:
 
 def inbox(tenant: str, account_id: str, load) -> dict:
     """{"ids": [post id hex, …] newest first, "complete": bool} of the reader's inbox head; load() reads it."""
-    return _through(tenant, "inbox", [account_id], lambda _: {account_id: load()}, _json, json.loads, INBOX_TTL)[
-        account_id
-    ]
+    return _one(tenant, "inbox", account_id, load, INBOX_TTL)
 
 
 def forget_inboxes(tenant: str, account_ids) -> None:
@@ -200,9 +202,7 @@ def forget_inboxes(tenant: str, account_ids) -> None:
 
 def notice_list(tenant: str, account_id: str, load) -> dict:
     """{"ids": [[notice id, read], …] newest first, "complete": bool}; load() reads it."""
-    return _through(tenant, "notices", [account_id], lambda _: {account_id: load()}, _json, json.loads, NOTICES_TTL)[
-        account_id
-    ]
+    return _one(tenant, "notices", account_id, load, NOTICES_TTL)
 
 
 def forget_notice_lists(tenant: str, account_ids) -> None:
@@ -219,10 +219,7 @@ def notices(tenant: str, notice_ids: list[str], load) -> dict[str, dict]:
 
 def chat_members(tenant: str, conversation_id: str, load) -> list[list[str]]:
     """[[member row id, account id], …] of the conversation, read through; load() reads them."""
-    found = _through(
-        tenant, "members", [conversation_id], lambda _: {conversation_id: load()}, _json, json.loads, MEMBERS_TTL
-    )
-    return found[conversation_id]
+    return _one(tenant, "members", conversation_id, load, MEMBERS_TTL)
 
 
 def forget_chat_members(tenant: str, conversation_id: str) -> None:

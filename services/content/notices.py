@@ -440,8 +440,9 @@ def deliver(tenant: str, notice_id: str, round_no: int) -> int:
         )
         done = after is None
         hand_over = not done and time.monotonic() - started >= rules.ROUND_SECONDS
+        total = notice.recipient_count + written + len(batch)  # the position condition keeps it exact
         try:
-            atomically(tenant, _batch_writer(notice, round_no, position, after, batch, hand_over))
+            atomically(tenant, _batch_writer(notice, round_no, position, after, batch, hand_over, total))
         except _Superseded:
             return written
         cache.forget_notice_lists(tenant, [r.account_id for r in batch])
@@ -451,9 +452,11 @@ def deliver(tenant: str, notice_id: str, round_no: int) -> int:
         position = after
 
 
-def _batch_writer(notice: Notice, round_no: int, position: Position, after: Position | None, batch, hand_over):
+def _batch_writer(
+    notice: Notice, round_no: int, position: Position, after: Position | None, batch, hand_over, total: int
+):
     """One batch's transaction: the progress moved from `position` (or nothing: _Superseded), the receipts,
-    the counts; the event of the next round, or notice_published after the last batch."""
+    the counts; the event of the next round, or notice_published (with `total` recipients) after the last."""
     nid, done = str(notice.id), after is None
 
     def write(uow: UnitOfWork) -> None:
@@ -496,15 +499,9 @@ def _batch_writer(notice: Notice, round_no: int, position: Position, after: Posi
         if hand_over:
             uow.emit(events.SOURCE, events.NOTICE_PUBLISHING, {"notice_id": nid, "round": round_no + 1})
         if done:
-            total = _current_count(uow, notice.id)
             uow.emit(events.SOURCE, events.NOTICE_PUBLISHED, _published(notice, total, delivered=True))
 
     return write
-
-
-def _current_count(uow: UnitOfWork, oid: ObjectId) -> int:
-    row = Notice._get_collection().find_one({"_id": oid}, {"recipient_count": 1}, session=uow.session)
-    return row["recipient_count"] if row else 0
 
 
 def _without_receipts(tenant: str, notice_id: str, batch: list[Recipient]) -> list[Recipient]:

@@ -127,7 +127,7 @@ def deliver(tenant: str, items: list[Item], marker: str = "") -> int:
         return 0
     accounts = sorted({i.account_id for i in items})
     names = _names(tenant, sorted({i.actor_id for i in items if i.actor_id}))
-    prefs = cache.preferences(tenant, accounts, lambda ids: _stored_preferences(tenant, ids))
+    prefs = _preferences(tenant, accounts)
 
     def write(uow: UnitOfWork) -> int:
         if marker:
@@ -212,11 +212,16 @@ def _names(tenant: str, account_ids: list[str]) -> dict[str, str]:
     return {a: record["name"] for a, record in mirror.people(tenant, account_ids).items()} if account_ids else {}
 
 
-def _stored_preferences(tenant: str, account_ids: list[str]) -> dict[str, dict]:
-    rows = InboxPreference._get_collection().find(
-        {"tenant": tenant, "account_id": {"$in": account_ids}}, {"account_id": 1, "kinds": 1}
-    )
-    return {p["account_id"]: p.get("kinds") or {} for p in rows}
+def _preferences(tenant: str, account_ids: list[str]) -> dict[str, dict]:
+    """Each account's stored preferences (kind -> channels; {} for none), through the cache."""
+
+    def stored(ids: list[str]) -> dict[str, dict]:
+        rows = InboxPreference._get_collection().find(
+            {"tenant": tenant, "account_id": {"$in": ids}}, {"account_id": 1, "kinds": 1}
+        )
+        return {p["account_id"]: p.get("kinds") or {} for p in rows}
+
+    return cache.preferences(tenant, account_ids, stored)
 
 
 def _announce(uow: UnitOfWork, announced: list, names: dict[str, str]) -> None:
@@ -406,7 +411,7 @@ def mark_all_read() -> int:
 
 def preferences() -> dict[str, rules.KindPreference]:
     tenant, me_id = access.tenant(), access.actor().account_id
-    stored = cache.preferences(tenant, [me_id], lambda ids: _stored_preferences(tenant, ids))[me_id]
+    stored = _preferences(tenant, [me_id])[me_id]
     return {kind: rules.preference(stored, kind) for kind in rules.KINDS}
 
 
