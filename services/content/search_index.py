@@ -159,6 +159,11 @@ class Reader:
             self._index = index
         return self._index is not None
 
+    def documents(self) -> int:
+        """How many documents the index holds (every tenant's). The index must be ready()."""
+        assert self._index is not None, "count before the index is ready"
+        return self._index.searcher().num_docs
+
     def search(
         self,
         tenant: str,
