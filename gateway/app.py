@@ -17,6 +17,7 @@ from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import RateLimiter
 from gateway.routes import (
     chat,
+    education,
     forums,
     identity,
     microblog,
@@ -90,6 +91,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(forums.router)
     app.include_router(notices.router)
     app.include_router(polls.router)
+    app.include_router(education.router)
     app.include_router(microblog.router)
     app.include_router(chat.router)
     app.include_router(notifications.router)

@@ -9,6 +9,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from gateway.auth import client_address
 from jiceng.content.v1 import (
     chat_pb2_grpc,
+    education_pb2_grpc,
     forum_pb2_grpc,
     inbox_pb2_grpc,
     microblog_pb2_grpc,
@@ -46,6 +47,7 @@ class Services:
         self.chat = chat_pb2_grpc.ChatServiceStub(self._channels["content"])
         self.inbox = inbox_pb2_grpc.InboxServiceStub(self._channels["content"])
         self.search = search_pb2_grpc.SearchServiceStub(self._channels["content"])
+        self.education = education_pb2_grpc.EducationServiceStub(self._channels["content"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
 
     async def call(self, method, request, token: str | None = None, client_ip: str = "", timeout: float | None = None):
@@ -92,6 +94,7 @@ class CallerServices:
         self.chat = services.chat
         self.inbox = services.inbox
         self.search = services.search
+        self.education = services.education
         self.client_ip = client_ip
 
     async def call(self, method, request, token: str | None = None, timeout: float | None = None):

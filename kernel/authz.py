@@ -37,6 +37,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     "poll.publish": _COMMITTEE,
     # group chats of an org (its members join them)
     "chat.org_group": _OFFICERS,
+    # education (党员教育): courses, question banks and exams of the org, assigning courses to its subtree,
+    # completion reports and exam results of the subtree
+    "education.manage": _COMMITTEE,
+    # the region's study points rules table: region admins only
+    "education.rules": frozenset(),
     "stats.read": _COMMITTEE,
     "audit.read": frozenset(),
 }

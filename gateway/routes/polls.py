@@ -122,7 +122,7 @@ async def call(request: Request, who, method_name: str, message) -> dict:
     return await call_for(request, who, "polls", method_name, message)
 
 
-def _timestamp(moment: dt.datetime) -> Timestamp:
+def timestamp_of(moment: dt.datetime) -> Timestamp:
     ts = Timestamp()
     ts.FromDatetime(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
     return ts
@@ -145,7 +145,7 @@ async def publish_poll(org_id: PathId, body: PollBody, request: Request, who: Ca
         ],
         anonymous=body.anonymous,
         results_visible_to=body.results_visible_to,
-        deadline=_timestamp(body.deadline),
+        deadline=timestamp_of(body.deadline),
     )
     return await call(request, who, "PublishPoll", message)
 

@@ -38,3 +38,9 @@ def may(action: str, org_id: str) -> bool:
 def require(action: str, org_id: str) -> None:
     if not may(action, org_id):
         raise DomainError(ErrorCode.PERMISSION_DENIED)
+
+
+def may_in_region(action: str) -> bool:
+    """Region-wide actions (no org to scope them): only a platform role allows them."""
+    who = actor()
+    return authz.decide(action, (), who.grants, who.platform_roles).allowed

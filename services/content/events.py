@@ -21,6 +21,12 @@ Notices (notices.py):
                    1,000 a message (a reminder to more is several messages); the sms service delivers them
 Polls (polls.py):
 - poll_published {poll_id, org_id, author_id, title, deadline, audience}
+Education (courses.py, exams.py):
+- course_published {course_id, org_id, title, scope}
+- course_assigned {assignment_id, course_id, org_id, title, deadline}   the org's whole subtree is to finish
+                  the course by the deadline
+- course_finished {course_id, account_id, org_id}   every lesson done and the exam (if any) passed
+- exam_submitted {exam_id, attempt_id, account_id, org_id, course_id, score, passed}
 
 Microblog (posts.py, moderation.py); `audience` is audience_keys() of the post; `mentions` holds only
 the mentioned people who may read the post (the others are not told); times are ISO 8601 UTC:
@@ -112,11 +118,10 @@ UNFOLLOWED = "unfollowed"
 ROLE_ASSIGNED = "role_assigned"
 ROLE_REMOVED = "role_removed"
 
-THREAD_CREATED = "thread_created"
-THREAD_REPLIED = "thread_replied"
-THREAD_REMOVED = "thread_removed"
-THREAD_MOVED = "thread_moved"
-NOTICE_PUBLISHED = "notice_published"
 NOTICE_PUBLISHING = "notice_publishing"
 NOTICE_REMINDER = "notice_reminder"
 POLL_PUBLISHED = "poll_published"
+COURSE_PUBLISHED = "course_published"
+COURSE_ASSIGNED = "course_assigned"
+COURSE_FINISHED = "course_finished"
+EXAM_SUBMITTED = "exam_submitted"

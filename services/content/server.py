@@ -10,6 +10,7 @@ import logging
 
 from jiceng.content.v1 import (
     chat_pb2_grpc,
+    education_pb2_grpc,
     forum_pb2_grpc,
     inbox_pb2_grpc,
     microblog_pb2_grpc,
@@ -23,6 +24,7 @@ from kernel.cache import Cache
 from kernel.grpc_server import ServiceSpec, run
 from services.content import (
     api_chat,
+    api_education,
     api_forums,
     api_inbox,
     api_microblog,
@@ -45,6 +47,7 @@ SERVICERS: list = [
     (api_microblog.MicroblogApi, microblog_pb2_grpc.add_MicroblogServiceServicer_to_server, api_microblog.SERVICE),
     (api_chat.ChatApi, chat_pb2_grpc.add_ChatServiceServicer_to_server, api_chat.SERVICE),
     (api_inbox.InboxApi, inbox_pb2_grpc.add_InboxServiceServicer_to_server, api_inbox.SERVICE),
+    (api_education.EducationApi, education_pb2_grpc.add_EducationServiceServicer_to_server, api_education.SERVICE),
     (api_search.SearchApi, search_pb2_grpc.add_SearchServiceServicer_to_server, api_search.SERVICE),
 ]
 

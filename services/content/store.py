@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from services.content import chat, forums, mirror, moderation, notices, notifications, polls, posts, search, timelines
+from services.content import (
+    chat,
+    courses,
+    exams,
+    forums,
+    mirror,
+    moderation,
+    notices,
+    notifications,
+    polls,
+    posts,
+    search,
+    study,
+    timelines,
+)
 
 # each area module lists its documents in DOCUMENTS
 AREAS = [mirror, forums, notices, polls, posts, timelines, moderation, chat, notifications, search]
+AREAS += [courses, exams, study]  # education
 
 
 def ensure_indexes() -> None:

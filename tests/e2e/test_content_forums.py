@@ -1,158 +1,30 @@
-"""Forums, notices, and polls and surveys through the gateway, on the real stack.
-
-The module builds its own corner of the region (as the admin, under demo-committee):
-
-    demo-committee
-    ├── R  (general branch): secR (secretary)
-    │   ├── B1 (branch): sec1 (secretary), m1, m2
-    │   │   └── G1 (group): m3
-    │   ├── B2 (branch): sec2 (secretary), m4
-    │   └── B3 (branch): m5
-    └── S  (general branch, a sibling of R): secS (secretary), s1
-    (nobody) loner: registered, in no org
-
-The permission matrix of each feature asks the secretary of the org, of an ancestor, of a sibling, a
-plain member, someone in no org, and a token of another region.
+"""Forums, notices, and polls and surveys through the gateway, on the real stack, in a corner of the region
+of the module's own (tests/e2e/content_corner.py: R with branches B1 (and its group G1), B2, B3; a sibling S;
+someone in no org; a token of another region).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-import time
-from dataclasses import dataclass
 
 import httpx
-import pymongo
 import pytest
 from bson import ObjectId
 
-from devstack import demo
-from kernel.context import Actor
-from kernel.tokens import TokenIssuer
-from tests.conftest import EventTap, Person, login, register, tap_events
-from tests.e2e.corner import client_for, error
-from tests.e2e.test_transfers import join, may, ok, poll
+from tests.e2e import content_corner
+from tests.e2e.content_corner import World, eventually
+from tests.e2e.corner import error
+from tests.e2e.test_transfers import ok
 
 pytestmark = pytest.mark.e2e
 
 API = "/api/v1"
 
 
-@dataclass
-class World:
-    http: httpx.Client
-    admin: Person
-    orgs: dict[str, str]
-    people: dict[str, Person]
-    content_db: pymongo.database.Database
-    events: EventTap
-    other_region_token: str
-
-    def _auth(self, who: str) -> dict[str, str]:
-        if who == "other":
-            return {"Authorization": f"Bearer {self.other_region_token}"}
-        return (self.admin if who == "admin" else self.people[who]).auth
-
-    def get(self, who: str, url: str, **params) -> httpx.Response:
-        return self.http.get(API + url, params=params or None, headers=self._auth(who))
-
-    def post(self, who: str, url: str, body: dict | None = None) -> httpx.Response:
-        return self.http.post(API + url, json=body if body is not None else {}, headers=self._auth(who))
-
-    def put(self, who: str, url: str, body: dict | None = None) -> httpx.Response:
-        return self.http.put(API + url, json=body if body is not None else {}, headers=self._auth(who))
-
-    def patch(self, who: str, url: str, body: dict) -> httpx.Response:
-        return self.http.patch(API + url, json=body, headers=self._auth(who))
-
-    def delete(self, who: str, url: str) -> httpx.Response:
-        return self.http.delete(API + url, headers=self._auth(who))
-
-    def id(self, name: str) -> str:
-        return self.people[name].account_id
-
-    def ids(self, *names: str) -> set[str]:
-        return {self.id(n) for n in names}
-
-
-HOMES = {
-    "secR": ("R", "secretary"),
-    "sec1": ("B1", "secretary"),
-    "m1": ("B1", "member"),
-    "m2": ("B1", "member"),
-    "m3": ("G1", "member"),
-    "sec2": ("B2", "secretary"),
-    "m4": ("B2", "member"),
-    "m5": ("B3", "member"),
-    "secS": ("S", "secretary"),
-    "s1": ("S", "member"),
-    "loner": (None, None),
-}
-
-
-def _eventually(check, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, f"never: {what}"
-        time.sleep(0.1)
-    return result
-
-
 @pytest.fixture(scope="module")
 def world(gateway_url, identity_events, stack):
-    http = client_for(gateway_url, timeout=30)
-    body = login(http, demo.ADMIN_PHONE, demo.ADMIN_PASSWORD)
-    admin = Person(demo.ADMIN_PHONE, demo.ADMIN_PASSWORD, body["account"]["id"], body["access_token"], "")
-    tag = secrets.token_hex(3)
-
-    def org(parent: str, name: str, kind: str) -> str:
-        reply = http.post(
-            f"{API}/orgs", json={"parent_id": parent, "name": f"{name}{tag}", "type": kind}, headers=admin.auth
-        )
-        return ok(reply, 201)["id"]
-
-    orgs = {"R": org("demo-committee", "论坛测试党总支", "general_branch")}
-    orgs["B1"] = org(orgs["R"], "论坛一支部", "branch")
-    orgs["G1"] = org(orgs["B1"], "论坛一支部小组", "group")
-    orgs["B2"] = org(orgs["R"], "论坛二支部", "branch")
-    orgs["B3"] = org(orgs["R"], "论坛三支部", "branch")
-    orgs["S"] = org("demo-committee", "论坛兄弟党总支", "general_branch")
-
-    people: dict[str, Person] = {}
-    for name, (home, role) in HOMES.items():
-        with client_for(gateway_url, timeout=30) as own:
-            person = register(own, identity_events, name)
-        if home:
-            membership = join(http, admin, orgs[home], person)
-            if role == "secretary":
-                ok(http.post(f"{API}/memberships/{membership['id']}/roles", json={"role": role}, headers=admin.auth))
-                assert poll(lambda p=person, h=home: may(http, admin, p.account_id, "forum.manage", orgs[h]))
-                fresh = login(http, person.phone, person.password)
-                person = Person(person.phone, person.password, person.account_id, fresh["access_token"], "")
-        people[name] = person
-
-    client = pymongo.MongoClient(stack.env["MONGO_URI"])
-    db = client[f"{stack.layout.region}_content"]
-    # content's copy of people and roles catches up with orgs' events
-    for name, (home, role) in HOMES.items():
-        if home:
-            _eventually(
-                lambda n=name, h=home: db["mirror_people"].find_one(
-                    {"account_id": people[n].account_id, "org_id": orgs[h]}
-                ),
-                f"{name} in content's mirror",
-            )
-        if role == "secretary":
-            _eventually(
-                lambda n=name: db["role_holders"].find_one({"account_id": people[n].account_id, "role": "secretary"}),
-                f"{name}'s role in content's copy",
-            )
-    other = TokenIssuer(stack.layout.keys_dir, "beijing", 600).issue(Actor(account_id=people["m1"].account_id)).token
-    with tap_events(stack.env["AMQP_URI"], "content") as tap:
-        yield World(http, admin, orgs, people, db, tap, other)
-    client.close()
-    http.close()
+    yield from content_corner.build(gateway_url, identity_events, stack)
 
 
 # -- forums ---------------------------------------------------------------------------------------------
@@ -578,7 +450,7 @@ def test_my_orgs_notices_come_in_my_home_timeline_between_posts(world):
         got = _home(world, "m3")["items"]
         return got if {older_post, newer_post} <= {_key(i) for i in got} else None
 
-    items = _eventually(with_both_posts, "m3's posts in the home timeline")
+    items = eventually(with_both_posts, "m3's posts in the home timeline")
     keys = [_key(i) for i in items]
     assert [k for k in keys if k in mine] == mine
     assert to_b2 not in keys and to_secretaries not in keys

@@ -297,6 +297,52 @@ CONTENT_SHAPES["mirror_people"] += [
     {"tenant": T, "account_id": {"$in": ["a", "b"]}},
 ]
 CONTENT_SHAPES["mirror_friends"] += [{"tenant": T, "owner_id": "a", "friend_id": "b"}]
+# education (services/content/courses.py, exams.py, study.py)
+CONTENT_SHAPES["mirror_people"] += [
+    {"tenant": T, "org_path": "o"},  # a completion report's members of an org
+    {"tenant": T, "org_path": "o", "account_id": {"$gt": "a"}},  # who has not finished, in batches
+]
+CONTENT_SHAPES.update(
+    {
+        "courses": [
+            {"tenant": T, "audience": "public", "published_at": {"$lte": 1}},
+            {"tenant": T, "org_id": "o", "created_at": {"$lte": 1}},
+            {"tenant": T, "org_id": "o", "audience": "public", "published_at": {"$lte": 1}},
+            {"tenant": T, "_id": {"$in": ["c", "d"]}},
+        ],
+        "course_assignments": [{"tenant": T, "org_id": {"$in": ["o", "p"]}}, {"tenant": T, "_id": "a"}],
+        "course_progress": [
+            {"tenant": T, "course_id": "c", "account_id": "a"},
+            {"tenant": T, "account_id": "a", "course_id": {"$in": ["c", "d"]}},
+            {"tenant": T, "course_id": "c", "account_id": {"$in": ["a", "b"]}},
+            {"tenant": T, "course_id": "c", "org_path": "o", "finished_at": {"$gt": 1}},
+        ],
+        "study_rules": [{"tenant": T}],
+        "study_points": [
+            {"tenant": T, "account_id": "a", "source": "s"},
+            {"tenant": T, "account_id": "a", "at": {"$lte": 1}},
+        ],
+        "study_points_days": [
+            {"tenant": T, "account_id": "a", "day": "d", "rule": "r"},
+            {"tenant": T, "account_id": "a", "day": "d"},
+        ],
+        "study_points_tallies": [
+            {"tenant": T, "org_id": "o", "period": "p"},  # a leaderboard
+            {"tenant": T, "org_id": "o", "period": "p", "account_id": "a"},
+            {"tenant": T, "org_id": "o", "period": "p", "points": {"$gt": 1}},  # the caller's rank
+            {"tenant": T, "org_id": "", "account_id": "a", "period": {"$in": ["p", "q"]}},
+        ],
+        "bank_questions": [{"tenant": T, "bank_id": "b"}, {"tenant": T, "bank_id": "b", "_id": {"$gt": "c"}}],
+        "exams": [
+            {"tenant": T, "org_id": "o", "created_at": {"$lte": 1}},
+            {"tenant": T, "org_id": "o", "audience": "public", "created_at": {"$lte": 1}},
+        ],
+        "exam_attempts": [
+            {"tenant": T, "exam_id": "e", "account_id": "a"},
+            {"tenant": T, "exam_id": "e", "org_path": "o", "_id": {"$gt": "c"}},
+        ],
+    }
+)
 
 
 def _stages(plan: dict) -> list[str]:

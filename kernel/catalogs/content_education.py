@@ -1,0 +1,91 @@
+"""content's party-member education (党员教育): courses, exams, study points (courses.py, exams.py, study.py)."""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # courses
+    "course_not_found": {"zh-CN": "课程不存在", "en": "No such course"},
+    "course_manage_denied": {"zh-CN": "你不能管理这门课程", "en": "You may not manage this course"},
+    "course_not_published": {"zh-CN": "课程尚未发布", "en": "The course is not published yet"},
+    "course_not_readable_there": {
+        "zh-CN": "该组织的党员看不到这门课程",
+        "en": "Members of that org can't see this course",
+    },
+    "course_lesson_not_found": {"zh-CN": "课时不存在", "en": "No such lesson"},
+    "course_assignment_not_found": {"zh-CN": "学习任务不存在", "en": "No such course assignment"},
+    "course_report_org_outside": {
+        "zh-CN": "该组织不在学习任务范围内",
+        "en": "That org is outside the assignment",
+    },
+    "course_report_denied": {"zh-CN": "你不能查看该组织的学习情况", "en": "You may not see that org's progress"},
+    "course_already_assigned": {"zh-CN": "已向该组织布置过这门课程", "en": "The course is already assigned there"},
+    "course_scope_invalid": {"zh-CN": "课程范围须为本组织或全区", "en": "Scope is org or public"},
+    "course_lessons_count": {"zh-CN": "课时最多 {max} 个", "en": "At most {max} lessons"},
+    "course_has_no_lessons": {"zh-CN": "课程至少要有一个课时", "en": "A course needs at least one lesson"},
+    "course_deadline_missing": {"zh-CN": "请设置截止时间", "en": "Set a deadline"},
+    "course_deadline_invalid": {
+        "zh-CN": "截止时间须在一小时之后、一年之内",
+        "en": "The deadline must be between an hour and a year ahead",
+    },
+    "course_lesson_kind_invalid": {"zh-CN": "课时须为图文、音频或视频", "en": "A lesson is text, audio or video"},
+    "course_lesson_unknown": {"zh-CN": "课程没有这个课时", "en": "The course has no such lesson"},
+    "course_lesson_minutes": {"zh-CN": "课时时长最多 {max} 分钟", "en": "At most {max} minutes a lesson"},
+    "course_lesson_media_missing": {
+        "zh-CN": "音频、视频课时需要上传媒体文件",
+        "en": "An audio or video lesson needs its recording",
+    },
+    # question banks and exams
+    "exam_question_kind_invalid": {"zh-CN": "未知的题型", "en": "Unknown question kind"},
+    "exam_points_invalid": {"zh-CN": "分值须在 {min} 到 {max} 之间", "en": "Points between {min} and {max}"},
+    "exam_answer_invalid": {"zh-CN": "标准答案不正确", "en": "The correct answer is malformed"},
+    "exam_field_unexpected": {"zh-CN": "这种题型不需要此项", "en": "This kind of question has no such field"},
+    "exam_questions_count": {"zh-CN": "每次 1 到 {max} 道题", "en": "Between 1 and {max} questions at a time"},
+    "exam_options_count": {"zh-CN": "选项须为 {min} 到 {max} 个", "en": "Between {min} and {max} options"},
+    "exam_options_repeated": {"zh-CN": "选项不能重复", "en": "Options must differ"},
+    "exam_accepted_count": {
+        "zh-CN": "参考答案须为 {min} 到 {max} 个",
+        "en": "Between {min} and {max} accepted answers",
+    },
+    "exam_paper_size": {"zh-CN": "试卷须有 1 到 {max} 道题", "en": "A paper has between 1 and {max} questions"},
+    "exam_time_limit_invalid": {
+        "zh-CN": "考试时长须在 {min} 到 {max} 分钟之间",
+        "en": "A time limit between {min} and {max} minutes",
+    },
+    "exam_pass_score_invalid": {"zh-CN": "及格分须在 0 到 100 之间", "en": "A pass score between 0 and 100"},
+    "exam_max_attempts_invalid": {
+        "zh-CN": "考试次数须为 0（不限）到 {max}",
+        "en": "Attempts between 0 (unlimited) and {max}",
+    },
+    "exam_cooldown_invalid": {"zh-CN": "重考间隔最多 {max} 分钟", "en": "A cooldown of at most {max} minutes"},
+    "exam_bank_too_small": {
+        "zh-CN": "题库中这类题只有 {have} 道，需要 {need} 道",
+        "en": "The bank has {have} such questions; the paper needs {need}",
+    },
+    "exam_answers_count": {"zh-CN": "须作答全部 {count} 道题", "en": "Answer all {count} questions"},
+    "exam_choice_invalid": {"zh-CN": "所选选项不存在", "en": "No such option"},
+    "exam_choice_count": {"zh-CN": "最多选择 {max} 项", "en": "Choose at most {max}"},
+    "exam_already_passed": {"zh-CN": "你已通过本次考试", "en": "You have passed this exam"},
+    "exam_attempts_used": {"zh-CN": "考试次数已用完（共 {max} 次）", "en": "All {max} attempts are used"},
+    "exam_cooldown": {"zh-CN": "请于 {retry_at} 之后再考", "en": "You may retake it after {retry_at}"},
+    "exam_bank_not_found": {"zh-CN": "题库不存在", "en": "No such question bank"},
+    "exam_bank_full": {"zh-CN": "题库最多 {max} 道题", "en": "A bank holds at most {max} questions"},
+    "exam_not_found": {"zh-CN": "考试不存在", "en": "No such exam"},
+    "exam_attempt_not_found": {"zh-CN": "答卷不存在", "en": "No such attempt"},
+    "exam_attempt_closed": {"zh-CN": "这份答卷已交卷", "en": "This attempt is already handed in"},
+    "exam_attempt_started": {"zh-CN": "考试已经开始，请刷新", "en": "The attempt has started; reload"},
+    "exam_time_over": {"zh-CN": "考试时间已到，答卷未被接收", "en": "Time is up; the answers were not accepted"},
+    "exam_results_denied": {"zh-CN": "你不能查看该组织的考试成绩", "en": "You may not see that org's results"},
+    "exam_course_other_org": {
+        "zh-CN": "课程考试须由课程所属组织设置",
+        "en": "A course's exam is set by the course's org",
+    },
+    "exam_course_has_exam": {"zh-CN": "这门课程已有考试", "en": "The course already has an exam"},
+    # study points
+    "study_rule_unknown": {"zh-CN": "未知的积分规则", "en": "Unknown study points rule"},
+    "study_points_invalid": {"zh-CN": "积分须在 0 到 {max} 之间", "en": "Points between 0 and {max}"},
+    "study_daily_cap_invalid": {"zh-CN": "每日上限须在 0 到 {max} 之间", "en": "A daily cap between 0 and {max}"},
+    "study_period_invalid": {"zh-CN": "未知的统计周期", "en": "Unknown period"},
+    "study_rules_admin_only": {"zh-CN": "只有全区管理员可以修改积分规则", "en": "Only region admins change the rules"},
+    "study_leaderboard_outside": {
+        "zh-CN": "你不能查看该组织的积分排行",
+        "en": "You may not see that org's leaderboard",
+    },
+}
