@@ -21,6 +21,7 @@ from gateway.routes import (
     forums,
     identity,
     microblog,
+    microsites,
     network,
     notices,
     notifications,
@@ -29,6 +30,7 @@ from gateway.routes import (
     orgs,
     polls,
     search,
+    sites,
 )
 from gateway.routes import transfers as transfer_routes
 from gateway.settings import GatewayConfig
@@ -92,6 +94,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(notices.router)
     app.include_router(polls.router)
     app.include_router(education.router)
+    app.include_router(sites.router)
     app.include_router(microblog.router)
     app.include_router(chat.router)
     app.include_router(notifications.router)
@@ -129,6 +132,8 @@ def create_app(config: GatewayConfig) -> FastAPI:
     @app.get("/.well-known/jwks.json", tags=["operations"], summary="Public keys that verify access tokens")
     async def jwks():
         return JSONResponse(json.loads(config.jwks_path.read_text()))
+
+    app.include_router(microsites.router)  # last: /{region}/{slug}/… must not shadow another route
 
     return GatewayMiddleware(  # type: ignore[return-value]
         app, config.max_body_bytes, upload_paths=org_io.UPLOAD_PATHS, max_upload_bytes=config.max_upload_bytes

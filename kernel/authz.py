@@ -42,6 +42,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "education.manage": _COMMITTEE,
     # the region's study points rules table: region admins only
     "education.rules": frozenset(),
+    # the org's micro-website (创建网站服务): edit its draft, publish it, see the draft
+    "site.manage": _COMMITTEE,
     "stats.read": _COMMITTEE,
     "audit.read": frozenset(),
 }

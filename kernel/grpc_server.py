@@ -51,14 +51,20 @@ class ServiceSpec:
     anonymous_methods: set[str] = field(default_factory=set)  # "/pkg.Service/Method" allowed without a token
 
     @classmethod
-    def of(cls, name: str, servicers: list[tuple[Callable[[], object], Callable, str]]) -> ServiceSpec:
+    def of(
+        cls,
+        name: str,
+        servicers: list[tuple[Callable[[], object], Callable, str]],
+        anonymous_methods: set[str] | None = None,
+    ) -> ServiceSpec:
         """A spec serving each (servicer factory, generated add_…_to_server, full service name)."""
 
         def register(server: grpc.Server) -> None:
             for factory, add, _ in servicers:
                 add(factory(), server)
 
-        return cls(name=name, full_names=[full for _, _, full in servicers], register=register)
+        full_names = [full for _, _, full in servicers]
+        return cls(name=name, full_names=full_names, register=register, anonymous_methods=set(anonymous_methods or ()))
 
 
 Proceed = Callable[[object, grpc.ServicerContext], object]

@@ -27,6 +27,8 @@ Education (courses.py, exams.py):
                   the course by the deadline
 - course_finished {course_id, account_id, org_id}   every lesson done and the exam (if any) passed
 - exam_submitted {exam_id, attempt_id, account_id, org_id, course_id, score, passed}
+Micro-websites (sites.py):
+- site_published {org_id, slug, version}   the draft became what readers see at /{region}/{slug}
 
 Microblog (posts.py, moderation.py); `audience` is audience_keys() of the post; `mentions` holds only
 the mentioned people who may read the post (the others are not told); times are ISO 8601 UTC:
@@ -125,3 +127,4 @@ COURSE_PUBLISHED = "course_published"
 COURSE_ASSIGNED = "course_assigned"
 COURSE_FINISHED = "course_finished"
 EXAM_SUBMITTED = "exam_submitted"
+SITE_PUBLISHED = "site_published"

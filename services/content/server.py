@@ -17,6 +17,7 @@ from jiceng.content.v1 import (
     notice_pb2_grpc,
     poll_pb2_grpc,
     search_pb2_grpc,
+    site_pb2_grpc,
 )
 from kernel import config as kconfig
 from kernel import store
@@ -31,6 +32,7 @@ from services.content import (
     api_notices,
     api_polls,
     api_search,
+    api_sites,
     cache,
     posts,
     timelines,
@@ -48,6 +50,7 @@ SERVICERS: list = [
     (api_chat.ChatApi, chat_pb2_grpc.add_ChatServiceServicer_to_server, api_chat.SERVICE),
     (api_inbox.InboxApi, inbox_pb2_grpc.add_InboxServiceServicer_to_server, api_inbox.SERVICE),
     (api_education.EducationApi, education_pb2_grpc.add_EducationServiceServicer_to_server, api_education.SERVICE),
+    (api_sites.SiteApi, site_pb2_grpc.add_SiteServiceServicer_to_server, api_sites.SERVICE),
     (api_search.SearchApi, search_pb2_grpc.add_SearchServiceServicer_to_server, api_search.SERVICE),
 ]
 
@@ -64,7 +67,7 @@ def main() -> None:
         if backfilled:
             log.info("timeline source heads written for earlier posts", extra={"sources": backfilled})
 
-    run(ServiceSpec.of("content", SERVICERS), config, on_start=on_start)
+    run(ServiceSpec.of("content", SERVICERS, anonymous_methods=api_sites.ANONYMOUS), config, on_start=on_start)
 
 
 if __name__ == "__main__":

@@ -481,6 +481,14 @@ def org(org_id: str, page_size: int, cursor: str) -> Page:
     return _listed_page(tenant, rules.source_of("", org_id), keys, page_size, cursor, reader)
 
 
+def public_official(tenant: str, org_id: str, limit: int) -> list[Post]:
+    """The org's newest public official posts, for anyone (its micro-website's news): no reader needed."""
+    source = rules.source_of("", org_id)
+    if source not in posts.source_heads(tenant, [source]):
+        return []
+    return [item.post for item in _sources_newest(tenant, [source], {PUBLIC}, None, limit)]
+
+
 def _listed_page(tenant: str, source: str, keys: list[str], page_size: int, cursor: str, reader: Reader) -> Page:
     """A one-source timeline's page of live posts, from its recent list (nothing to read if it never posted)."""
     size = _page_size(page_size)

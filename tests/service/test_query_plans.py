@@ -337,6 +337,8 @@ CONTENT_SHAPES.update(
             {"tenant": T, "org_id": "o", "created_at": {"$lte": 1}},
             {"tenant": T, "org_id": "o", "audience": "public", "created_at": {"$lte": 1}},
         ],
+        # micro-websites (services/content/sites.py): a public page reads its site by address
+        "sites": [{"tenant": T, "slug": "s"}, {"tenant": T, "org_id": "o"}],
         "exam_attempts": [
             {"tenant": T, "exam_id": "e", "account_id": "a"},
             {"tenant": T, "exam_id": "e", "org_path": "o", "_id": {"$gt": "c"}},
