@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from pathlib import Path as FilePath
 from typing import Annotated
 
@@ -109,15 +110,22 @@ def not_found(request: Request) -> HTMLResponse:
     return HTMLResponse(body, status_code=404, headers={"Cache-Control": MISSING_CACHE})
 
 
-def _cached(request: Request, body: str, cache_control: str) -> Response:
+def _cached(request: Request, body: str, cache_control: str, started: float) -> Response:
     etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
-    headers = {"Cache-Control": cache_control, "ETag": etag, "Vary": "Accept-Language"}
+    took = (time.perf_counter() - started) * 1000  # the call to content and the templates (bench/microsite.py)
+    headers = {
+        "Cache-Control": cache_control,
+        "ETag": etag,
+        "Vary": "Accept-Language",
+        "Server-Timing": f"site;dur={took:.1f}",
+    }
     if etag in (request.headers.get("if-none-match") or ""):
         return Response(status_code=304, headers=headers)
     return HTMLResponse(body, headers=headers)
 
 
 async def _public(request: Request, region: str, slug: str, parts: list[str]) -> Response:
+    started = time.perf_counter()
     config = request.app.state.config
     if region == "api":
         raise DomainError(ErrorCode.NOT_FOUND)  # an API path no route has: a JSON error, not a page
@@ -140,7 +148,7 @@ async def _public(request: Request, region: str, slug: str, parts: list[str]) ->
         if err.code in (ErrorCode.NOT_FOUND, ErrorCode.INVALID_ARGUMENT):
             return not_found(request)
         raise
-    return _cached(request, body, PUBLIC_CACHE)
+    return _cached(request, body, PUBLIC_CACHE, started)
 
 
 @router.get("/{region}/{slug}", response_class=HTMLResponse, summary="An org's site: its home page")
