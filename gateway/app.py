@@ -16,6 +16,7 @@ from gateway.errors import ErrorOut
 from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import RateLimiter
 from gateway.routes import (
+    apps,
     chat,
     education,
     forums,
@@ -95,6 +96,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(polls.router)
     app.include_router(education.router)
     app.include_router(sites.router)
+    app.include_router(apps.router)
     app.include_router(microblog.router)
     app.include_router(chat.router)
     app.include_router(notifications.router)

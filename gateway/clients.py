@@ -8,6 +8,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gateway.auth import client_address
 from jiceng.content.v1 import (
+    app_pb2_grpc,
     chat_pb2_grpc,
     education_pb2_grpc,
     forum_pb2_grpc,
@@ -50,6 +51,7 @@ class Services:
         self.search = search_pb2_grpc.SearchServiceStub(self._channels["content"])
         self.education = education_pb2_grpc.EducationServiceStub(self._channels["content"])
         self.sites = site_pb2_grpc.SiteServiceStub(self._channels["content"])
+        self.apps = app_pb2_grpc.AppServiceStub(self._channels["content"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
 
     async def call(self, method, request, token: str | None = None, client_ip: str = "", timeout: float | None = None):
@@ -98,6 +100,7 @@ class CallerServices:
         self.search = services.search
         self.education = services.education
         self.sites = services.sites
+        self.apps = services.apps
         self.client_ip = client_ip
 
     async def call(self, method, request, token: str | None = None, timeout: float | None = None):

@@ -44,6 +44,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     "education.rules": frozenset(),
     # the org's micro-website (创建网站服务): edit its draft, publish it, see the draft
     "site.manage": _COMMITTEE,
+    # custom apps (个性化应用): define the org's own, install (and push to the subtree), arrange the menu,
+    # read and export the subtree's form submissions
+    "app.manage": _OFFICERS,
+    # the region's app catalog: region admins only
+    "app.catalog": frozenset(),
     "stats.read": _COMMITTEE,
     "audit.read": frozenset(),
 }

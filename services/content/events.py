@@ -29,6 +29,8 @@ Education (courses.py, exams.py):
 - exam_submitted {exam_id, attempt_id, account_id, org_id, course_id, score, passed}
 Micro-websites (sites.py):
 - site_published {org_id, slug, version}   the draft became what readers see at /{region}/{slug}
+Custom apps (apps.py):
+- app_installed {org_id, app_id, subtree, name}   subtree: pushed to every org below
 
 Microblog (posts.py, moderation.py); `audience` is audience_keys() of the post; `mentions` holds only
 the mentioned people who may read the post (the others are not told); times are ISO 8601 UTC:
@@ -128,3 +130,4 @@ COURSE_ASSIGNED = "course_assigned"
 COURSE_FINISHED = "course_finished"
 EXAM_SUBMITTED = "exam_submitted"
 SITE_PUBLISHED = "site_published"
+APP_INSTALLED = "app_installed"

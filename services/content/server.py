@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from jiceng.content.v1 import (
+    app_pb2_grpc,
     chat_pb2_grpc,
     education_pb2_grpc,
     forum_pb2_grpc,
@@ -24,6 +25,7 @@ from kernel import store
 from kernel.cache import Cache
 from kernel.grpc_server import ServiceSpec, run
 from services.content import (
+    api_apps,
     api_chat,
     api_education,
     api_forums,
@@ -50,6 +52,7 @@ SERVICERS: list = [
     (api_chat.ChatApi, chat_pb2_grpc.add_ChatServiceServicer_to_server, api_chat.SERVICE),
     (api_inbox.InboxApi, inbox_pb2_grpc.add_InboxServiceServicer_to_server, api_inbox.SERVICE),
     (api_education.EducationApi, education_pb2_grpc.add_EducationServiceServicer_to_server, api_education.SERVICE),
+    (api_apps.AppApi, app_pb2_grpc.add_AppServiceServicer_to_server, api_apps.SERVICE),
     (api_sites.SiteApi, site_pb2_grpc.add_SiteServiceServicer_to_server, api_sites.SERVICE),
     (api_search.SearchApi, search_pb2_grpc.add_SearchServiceServicer_to_server, api_search.SERVICE),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.content import (
+    apps,
     chat,
     courses,
     exams,
@@ -22,7 +23,7 @@ from services.content import (
 # each area module lists its documents in DOCUMENTS
 AREAS = [mirror, forums, notices, polls, posts, timelines, moderation, chat, notifications, search]
 AREAS += [courses, exams, study]  # education
-AREAS += [sites]
+AREAS += [sites, apps]
 
 
 def ensure_indexes() -> None:

@@ -337,6 +337,20 @@ CONTENT_SHAPES.update(
             {"tenant": T, "org_id": "o", "created_at": {"$lte": 1}},
             {"tenant": T, "org_id": "o", "audience": "public", "created_at": {"$lte": 1}},
         ],
+        # custom apps (services/content/apps.py): a menu is the installs on the org's path, then the apps
+        "apps": [
+            {"tenant": T, "owner_org_id": "", "state": "active", "_id": {"$gt": "c"}},
+            {"tenant": T, "_id": {"$in": ["a", "b"]}},
+        ],
+        "app_installs": [
+            {"tenant": T, "org_id": {"$in": ["o", "p"]}},
+            {"tenant": T, "org_id": {"$in": ["o", "p"]}, "app_id": "a"},
+        ],
+        "app_menus": [{"tenant": T, "org_id": "o"}],
+        "app_submissions": [
+            {"tenant": T, "app_id": "a", "org_path": "o", "_id": {"$gt": "c"}},
+            {"tenant": T, "app_id": "a", "account_id": "x"},
+        ],
         # micro-websites (services/content/sites.py): a public page reads its site by address
         "sites": [{"tenant": T, "slug": "s"}, {"tenant": T, "org_id": "o"}],
         "exam_attempts": [

@@ -23,6 +23,7 @@ from bson import ObjectId
 
 from kernel import identifiers
 from kernel.errors import DomainError, ErrorCode
+from kernel.sheets import safe_cell
 from services.orgs.domain import pipeline
 from services.orgs.domain import tree as tree_rules
 
@@ -727,17 +728,12 @@ def member_export_row(name: str, account_id: str, org: str, status: str, since: 
     return [name, account_id, org, STATUS_LABELS.get(status, status), since, role]
 
 
-def _safe(value: str) -> str:
-    """Keep a cell from being read as a formula by a spreadsheet (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def write_csv(kind: str, rows: Iterable[list[str]]) -> bytes:
     """UTF-8 with a BOM, so Chinese Excel opens it without garbling."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([LABELS[kind][f] for f in (ORG_EXPORT if kind == ORGS else MEMBER_EXPORT)])
-    writer.writerows([_safe(v) for v in row] for row in rows)
+    writer.writerows([safe_cell(v) for v in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -753,7 +749,7 @@ def write_xlsx(tables: dict[str, Iterable[list[str]]]) -> bytes:
         sheet = book.create_sheet(SHEET_TITLES[kind])
         sheet.append([LABELS[kind][f] for f in (ORG_EXPORT if kind == ORGS else MEMBER_EXPORT)])
         for row in rows:
-            sheet.append([_safe(v) for v in row])
+            sheet.append([safe_cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
