@@ -42,6 +42,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "education.manage": _COMMITTEE,
     # the region's study points rules table: region admins only
     "education.rules": frozenset(),
+    # service requests (服务): appoint and remove the org's counsellors, assign its requests to them, read its
+    # subtree's overdue report; never the requests' content (services/content/domain/service_requests.py)
+    "service.manage": _OFFICERS,
     "stats.read": _COMMITTEE,
     "audit.read": frozenset(),
 }
