@@ -27,6 +27,10 @@ Education (courses.py, exams.py):
                   the course by the deadline
 - course_finished {course_id, account_id, org_id}   every lesson done and the exam (if any) passed
 - exam_submitted {exam_id, attempt_id, account_id, org_id, course_id, score, passed}
+Service requests (service_requests.py); never a request's subject or text (they are private to its readers):
+- service_request_opened {request_id, category, org_id}   org_id: the org whose counsellors of the category
+                         answer it (their queue)
+- service_request_answered {request_id, account_id}   a counsellor replied; account_id: the member, to tell
 
 Microblog (posts.py, moderation.py); `audience` is audience_keys() of the post; `mentions` holds only
 the mentioned people who may read the post (the others are not told); times are ISO 8601 UTC:
@@ -125,3 +129,5 @@ COURSE_PUBLISHED = "course_published"
 COURSE_ASSIGNED = "course_assigned"
 COURSE_FINISHED = "course_finished"
 EXAM_SUBMITTED = "exam_submitted"
+SERVICE_REQUEST_OPENED = "service_request_opened"
+SERVICE_REQUEST_ANSWERED = "service_request_answered"

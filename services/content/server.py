@@ -17,6 +17,7 @@ from jiceng.content.v1 import (
     notice_pb2_grpc,
     poll_pb2_grpc,
     search_pb2_grpc,
+    service_request_pb2_grpc,
 )
 from kernel import config as kconfig
 from kernel import store
@@ -31,6 +32,7 @@ from services.content import (
     api_notices,
     api_polls,
     api_search,
+    api_service_requests,
     cache,
     posts,
     timelines,
@@ -49,6 +51,11 @@ SERVICERS: list = [
     (api_inbox.InboxApi, inbox_pb2_grpc.add_InboxServiceServicer_to_server, api_inbox.SERVICE),
     (api_education.EducationApi, education_pb2_grpc.add_EducationServiceServicer_to_server, api_education.SERVICE),
     (api_search.SearchApi, search_pb2_grpc.add_SearchServiceServicer_to_server, api_search.SERVICE),
+    (
+        api_service_requests.ServiceRequestApi,
+        service_request_pb2_grpc.add_ServiceRequestServiceServicer_to_server,
+        api_service_requests.SERVICE,
+    ),
 ]
 
 

@@ -14,6 +14,7 @@ from services.content import (
     polls,
     posts,
     search,
+    service_requests,
     study,
     timelines,
 )
@@ -21,6 +22,7 @@ from services.content import (
 # each area module lists its documents in DOCUMENTS
 AREAS = [mirror, forums, notices, polls, posts, timelines, moderation, chat, notifications, search]
 AREAS += [courses, exams, study]  # education
+AREAS += [service_requests]  # service requests (服务)
 
 
 def ensure_indexes() -> None:
