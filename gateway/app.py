@@ -29,6 +29,7 @@ from gateway.routes import (
     orgs,
     polls,
     search,
+    service_requests,
 )
 from gateway.routes import transfers as transfer_routes
 from gateway.settings import GatewayConfig
@@ -92,6 +93,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(notices.router)
     app.include_router(polls.router)
     app.include_router(education.router)
+    app.include_router(service_requests.router)
     app.include_router(microblog.router)
     app.include_router(chat.router)
     app.include_router(notifications.router)

@@ -16,6 +16,7 @@ from jiceng.content.v1 import (
     notice_pb2_grpc,
     poll_pb2_grpc,
     search_pb2_grpc,
+    service_request_pb2_grpc,
 )
 from jiceng.identity.v1 import identity_pb2_grpc
 from jiceng.orgs.v1 import io_pb2_grpc, life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
@@ -48,6 +49,7 @@ class Services:
         self.inbox = inbox_pb2_grpc.InboxServiceStub(self._channels["content"])
         self.search = search_pb2_grpc.SearchServiceStub(self._channels["content"])
         self.education = education_pb2_grpc.EducationServiceStub(self._channels["content"])
+        self.service_requests = service_request_pb2_grpc.ServiceRequestServiceStub(self._channels["content"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
 
     async def call(self, method, request, token: str | None = None, client_ip: str = "", timeout: float | None = None):
@@ -95,6 +97,7 @@ class CallerServices:
         self.inbox = services.inbox
         self.search = services.search
         self.education = services.education
+        self.service_requests = services.service_requests
         self.client_ip = client_ip
 
     async def call(self, method, request, token: str | None = None, timeout: float | None = None):
