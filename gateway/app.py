@@ -31,6 +31,7 @@ from gateway.routes import (
     orgs,
     polls,
     search,
+    service_requests,
     sites,
 )
 from gateway.routes import transfers as transfer_routes
@@ -97,6 +98,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(education.router)
     app.include_router(sites.router)
     app.include_router(apps.router)
+    app.include_router(service_requests.router)
     app.include_router(microblog.router)
     app.include_router(chat.router)
     app.include_router(notifications.router)

@@ -17,6 +17,7 @@ from jiceng.content.v1 import (
     notice_pb2_grpc,
     poll_pb2_grpc,
     search_pb2_grpc,
+    service_request_pb2_grpc,
     site_pb2_grpc,
 )
 from jiceng.identity.v1 import identity_pb2_grpc
@@ -52,6 +53,7 @@ class Services:
         self.education = education_pb2_grpc.EducationServiceStub(self._channels["content"])
         self.sites = site_pb2_grpc.SiteServiceStub(self._channels["content"])
         self.apps = app_pb2_grpc.AppServiceStub(self._channels["content"])
+        self.service_requests = service_request_pb2_grpc.ServiceRequestServiceStub(self._channels["content"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
 
     async def call(self, method, request, token: str | None = None, client_ip: str = "", timeout: float | None = None):
@@ -101,6 +103,7 @@ class CallerServices:
         self.education = services.education
         self.sites = services.sites
         self.apps = services.apps
+        self.service_requests = services.service_requests
         self.client_ip = client_ip
 
     async def call(self, method, request, token: str | None = None, timeout: float | None = None):

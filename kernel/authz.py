@@ -49,6 +49,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "app.manage": _OFFICERS,
     # the region's app catalog: region admins only
     "app.catalog": frozenset(),
+    # service requests (服务): appoint and remove the org's counsellors, assign its requests to them, read its
+    # subtree's overdue report; never the requests' content (services/content/domain/service_requests.py)
+    "service.manage": _OFFICERS,
     "stats.read": _COMMITTEE,
     "audit.read": frozenset(),
 }

@@ -31,6 +31,10 @@ Micro-websites (sites.py):
 - site_published {org_id, slug, version}   the draft became what readers see at /{region}/{slug}
 Custom apps (apps.py):
 - app_installed {org_id, app_id, subtree, name}   subtree: pushed to every org below
+Service requests (service_requests.py); never a request's subject or text (they are private to its readers):
+- service_request_opened {request_id, category, org_id}   org_id: the org whose counsellors of the category
+                         answer it (their queue)
+- service_request_answered {request_id, account_id}   a counsellor replied; account_id: the member, to tell
 
 Microblog (posts.py, moderation.py); `audience` is audience_keys() of the post; `mentions` holds only
 the mentioned people who may read the post (the others are not told); times are ISO 8601 UTC:
@@ -131,3 +135,5 @@ COURSE_FINISHED = "course_finished"
 EXAM_SUBMITTED = "exam_submitted"
 SITE_PUBLISHED = "site_published"
 APP_INSTALLED = "app_installed"
+SERVICE_REQUEST_OPENED = "service_request_opened"
+SERVICE_REQUEST_ANSWERED = "service_request_answered"

@@ -18,6 +18,7 @@ from jiceng.content.v1 import (
     notice_pb2_grpc,
     poll_pb2_grpc,
     search_pb2_grpc,
+    service_request_pb2_grpc,
     site_pb2_grpc,
 )
 from kernel import config as kconfig
@@ -34,6 +35,7 @@ from services.content import (
     api_notices,
     api_polls,
     api_search,
+    api_service_requests,
     api_sites,
     cache,
     posts,
@@ -55,6 +57,11 @@ SERVICERS: list = [
     (api_apps.AppApi, app_pb2_grpc.add_AppServiceServicer_to_server, api_apps.SERVICE),
     (api_sites.SiteApi, site_pb2_grpc.add_SiteServiceServicer_to_server, api_sites.SERVICE),
     (api_search.SearchApi, search_pb2_grpc.add_SearchServiceServicer_to_server, api_search.SERVICE),
+    (
+        api_service_requests.ServiceRequestApi,
+        service_request_pb2_grpc.add_ServiceRequestServiceServicer_to_server,
+        api_service_requests.SERVICE,
+    ),
 ]
 
 

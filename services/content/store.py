@@ -15,6 +15,7 @@ from services.content import (
     polls,
     posts,
     search,
+    service_requests,
     sites,
     study,
     timelines,
@@ -24,6 +25,7 @@ from services.content import (
 AREAS = [mirror, forums, notices, polls, posts, timelines, moderation, chat, notifications, search]
 AREAS += [courses, exams, study]  # education
 AREAS += [sites, apps]
+AREAS += [service_requests]  # service requests (服务)
 
 
 def ensure_indexes() -> None:

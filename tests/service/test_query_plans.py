@@ -359,6 +359,34 @@ CONTENT_SHAPES.update(
         ],
     }
 )
+# service requests (services/content/service_requests.py)
+CONTENT_SHAPES.update(
+    {
+        "service_counsellors": [
+            {"tenant": T, "org_id": "o", "category": "legal", "account_id": "a"},  # does the caller counsel it
+            {"tenant": T, "category": "legal", "org_id": {"$in": ["o", "p"]}},  # routing along a member's path
+            {"tenant": T, "account_id": "a"},  # a counsellor's queues
+            {"tenant": T, "org_id": "o"},
+            {"tenant": T, "org_id": "o", "category": "legal"},
+        ],
+        "service_requests": [
+            {"tenant": T, "_id": "r"},
+            {"tenant": T, "member_id": "a"},  # mine, newest first
+            {"tenant": T, "member_id": "a", "opened_at": {"$lte": 1}},
+            {"tenant": T, "counsellor_id": "a"},  # assigned to me
+            {"tenant": T, "counsellor_id": "a", "opened_at": {"$lte": 1}},
+            {"tenant": T, "counsellor_id": "a", "routed_org_id": "o", "category": "legal", "state": {"$in": ["x"]}},
+            {"tenant": T, "routed_org_id": "o", "category": "legal", "state": "open"},  # a queue, oldest first
+            {"tenant": T, "routed_org_id": "o", "category": "legal", "state": "open", "opened_at": {"$gte": 1}},
+            {"tenant": T, "routed_path": "o", "watched": True},  # the overdue report
+            {"tenant": T, "routed_path": "o", "watched": True, "due_at": {"$gte": 1}},
+        ],
+        "service_request_reads": [
+            {"tenant": T, "request_id": "r"},
+            {"tenant": T, "request_id": "r", "at": {"$lte": 1}},
+        ],
+    }
+)
 
 
 def _stages(plan: dict) -> list[str]:

@@ -52,6 +52,7 @@ def test_no_grants_denies():
         ("deputy_secretary", "personal_data.read"),
         ("organization_officer", "role.grant"),
         ("secretary", "audit.read"),  # no org role may read the audit log
+        ("committee_member", "service.manage"),  # counsellors and the overdue report: officers only
         ("secretary", "no.such.action"),
         ("region_admin", "org.read"),  # a platform role held as an org grant means nothing
         ("janitor", "org.read"),
@@ -73,6 +74,8 @@ def test_role_not_allowed_for_the_action_denies(role, action):
         ("deputy_secretary", "org.manage"),
         ("secretary", "role.grant"),
         ("secretary", "personal_data.read"),
+        ("secretary", "service.manage"),
+        ("organization_officer", "service.manage"),
     ],
 )
 def test_role_allowed_for_the_action_allows(role, action):
