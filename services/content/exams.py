@@ -296,8 +296,9 @@ def _readable(exam_id: str) -> tuple[Exam, bool]:
 
 
 def _attempts(exam_id: str, account_id: str) -> list[ExamAttempt]:
+    """The member's attempts at the exam, oldest first, without their papers (tens of questions each)."""
     query = ExamAttempt.in_tenant(access.tenant()).filter(exam_id=exam_id, account_id=account_id)
-    return sorted(query.limit(200), key=lambda a: a.number)
+    return sorted(query.exclude("items", "correct").limit(200), key=lambda a: a.number)
 
 
 def get_exam(exam_id: str) -> tuple[Exam, bool, list[ExamAttempt]]:
@@ -318,7 +319,7 @@ def start(exam_id: str) -> ExamAttempt:
     past = _attempts(str(exam.id), reader.account_id)
     if past and past[-1].state == OPEN:
         if not rules.is_late(_aware(past[-1].expires_at), now):
-            return past[-1]
+            return _attempt_by_id(str(past[-1].id))  # resumed: with its paper
         _expire(past[-1])
     rule = rule_of(exam)
     rules.check_start(rule, [_past(a, now) for a in past], now)
@@ -395,18 +396,17 @@ def submit(attempt_id: str, answers: list[rules.Answer]) -> tuple[ExamAttempt, E
     if passed and exam.course_id:
         course = courses.Course.in_tenant(tenant).filter(id=ObjectId(exam.course_id)).first()
 
+    changes = {
+        "state": SUBMITTED,
+        "submitted_at": now,
+        "earned": graded.earned,
+        "possible": graded.possible,
+        "score": graded.score,
+        "passed": passed,
+        "correct": list(graded.correct),
+    }
+
     def write(uow: UnitOfWork) -> int:
-        changes = {
-            "state": SUBMITTED,
-            "submitted_at": now,
-            "earned": graded.earned,
-            "possible": graded.possible,
-            "score": graded.score,
-            "passed": passed,
-            "correct": list(graded.correct),
-        }
-        if not uow.update_one(ExamAttempt, {"_id": attempt.id, "state": OPEN}, {"$set": changes}):
-            raise DomainError(ErrorCode.FAILED_PRECONDITION, "exam_attempt_closed", "attempt_id")
         rule = table[points_rules.EXAM]
         earned = study.award(
             uow,
@@ -420,7 +420,10 @@ def submit(attempt_id: str, answers: list[rules.Answer]) -> tuple[ExamAttempt, E
         )
         if course is not None:
             earned += courses.exam_passed(uow, course, reader, now)
-        uow.update_one(ExamAttempt, {"_id": attempt.id}, {"$set": {"points": earned}})
+        # the guard against a second submit: a conditional update of the open attempt (else all of it aborts)
+        scored = {"$set": {**changes, "points": earned}}
+        if not uow.update_one(ExamAttempt, {"_id": attempt.id, "state": OPEN}, scored):
+            raise DomainError(ErrorCode.FAILED_PRECONDITION, "exam_attempt_closed", "attempt_id")
         uow.emit(
             events.SOURCE,
             events.EXAM_SUBMITTED,
@@ -437,8 +440,10 @@ def submit(attempt_id: str, answers: list[rules.Answer]) -> tuple[ExamAttempt, E
         )
         return earned
 
-    atomically(tenant, write)
-    return _attempt_by_id(attempt_id), exam
+    earned = atomically(tenant, write)
+    for name, value in {**changes, "points": earned}.items():
+        setattr(attempt, name, value)
+    return attempt, exam
 
 
 def results(exam_id: str, org_id: str, page_size: int, cursor: str) -> tuple[Exam, list[ExamAttempt], str]:

@@ -60,15 +60,19 @@ class PointsEntry(TenantDocument):
 
 
 class PointsDay(TenantDocument):
+    """What a member earned by one rule on one (China) day: the daily cap's counter."""
+
+    id = me.StringField(primary_key=True)  # day_id(): every write is by _id, so a conditional one is a point lookup
     account_id = me.StringField(required=True)
     day = me.StringField(required=True)
     rule = me.StringField(required=True)
     points = me.IntField(default=0)
 
-    meta = {
-        "collection": "study_points_days",
-        "indexes": [{"fields": ["tenant", "account_id", "day", "rule"], "unique": True}],
-    }
+    meta = {"collection": "study_points_days", "indexes": [("tenant", "account_id", "day")]}
+
+
+def day_id(account_id: str, day: str, rule: str) -> str:
+    return f"{account_id}|{day}|{rule}"
 
 
 class PointsTally(TenantDocument):
@@ -136,15 +140,7 @@ def award(
 ) -> int:
     """Grant up to `requested` points under the rule's daily cap, once per source; returns what was granted."""
     tenant, day = uow.tenant, rules.day_key(now)
-    granted = 0
-    if requested > 0:
-        day_row = {"tenant": tenant, "account_id": account_id, "day": day, "rule": rule.name}
-        days = PointsDay._get_collection()
-        days.update_one(day_row, {"$setOnInsert": {"points": 0}}, upsert=True, session=uow.session)
-        earned = days.find_one(day_row, {"points": 1}, session=uow.session)["points"]
-        granted = rules.granted(requested, earned, rule)
-        if granted and not uow.update_one(PointsDay, {**day_row, "points": earned}, {"$inc": {"points": granted}}):
-            raise RuntimeError("study points of the day changed under this transaction")  # retried by atomically
+    granted = _under_cap(uow, account_id, day, rule, requested) if requested > 0 else 0
     try:
         uow.insert(
             PointsEntry(
@@ -172,6 +168,23 @@ def award(
             for period in rules.period_keys(now)
         ]
         PointsTally._get_collection().bulk_write(tallies, ordered=False, session=uow.session)
+    return granted
+
+
+def _under_cap(uow: UnitOfWork, account_id: str, day: str, rule: rules.Rule, requested: int) -> int:
+    """Raise the day's counter of the rule by what fits under its cap; returns that."""
+    key = day_id(account_id, day, rule.name)
+    if requested <= rule.daily_cap and uow.update_one(  # the usual case: room for all of it, one round trip
+        PointsDay, {"_id": key, "points": {"$lte": rule.daily_cap - requested}}, {"$inc": {"points": requested}}
+    ):
+        return requested
+    days, row = PointsDay._get_collection(), {"_id": key, "tenant": uow.tenant}
+    fields = {"account_id": account_id, "day": day, "rule": rule.name, "points": 0}
+    days.update_one(row, {"$setOnInsert": fields}, upsert=True, session=uow.session)
+    earned = days.find_one(row, {"points": 1}, session=uow.session)["points"]
+    granted = rules.granted(requested, earned, rule)
+    if granted and not uow.update_one(PointsDay, {"_id": key, "points": earned}, {"$inc": {"points": granted}}):
+        raise RuntimeError("study points of the day changed under this transaction")
     return granted
 
 

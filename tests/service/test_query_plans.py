@@ -322,10 +322,7 @@ CONTENT_SHAPES.update(
             {"tenant": T, "account_id": "a", "source": "s"},
             {"tenant": T, "account_id": "a", "at": {"$lte": 1}},
         ],
-        "study_points_days": [
-            {"tenant": T, "account_id": "a", "day": "d", "rule": "r"},
-            {"tenant": T, "account_id": "a", "day": "d"},
-        ],
+        "study_points_days": [{"tenant": T, "account_id": "a", "day": "d"}],  # writes are by _id
         "study_points_tallies": [
             {"tenant": T, "org_id": "o", "period": "p"},  # a leaderboard
             {"tenant": T, "org_id": "o", "period": "p", "account_id": "a"},
