@@ -16,6 +16,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{actor} and others liked your post ({count})",
     },
     "inbox.title.notice": {"zh-CN": "新通知：{subject}", "en": "New notice: {subject}"},
+    "inbox.title.service": {"zh-CN": "服务申请有新进展", "en": "A service request has news"},
+    "inbox.title.service.many": {"zh-CN": "服务申请有 {count} 条新进展", "en": "{count} updates on a service request"},
     "inbox.title.chat": {"zh-CN": "{actor} 发来一条消息", "en": "{actor} sent you a message"},
     "inbox.title.chat.many": {
         "zh-CN": "{actor} 等发来 {count} 条新消息",

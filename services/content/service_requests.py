@@ -136,6 +136,12 @@ def counsels(org_id: str, category: str, account_id: str) -> bool:
     return query.only("id").first() is not None
 
 
+def queue_counsellors(tenant: str, org_id: str, category: str) -> list[str]:
+    """The accounts appointed to the org's queue of the category (for the inbox worker)."""
+    rows = Counsellor.in_tenant(tenant).filter(org_id=org_id, category=category).only("account_id").limit(500)
+    return [r.account_id for r in rows]
+
+
 def _org(org_id: str) -> str:
     org_id = inputs.one_id(org_id, "org_id")
     access.org_path(org_id)

@@ -18,7 +18,7 @@ from kernel.cache import Cache
 from kernel.config import BusConfig, CacheConfig, StoreConfig
 from kernel.events import Event, handles
 from kernel.worker import run
-from services.content import cache, events, mirror, notices, notifications, timelines
+from services.content import cache, events, mirror, notices, notifications, service_requests, timelines
 from services.content import store as content_store
 from services.content.domain import inbox as rules
 from services.content.settings import MicroblogSettings
@@ -248,6 +248,22 @@ class Inbox:
     def chat_read(self, event: Event) -> None:
         d = event.data
         notifications.clear_chat(event.tenant, d["account_id"], d["conversation_id"], int(d["seq"]))
+
+    @handles(events.SOURCE, events.SERVICE_REQUEST_OPENED)
+    def service_request_opened(self, event: Event) -> None:
+        """The counsellors of the queue it waits in are told (that it is there, nothing of what it says)."""
+        d = event.data
+        counsellors = service_requests.queue_counsellors(event.tenant, d["org_id"], d["category"])
+        key = rules.key(rules.SERVICE, "service_request", d["request_id"])
+        items = [notifications.Item(a, rules.SERVICE, key, "service_request", d["request_id"]) for a in counsellors]
+        notifications.deliver(event.tenant, items, marker=event.id)
+
+    @handles(events.SOURCE, events.SERVICE_REQUEST_ANSWERED)
+    def service_request_answered(self, event: Event) -> None:
+        d = event.data
+        key = rules.key(rules.SERVICE, "service_request", d["request_id"])
+        item = notifications.Item(d["account_id"], rules.SERVICE, key, "service_request", d["request_id"])
+        notifications.deliver(event.tenant, [item], marker=event.id)
 
     @staticmethod
     def _mentions(event, source_kind, source_id, ref_id, author, data, audience, ref_kind="post", skip=()) -> None:

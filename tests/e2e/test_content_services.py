@@ -490,3 +490,29 @@ def test_the_routes_are_in_the_openapi_document(desk):
         "/api/v1/orgs/{org_id}/service-requests/overdue",
     ):
         assert path in paths, path
+
+
+def _service_notes(world: World, who: str, request_id: str) -> list[dict]:
+    notes = ok(world.get(who, "/notifications", page_size=100))["notifications"]
+    return [n for n in notes if n["kind"] == "service" and n["ref_id"] == request_id]
+
+
+def test_the_queue_and_the_member_are_notified_without_the_content(desk):
+    world = desk
+    request = _open(world, "m1", "legal", subject="工伤认定咨询")
+    url = f"/service-requests/{request['id']}"
+    for counsellor in ("m2", "m5"):  # B1's legal queue
+        note = content_corner.eventually(lambda c=counsellor: _service_notes(world, c, request["id"]), "told")[0]
+        assert note["ref_kind"] == "service_request" and note["title"] == "服务申请有新进展"
+        assert "工伤" not in str(note) and "工资" not in str(note)  # nothing of what it says
+    assert not _service_notes(world, "s1", request["id"])  # another queue's counsellor
+    ok(world.post("m2", f"{url}/take"))
+    ok(world.post("m2", f"{url}/replies", {"text": "请准备劳动合同和医疗记录。"}), 201)
+    note = content_corner.eventually(lambda: _service_notes(world, "m1", request["id"]), "the member told")[0]
+    assert note["count"] == 1 and not note["read"] and "劳动合同" not in str(note)
+    ok(world.post("m1", f"{url}/replies", {"text": "好的，还需要什么？"}), 201)
+    ok(world.post("m2", f"{url}/replies", {"text": "单位的考勤记录。"}), 201)
+    counted = content_corner.eventually(
+        lambda: [n for n in _service_notes(world, "m1", request["id"]) if n["count"] == 2], "counted again"
+    )
+    assert counted[0]["title"] == "服务申请有 2 条新进展"

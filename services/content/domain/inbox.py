@@ -4,7 +4,9 @@ One notification per (person, key). The key says what collapses into one entry:
 - mention / comment / reply / notice: one entry per thing (a second delivery of the same event, or a
   post edited to mention the same person again, finds the entry and adds nothing);
 - like: one entry per liked post ("3 people liked your post"), unread again on each new like;
-- chat: one entry per conversation while its messages are unread; a read marker past it clears it.
+- chat: one entry per conversation while its messages are unread; a read marker past it clears it;
+- service: one entry per service request, unread again on each answer (it names no subject or text: a
+  request's content is read, and audited, in the request itself).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from dataclasses import dataclass
 from kernel.errors import DomainError, ErrorCode
 
 MENTION, COMMENT, REPLY, LIKE, NOTICE, CHAT = "mention", "comment", "reply", "like", "notice", "chat"
-KINDS = (MENTION, COMMENT, REPLY, LIKE, NOTICE, CHAT)
-AGGREGATED = frozenset({LIKE, CHAT})  # counted into one entry rather than one entry each
+SERVICE = "service"  # a service request: new in a counsellor's queue, or answered for its member (no content)
+KINDS = (MENTION, COMMENT, REPLY, LIKE, NOTICE, CHAT, SERVICE)
+AGGREGATED = frozenset({LIKE, CHAT, SERVICE})  # counted into one entry rather than one entry each
 CHANNELS = ("sms", "push")
 BODY_CHARS = 120
 ACTORS_KEPT = 5  # the latest few who liked or wrote, for "王芳 and 2 others"
@@ -40,6 +43,7 @@ DEFAULTS: dict[str, KindPreference] = {
     LIKE: KindPreference(),
     NOTICE: KindPreference(push=True),
     CHAT: KindPreference(push=True),
+    SERVICE: KindPreference(push=True),
 }
 
 
