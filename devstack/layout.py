@@ -119,6 +119,8 @@ class Layout:
             "ORGS_ADDR": f"127.0.0.1:{orgs_grpc}",
             "CONTENT_ADDR": f"127.0.0.1:{content_grpc}",
             "SEARCH_INDEX_DIR": str(self.search_index_dir),
+            # webhook apps may call endpoints on this machine (the tests' receivers); never in production
+            "CONTENT_WEBHOOK_ALLOW_PRIVATE": "true",
             **self.secrets(),
         }
 

@@ -49,12 +49,18 @@ class LinkBody(Body):
 
 
 class AppBody(Body):
-    kind: Annotated[str, Field(max_length=16, examples=["form", "links"])]
+    kind: Annotated[str, Field(max_length=16, examples=["form", "links", "webhook"])]
     name: Annotated[str, Field(max_length=400)]
     description: Annotated[str, Field(max_length=2_000)] = ""
     fields: Annotated[list[FieldBody], Field(max_length=200)] = []
     links: Annotated[list[LinkBody], Field(max_length=200)] = []
     one_per_member: bool = False
+    # webhook apps: the HTTPS endpoint content POSTs signed events to, and which events
+    endpoint: Annotated[str, Field(max_length=2_000)] = ""
+    events: Annotated[
+        list[Annotated[str, Field(max_length=64)]],
+        Field(max_length=20, examples=[["notice_published", "course_assigned"]]),
+    ] = []
 
 
 class InstallBody(Body):
@@ -102,6 +108,8 @@ class AppOut(BaseModel):
     created_at: dt.datetime | None = None
     manageable: bool
     pushed_by: str
+    webhook_endpoint: str = ""
+    webhook_events: list[str] = []
 
 
 class AppsOut(BaseModel):
@@ -114,6 +122,25 @@ class InstallOut(BaseModel):
     app_id: str
     subtree: bool
     installed_at: dt.datetime | None = None
+    webhook_secret: str = Field("", description="a webhook app's signing secret: shown here once, keep it")
+
+
+class DeliveryOut(BaseModel):
+    id: str
+    event_id: str
+    event_type: str
+    state: str = Field(description="pending, delivered, failed (given up)")
+    failures: int
+    last_status: int
+    last_error: str
+    created_at: dt.datetime | None = None
+    delivered_at: dt.datetime | None = None
+    next_at: dt.datetime | None = None
+
+
+class DeliveriesOut(BaseModel):
+    deliveries: list[DeliveryOut]
+    next_cursor: str = ""
 
 
 class MenuOut(BaseModel):
@@ -154,6 +181,8 @@ def _define(owner_org_id: str, body: AppBody) -> pb.DefineAppRequest:
         fields=[pb.FormField(**f.model_dump(exclude_none=True)) for f in body.fields],
         links=[pb.AppLink(**x.model_dump()) for x in body.links],
         one_per_member=body.one_per_member,
+        webhook_endpoint=body.endpoint,
+        webhook_events=body.events,
     )
 
 
@@ -202,6 +231,18 @@ async def install(org_id: PathId, body: InstallBody, request: Request, who: Call
 @router.delete("/orgs/{org_id}/installed-apps/{app_id}", response_model=MenuOut, summary="Uninstall an app")
 async def uninstall(org_id: PathId, app_id: PathId, request: Request, who: CallerDep):
     return await call(request, who, "UninstallApp", pb.UninstallAppRequest(org_id=org_id, app_id=app_id))
+
+
+@router.get(
+    "/orgs/{org_id}/installed-apps/{app_id}/deliveries",
+    response_model=DeliveriesOut,
+    summary="A webhook app's deliveries from this org's install, oldest first",
+)
+async def deliveries(
+    org_id: PathId, app_id: PathId, request: Request, who: CallerDep, page_size: PageSize = 50, cursor: Cursor = ""
+):
+    message = pb.ListDeliveriesRequest(org_id=org_id, app_id=app_id, page=page_request(page_size, cursor))
+    return await call(request, who, "ListDeliveries", message)
 
 
 @router.get("/orgs/{org_id}/menu", response_model=MenuOut, summary="The org's app menu, in its order")

@@ -1,7 +1,13 @@
 """content's custom apps (个性化应用): the catalog, installs and menus, forms and their submissions."""
 
 MESSAGES: dict[str, dict[str, str]] = {
-    "app_kind_invalid": {"zh-CN": "应用类型须为表单或链接页", "en": "An app is a form or a page of links"},
+    "app_kind_invalid": {"zh-CN": "应用类型须为：{kinds}", "en": "An app is one of: {kinds}"},
+    "webhook_events_invalid": {"zh-CN": "请从以下事件中选择：{events}", "en": "Choose among: {events}"},
+    "webhook_endpoint_invalid": {"zh-CN": "接收地址须为 https 网址", "en": "The endpoint is an https address"},
+    "webhook_endpoint_private": {
+        "zh-CN": "接收地址不能是内部网络地址",
+        "en": "The endpoint may not be an address inside a private network",
+    },
     "app_fields_count": {"zh-CN": "表单须有 1 到 {max} 个字段", "en": "A form has 1 to {max} fields"},
     "app_field_key_invalid": {
         "zh-CN": "字段标识须为小写字母开头的字母、数字或下划线，且不重复",

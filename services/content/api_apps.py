@@ -5,7 +5,7 @@ from __future__ import annotations
 from jiceng.content.v1 import app_pb2 as pb
 from jiceng.content.v1 import app_pb2_grpc
 from kernel.wire import timestamp
-from services.content import apps, people
+from services.content import apps, people, webhooks
 from services.content.domain import apps as rules
 
 SERVICE = "jiceng.content.v1.AppService"
@@ -40,6 +40,8 @@ def _app(app: apps.App, manageable: bool = False, pushed_by: str = "") -> pb.App
         created_at=timestamp(app.created_at),
         manageable=manageable,
         pushed_by=pushed_by,
+        webhook_endpoint=app.webhook.get("endpoint", "") if manageable else "",
+        webhook_events=app.webhook.get("events", []),
     )
 
 
@@ -90,6 +92,7 @@ class AppApi(app_pb2_grpc.AppServiceServicer):
             [_input_field(f) for f in request.fields],
             [rules.Link(x.title, x.url, x.description) for x in request.links],
             request.one_per_member,
+            (request.webhook_endpoint, list(request.webhook_events)),
         )
         return _app(app, manageable=True)
 
@@ -110,7 +113,11 @@ class AppApi(app_pb2_grpc.AppServiceServicer):
     def InstallApp(self, request, context):
         row = apps.install(request.org_id, request.app_id, request.subtree)
         return pb.AppInstall(
-            org_id=row.org_id, app_id=row.app_id, subtree=row.subtree, installed_at=timestamp(row.installed_at)
+            org_id=row.org_id,
+            app_id=row.app_id,
+            subtree=row.subtree,
+            installed_at=timestamp(row.installed_at),
+            webhook_secret=row.secret,  # the only time it leaves the service
         )
 
     def UninstallApp(self, request, context):
@@ -137,3 +144,24 @@ class AppApi(app_pb2_grpc.AppServiceServicer):
     def ExportSubmissions(self, request, context):
         content, filename, rows = apps.export(request.app_id, request.org_id)
         return pb.SubmissionsFile(content=content, filename=filename, media_type=XLSX, rows=rows)
+
+    def ListDeliveries(self, request, context):
+        rows, cursor = webhooks.log_of(request.org_id, request.app_id, request.page.page_size, request.page.cursor)
+        return pb.WebhookDeliveries(
+            deliveries=[
+                pb.WebhookDelivery(
+                    id=str(d.id),
+                    event_id=d.event_id,
+                    event_type=d.event_type,
+                    state=d.state,
+                    failures=d.failures,
+                    last_status=d.last_status,
+                    last_error=d.last_error,
+                    created_at=timestamp(d.created_at),
+                    delivered_at=timestamp(d.delivered_at) if d.delivered_at else None,
+                    next_at=timestamp(d.next_at) if d.next_at and d.state == webhooks.PENDING else None,
+                )
+                for d in rows
+            ],
+            next_cursor=cursor,
+        )

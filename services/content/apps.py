@@ -11,6 +11,7 @@ province writes nothing per branch. Every export of submissions is recorded (who
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 import mongoengine as me
 from bson import ObjectId
@@ -24,6 +25,8 @@ from kernel.store import TenantDocument, UnitOfWork, atomically
 from services.content import access, events, people
 from services.content.domain import apps as rules
 from services.content.domain import inputs
+from services.content.domain import webhooks as hook_rules
+from services.content.settings import webhooks_allow_private
 
 MANAGE = "app.manage"
 CATALOG = "app.catalog"
@@ -43,6 +46,7 @@ class App(TenantDocument):
     description = me.StringField(default="")
     form_fields = me.ListField(me.DictField())  # form: rules.Field as dicts
     links = me.ListField(me.DictField())  # links: rules.Link as dicts
+    webhook = me.DictField()  # webhook: {endpoint, events} (services/content/webhooks.py)
     one_per_member = me.BooleanField(default=False)  # a survey: each member submits once
     state = me.StringField(default=ACTIVE)
     created_by = me.StringField(required=True)
@@ -56,6 +60,7 @@ class AppInstall(TenantDocument):
     org_id = me.StringField(required=True)
     app_id = me.StringField(required=True)
     subtree = me.BooleanField(default=False)  # pushed to every org below
+    secret = me.StringField(default="")  # a webhook app's signing secret, shown once, when installed
     installed_by = me.StringField(required=True)
     installed_at = me.DateTimeField(required=True)
 
@@ -169,8 +174,9 @@ def define(
     fields: list[rules.Field],
     links: list[rules.Link],
     one_per_member: bool,
+    webhook: tuple[str, list[str]] = ("", []),
 ) -> App:
-    """An app of the region's catalog (owner_org_id "") or of an org."""
+    """An app of the region's catalog (owner_org_id "") or of an org; webhook: (endpoint, events)."""
     if owner_org_id:
         owner_org_id = inputs.one_id(owner_org_id, "org_id")
         access.org_path(owner_org_id)
@@ -190,8 +196,12 @@ def define(
     )
     if app.kind == rules.FORM:
         app.form_fields = [_field_dict(f) for f in rules.fields(fields)]
-    else:
+    elif app.kind == rules.LINKS:
         app.links = [link.__dict__ for link in rules.links(links)]
+    else:
+        endpoint, subscribed = webhook
+        allowed = webhooks_allow_private()
+        app.webhook = {"endpoint": hook_rules.endpoint(endpoint, allowed), "events": hook_rules.events(subscribed)}
     return atomically(access.tenant(), lambda uow: uow.insert(app))
 
 
@@ -237,6 +247,7 @@ def install(org_id: str, app_id: str, subtree: bool) -> AppInstall:
         org_id=org_id,
         app_id=str(app.id),
         subtree=subtree,
+        secret=secrets.token_urlsafe(32) if app.kind == rules.WEBHOOK else "",
         installed_by=access.actor().account_id,
         installed_at=_now(),
     )

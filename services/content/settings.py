@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 from pydantic import Field
 
+from kernel import config as kconfig
 from kernel.config import BaseConfig, CacheConfig
 from kernel.grpc_server import ServiceConfig
 
@@ -24,5 +27,18 @@ class SearchSettings(BaseConfig):
     search_index_dir: str = "search-index"  # the local stack sets <data dir>/search
 
 
-class ContentConfig(ServiceConfig, CacheConfig, MicroblogSettings, SearchSettings):
+class WebhookSettings(BaseConfig):
+    """Webhook apps (services/content/webhooks.py): may an endpoint be inside a private network? Never in
+    production (a webhook is no way into the region's own servers); the local stack allows it for its tests."""
+
+    content_webhook_allow_private: bool = False
+
+
+@functools.cache
+def webhooks_allow_private() -> bool:
+    """The deployment's WebhookSettings, read once."""
+    return kconfig.load(WebhookSettings).content_webhook_allow_private
+
+
+class ContentConfig(ServiceConfig, CacheConfig, MicroblogSettings, SearchSettings, WebhookSettings):
     pass

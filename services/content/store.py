@@ -19,12 +19,13 @@ from services.content import (
     sites,
     study,
     timelines,
+    webhooks,
 )
 
 # each area module lists its documents in DOCUMENTS
 AREAS = [mirror, forums, notices, polls, posts, timelines, moderation, chat, notifications, search]
 AREAS += [courses, exams, study]  # education
-AREAS += [sites, apps]
+AREAS += [sites, apps, webhooks]
 AREAS += [service_requests]  # service requests (服务)
 
 

@@ -12,20 +12,22 @@ eventlet.monkey_patch()  # must precede every other import in a worker process
 import datetime as dt
 import functools
 
+from nameko.timer import timer
+
 from kernel import config as kconfig
 from kernel import store
 from kernel.cache import Cache
 from kernel.config import BusConfig, CacheConfig, StoreConfig
 from kernel.events import Event, handles
 from kernel.worker import run
-from services.content import cache, events, mirror, notices, notifications, service_requests, timelines
+from services.content import cache, events, mirror, notices, notifications, service_requests, timelines, webhooks
 from services.content import store as content_store
 from services.content.domain import inbox as rules
-from services.content.settings import MicroblogSettings
+from services.content.settings import MicroblogSettings, WebhookSettings
 from services.content.worker_search import SearchFeed
 
 
-class WorkerConfig(StoreConfig, BusConfig, CacheConfig, MicroblogSettings):
+class WorkerConfig(StoreConfig, BusConfig, CacheConfig, MicroblogSettings, WebhookSettings):
     pass
 
 
@@ -276,7 +278,45 @@ class Inbox:
         notifications.deliver(event.tenant, items)
 
 
-WORKERS = [Mirror, Notices, Timelines, Inbox, SearchFeed]
+class Webhooks:
+    """Content's events to the endpoints of webhook apps installed above them (services/content/webhooks.py):
+    planned once per (install, event), tried at once, tried again by the timer on the backoff schedule."""
+
+    name = "content_webhooks"
+
+    def _send(self, event: Event) -> None:
+        for delivery in webhooks.plan(event, event.data.get("org_id", "")):
+            if webhooks.claim(delivery):
+                webhooks.attempt(delivery)
+
+    @handles(events.SOURCE, events.NOTICE_PUBLISHED)
+    def notice_published(self, event: Event) -> None:
+        self._send(event)
+
+    @handles(events.SOURCE, events.COURSE_ASSIGNED)
+    def course_assigned(self, event: Event) -> None:
+        self._send(event)
+
+    @handles(events.SOURCE, events.COURSE_FINISHED)
+    def course_finished(self, event: Event) -> None:
+        self._send(event)
+
+    @handles(events.SOURCE, events.EXAM_SUBMITTED)
+    def exam_submitted(self, event: Event) -> None:
+        self._send(event)
+
+    @handles(events.SOURCE, events.SITE_PUBLISHED)
+    def site_published(self, event: Event) -> None:
+        self._send(event)
+
+    @timer(interval=2)
+    def retry_due(self) -> None:
+        for delivery in webhooks.due():
+            if webhooks.claim(delivery):
+                webhooks.attempt(delivery)
+
+
+WORKERS = [Mirror, Notices, Timelines, Inbox, SearchFeed, Webhooks]
 
 
 def main() -> None:

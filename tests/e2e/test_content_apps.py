@@ -6,7 +6,13 @@ module's own (tests/e2e/content_corner.py: R with branches B1 (and its group G1)
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import http.server
 import io
+import json
+import threading
+import time
 
 import pytest
 from openpyxl import load_workbook
@@ -155,3 +161,79 @@ def test_a_retired_app_leaves_every_menu(world):
     error(world.post("m4", f"/apps/{app['id']}/submissions", {"values": values}), 404, "not_found", "app_id")
     kept = ok(world.get("sec2", f"/apps/{app['id']}/submissions", org_id=world.orgs["B2"]))["submissions"]
     assert len(kept) == 2  # the answers stay for export
+
+
+# -- webhook apps ------------------------------------------------------------------------------------------
+
+
+class Receiver:
+    """An endpoint on this machine that records what it is sent; it answers 500 to the first `fail` requests."""
+
+    def __init__(self, fail: int = 0):
+        self.requests: list[tuple[dict, bytes]] = []
+        self.fail = fail
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the standard library's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(500 if len(receiver.requests) <= receiver.fail else 200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[tuple[dict, bytes]]:
+        deadline = time.monotonic() + timeout
+        while len(self.requests) < count:
+            assert time.monotonic() < deadline, f"{len(self.requests)} of {count} requests arrived"
+            time.sleep(0.1)
+        return self.requests
+
+
+def _signed(headers: dict, body: bytes, secret: str) -> bool:
+    t, v1 = (part.split("=", 1)[1] for part in headers["x-jiceng-signature"].split(","))
+    return hmac.compare_digest(v1, hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest())
+
+
+def test_a_webhook_app_receives_its_subtrees_events_signed_and_retried(world):
+    receiver = Receiver(fail=1)
+    try:
+        hook = {"kind": "webhook", "name": "支部大屏", "endpoint": receiver.url, "events": ["notice_published"]}
+        app = ok(world.post("sec1", f"/orgs/{world.orgs['B1']}/apps", hook), 201)
+        assert app["webhook_endpoint"] == receiver.url and app["webhook_events"] == ["notice_published"]
+        bad = {**hook, "events": ["chat_message_sent"]}
+        error(world.post("sec1", f"/orgs/{world.orgs['B1']}/apps", bad), 400, "invalid_argument", "events")
+        install = ok(world.post("sec1", f"/orgs/{world.orgs['B1']}/installed-apps", {"app_id": app["id"]}), 201)
+        secret = install["webhook_secret"]
+        assert len(secret) >= 40
+        assert ok(world.get("m1", f"/apps/{app['id']}"))["webhook_endpoint"] == ""  # managers only
+
+        ok(world.post("secR", f"/orgs/{world.orgs['R']}/notices", {"title": "总支通知", "body": "不在一支部之下"}), 201)
+        ok(world.post("sec2", f"/orgs/{world.orgs['B2']}/notices", {"title": "二支部通知", "body": "也不在"}), 201)
+        notice = ok(
+            world.post("sec1", f"/orgs/{world.orgs['B1']}/notices", {"title": "支部通知", "body": "周五学习"}), 201
+        )
+        (first_headers, first_body), (headers, body) = receiver.wait_for(2)  # refused once, tried again
+        assert first_headers["x-jiceng-delivery"] == headers["x-jiceng-delivery"] and first_body == body
+        assert headers["x-jiceng-event"] == "notice_published" and _signed(headers, body, secret)
+        assert not _signed(headers, body, "another secret")
+        sent = json.loads(body)
+        assert sent["type"] == "notice_published" and sent["data"]["notice_id"] == notice["id"]
+        assert sent["org_id"] == sent["installed_on"] == world.orgs["B1"] and sent["region"]
+
+        log = ok(world.get("sec1", f"/orgs/{world.orgs['B1']}/installed-apps/{app['id']}/deliveries"))["deliveries"]
+        assert [(d["state"], d["failures"], d["last_status"]) for d in log] == [("delivered", 1, 200)]
+        error(
+            world.get("m1", f"/orgs/{world.orgs['B1']}/installed-apps/{app['id']}/deliveries"), 403, "permission_denied"
+        )
+        time.sleep(3)  # the other notices never come
+        assert len(receiver.requests) == 2
+    finally:
+        receiver.server.shutdown()
+        receiver.server.server_close()

@@ -344,6 +344,10 @@ CONTENT_SHAPES.update(
             {"tenant": T, "org_id": {"$in": ["o", "p"]}, "app_id": "a"},
         ],
         "app_menus": [{"tenant": T, "org_id": "o"}],
+        "webhook_deliveries": [
+            {"state": "pending", "next_at": {"$lte": 1}},  # the worker's timer, across the region
+            {"tenant": T, "install_org_id": "o", "app_id": "a", "_id": {"$gt": "c"}},  # the log
+        ],
         "app_submissions": [
             {"tenant": T, "app_id": "a", "org_path": "o", "_id": {"$gt": "c"}},
             {"tenant": T, "app_id": "a", "account_id": "x"},

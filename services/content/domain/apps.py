@@ -28,8 +28,8 @@ LINKS_MAX = 50
 TEXT_MAX, TEXTAREA_MAX = 500, 5_000
 MENU_MAX = 100
 
-FORM, LINKS = "form", "links"
-KINDS = (FORM, LINKS)
+FORM, LINKS, WEBHOOK = "form", "links", "webhook"
+KINDS = (FORM, LINKS, WEBHOOK)
 TEXT, TEXTAREA, NUMBER, DATE, CHOICE, MULTICHOICE, PHONE, EMAIL = (
     "text",
     "textarea",
@@ -78,7 +78,7 @@ def description(value: str) -> str:
 
 def kind(value: str) -> str:
     if value not in KINDS:
-        raise DomainError(ErrorCode.INVALID_ARGUMENT, "app_kind_invalid", "kind")
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "app_kind_invalid", "kind", kinds=", ".join(KINDS))
     return value
 
 
