@@ -42,6 +42,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "education.manage": _COMMITTEE,
     # the region's study points rules table: region admins only
     "education.rules": frozenset(),
+    # knowledge base (知识管理): edit or remove any article, question or answer of the org, manage its
+    # categories, turn discussions into its articles (members write there without it)
+    "knowledge.manage": _COMMITTEE,
     "stats.read": _COMMITTEE,
     "audit.read": frozenset(),
 }

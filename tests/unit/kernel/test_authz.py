@@ -52,6 +52,7 @@ def test_no_grants_denies():
         ("deputy_secretary", "personal_data.read"),
         ("organization_officer", "role.grant"),
         ("secretary", "audit.read"),  # no org role may read the audit log
+        ("member", "knowledge.manage"),  # members write in the knowledge base; curating is the committee's
         ("secretary", "no.such.action"),
         ("region_admin", "org.read"),  # a platform role held as an org grant means nothing
         ("janitor", "org.read"),
@@ -67,6 +68,7 @@ def test_role_not_allowed_for_the_action_denies(role, action):
         ("member", "org.read"),
         ("committee_member", "member.read"),
         ("committee_member", "notice.publish"),
+        ("committee_member", "knowledge.manage"),
         ("committee_member", "stats.read"),
         ("organization_officer", "member.manage"),
         ("organization_officer", "personal_data.read"),
