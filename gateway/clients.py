@@ -12,6 +12,7 @@ from jiceng.content.v1 import (
     education_pb2_grpc,
     forum_pb2_grpc,
     inbox_pb2_grpc,
+    knowledge_pb2_grpc,
     microblog_pb2_grpc,
     notice_pb2_grpc,
     poll_pb2_grpc,
@@ -48,6 +49,7 @@ class Services:
         self.inbox = inbox_pb2_grpc.InboxServiceStub(self._channels["content"])
         self.search = search_pb2_grpc.SearchServiceStub(self._channels["content"])
         self.education = education_pb2_grpc.EducationServiceStub(self._channels["content"])
+        self.knowledge = knowledge_pb2_grpc.KnowledgeServiceStub(self._channels["content"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
 
     async def call(self, method, request, token: str | None = None, client_ip: str = "", timeout: float | None = None):
@@ -95,6 +97,7 @@ class CallerServices:
         self.inbox = services.inbox
         self.search = services.search
         self.education = services.education
+        self.knowledge = services.knowledge
         self.client_ip = client_ip
 
     async def call(self, method, request, token: str | None = None, timeout: float | None = None):

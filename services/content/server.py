@@ -13,6 +13,7 @@ from jiceng.content.v1 import (
     education_pb2_grpc,
     forum_pb2_grpc,
     inbox_pb2_grpc,
+    knowledge_pb2_grpc,
     microblog_pb2_grpc,
     notice_pb2_grpc,
     poll_pb2_grpc,
@@ -27,6 +28,7 @@ from services.content import (
     api_education,
     api_forums,
     api_inbox,
+    api_knowledge,
     api_microblog,
     api_notices,
     api_polls,
@@ -48,6 +50,7 @@ SERVICERS: list = [
     (api_chat.ChatApi, chat_pb2_grpc.add_ChatServiceServicer_to_server, api_chat.SERVICE),
     (api_inbox.InboxApi, inbox_pb2_grpc.add_InboxServiceServicer_to_server, api_inbox.SERVICE),
     (api_education.EducationApi, education_pb2_grpc.add_EducationServiceServicer_to_server, api_education.SERVICE),
+    (api_knowledge.KnowledgeApi, knowledge_pb2_grpc.add_KnowledgeServiceServicer_to_server, api_knowledge.SERVICE),
     (api_search.SearchApi, search_pb2_grpc.add_SearchServiceServicer_to_server, api_search.SERVICE),
 ]
 

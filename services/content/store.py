@@ -7,12 +7,14 @@ from services.content import (
     courses,
     exams,
     forums,
+    knowledge,
     mirror,
     moderation,
     notices,
     notifications,
     polls,
     posts,
+    questions,
     search,
     study,
     timelines,
@@ -21,6 +23,7 @@ from services.content import (
 # each area module lists its documents in DOCUMENTS
 AREAS = [mirror, forums, notices, polls, posts, timelines, moderation, chat, notifications, search]
 AREAS += [courses, exams, study]  # education
+AREAS += [knowledge, questions]  # knowledge base
 
 
 def ensure_indexes() -> None:
