@@ -21,6 +21,7 @@ from gateway.routes import (
     education,
     forums,
     identity,
+    knowledge,
     microblog,
     microsites,
     network,
@@ -72,7 +73,10 @@ def create_app(config: GatewayConfig) -> FastAPI:
                 "description": "Not allowed (another region, or outside your org subtree)",
             },
             404: {"model": ErrorOut, "description": "Not found"},
-            413: {"model": ErrorOut, "description": "Body too large (64 KiB of JSON; uploads have their own limit)"},
+            413: {
+                "model": ErrorOut,
+                "description": "Body too large (64 KiB of JSON; articles and uploads have their own limits)",
+            },
             415: {"model": ErrorOut, "description": "Body is not application/json (or, for uploads, not a file)"},
             429: {"model": ErrorOut, "description": "Rate limited or locked; see Retry-After"},
             500: {"model": ErrorOut, "description": "Internal error (nothing internal is disclosed)"},
@@ -99,6 +103,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(sites.router)
     app.include_router(apps.router)
     app.include_router(service_requests.router)
+    app.include_router(knowledge.router)
     app.include_router(microblog.router)
     app.include_router(chat.router)
     app.include_router(notifications.router)
@@ -140,5 +145,10 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(microsites.router)  # last: /{region}/{slug}/… must not shadow another route
 
     return GatewayMiddleware(  # type: ignore[return-value]
-        app, config.max_body_bytes, upload_paths=org_io.UPLOAD_PATHS, max_upload_bytes=config.max_upload_bytes
+        app,
+        config.max_body_bytes,
+        upload_paths=org_io.UPLOAD_PATHS,
+        max_upload_bytes=config.max_upload_bytes,
+        document_paths=knowledge.DOCUMENT_PATHS + education.DOCUMENT_PATHS + sites.DOCUMENT_PATHS,
+        max_document_bytes=config.max_document_bytes,
     )

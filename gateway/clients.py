@@ -13,6 +13,7 @@ from jiceng.content.v1 import (
     education_pb2_grpc,
     forum_pb2_grpc,
     inbox_pb2_grpc,
+    knowledge_pb2_grpc,
     microblog_pb2_grpc,
     notice_pb2_grpc,
     poll_pb2_grpc,
@@ -54,6 +55,7 @@ class Services:
         self.sites = site_pb2_grpc.SiteServiceStub(self._channels["content"])
         self.apps = app_pb2_grpc.AppServiceStub(self._channels["content"])
         self.service_requests = service_request_pb2_grpc.ServiceRequestServiceStub(self._channels["content"])
+        self.knowledge = knowledge_pb2_grpc.KnowledgeServiceStub(self._channels["content"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
 
     async def call(self, method, request, token: str | None = None, client_ip: str = "", timeout: float | None = None):
@@ -104,6 +106,7 @@ class CallerServices:
         self.sites = services.sites
         self.apps = services.apps
         self.service_requests = services.service_requests
+        self.knowledge = services.knowledge
         self.client_ip = client_ip
 
     async def call(self, method, request, token: str | None = None, timeout: float | None = None):

@@ -28,6 +28,8 @@ _BODY_METHODS = {"POST", "PUT", "PATCH"}
 JSON = "application/json"
 # File uploads (a route lists its path pattern in `upload_paths`): these bodies, up to max_upload.
 UPLOAD_TYPES = frozenset({"multipart/form-data", "application/octet-stream"})
+# Long JSON documents (a route lists its path pattern in `document_paths`): POST and PUT, up to max_document.
+_DOCUMENT_METHODS = {"POST", "PUT"}
 
 
 def _header(scope, name: bytes) -> str | None:
@@ -40,16 +42,28 @@ def _header(scope, name: bytes) -> str | None:
 class GatewayMiddleware:
     """Outermost layer: every request gets a request id, a size and type check, a log line, metrics."""
 
-    def __init__(self, app, max_body_bytes: int, upload_paths: tuple[re.Pattern, ...] = (), max_upload_bytes: int = 0):
+    def __init__(
+        self,
+        app,
+        max_body_bytes: int,
+        upload_paths: tuple[re.Pattern, ...] = (),
+        max_upload_bytes: int = 0,
+        document_paths: tuple[re.Pattern, ...] = (),
+        max_document_bytes: int = 0,
+    ):
         self.app = app
         self.max_body = max_body_bytes
         self.upload_paths = upload_paths
         self.max_upload = max_upload_bytes
+        self.document_paths = document_paths
+        self.max_document = max(max_document_bytes, max_body_bytes)
 
     def _limits(self, scope) -> tuple[int, frozenset[str]]:
-        """(body limit, accepted content types) of a request: uploads have their own."""
+        """(body limit, accepted content types) of a request: uploads and long documents have their own."""
         if scope["method"] == "POST" and any(p.fullmatch(scope["path"]) for p in self.upload_paths):
             return self.max_upload, UPLOAD_TYPES
+        if scope["method"] in _DOCUMENT_METHODS and any(p.fullmatch(scope["path"]) for p in self.document_paths):
+            return self.max_document, frozenset({JSON})
         return self.max_body, frozenset({JSON})
 
     async def __call__(self, scope, receive, send):

@@ -17,6 +17,8 @@ class GatewayConfig(BusConfig):  # the broker: live chat and notifications (gate
     content_addr: str = "127.0.0.1:50071"
     jwks_path: Path
     max_body_bytes: int = 64 * 1024
+    # Knowledge articles (up to 50,000 characters; \uXXXX-escaped CJK is 6 bytes a character): their own limit.
+    max_document_bytes: int = 384 * 1024
     # Roster files (POST /api/v1/orgs/{id}/import): their own limit, and time for a large import.
     max_upload_bytes: int = 10 * 1024 * 1024 + 64 * 1024  # a 10 MiB file and its multipart framing
     import_timeout_seconds: float = Field(120.0, gt=0)

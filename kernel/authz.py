@@ -52,6 +52,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     # service requests (服务): appoint and remove the org's counsellors, assign its requests to them, read its
     # subtree's overdue report; never the requests' content (services/content/domain/service_requests.py)
     "service.manage": _OFFICERS,
+    # knowledge base (知识管理): edit or remove any article, question or answer of the org, manage its
+    # categories, turn discussions into its articles (members write there without it)
+    "knowledge.manage": _COMMITTEE,
     "stats.read": _COMMITTEE,
     "audit.read": frozenset(),
 }

@@ -4,6 +4,7 @@ exams, study points and leaderboards. Permissions and limits are decided by cont
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -16,6 +17,10 @@ from gateway.routes.polls import timestamp_of
 from jiceng.content.v1 import education_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["education"])
+
+# A course is written with its lessons (up to 20,000 characters each; Chinese is escaped 6 bytes a character
+# in JSON): creating and replacing one take the gateway's long-document limit, not its 64 KiB.
+DOCUMENT_PATHS = (re.compile(r"/api/v1/orgs/[^/]{1,64}/courses"), re.compile(r"/api/v1/courses/[^/]{1,64}"))
 
 PathId = Annotated[str, Path(min_length=1, max_length=64)]
 PageSize = Annotated[int, Query(ge=1, le=200)]

@@ -4,6 +4,7 @@ gateway/routes/microsites.py. Permissions and limits are decided by content."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -14,6 +15,9 @@ from gateway.clients import call_for
 from jiceng.content.v1 import site_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["micro-websites"])
+
+# A page holds up to 20,000 characters: putting one takes the gateway's long-document limit.
+DOCUMENT_PATHS = (re.compile(r"/api/v1/orgs/[^/]{1,64}/site/pages/[^/]{1,64}"),)
 
 PathId = Annotated[str, Path(min_length=1, max_length=64)]
 

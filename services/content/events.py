@@ -35,6 +35,22 @@ Service requests (service_requests.py); never a request's subject or text (they 
 - service_request_opened {request_id, category, org_id}   org_id: the org whose counsellors of the category
                          answer it (their queue)
 - service_request_answered {request_id, account_id}   a counsellor replied; account_id: the member, to tell
+Knowledge base (knowledge.py, questions.py); `audience` as above, `scope` org or public:
+- knowledge_article_published {article_id, org_id, author_id, title, body, tags, category_id, scope, audience,
+  version, sources, contributors}   sources: [{kind: thread|question, id}] of an article made from a
+  discussion ([] otherwise); contributors: [{account_id, contributions}] (thread, reply, question, answer,
+  accepted_answer), the discussion's people in the order the article credits them; author_id is who wrote it
+  (for a converted article, who converted it)
+- knowledge_article_edited {article_id, org_id, author_id, editor_id, version, title, body, tags, category_id,
+  audience, note}   the new version's content (the scope, hence the audience, does not change)
+- knowledge_article_removed {article_id, org_id, by}
+- knowledge_question_asked {question_id, org_id, author_id, title, text, tags, scope, audience}
+- knowledge_question_removed {question_id, org_id}
+- knowledge_answer_added {question_id, answer_id, org_id, question_author_id, author_id, text, audience}
+  audience: the question's
+- knowledge_answer_accepted {question_id, answer_id, org_id, question_author_id, answer_author_id, by}
+  an answer became the accepted one (replacing any other)
+- knowledge_answer_removed {question_id, answer_id, org_id}
 
 Microblog (posts.py, moderation.py); `audience` is audience_keys() of the post; `mentions` holds only
 the mentioned people who may read the post (the others are not told); times are ISO 8601 UTC:
@@ -84,7 +100,9 @@ Consumed (the copy in mirror.py, for visibility and fan-out):
 
 Consumed by search (worker_search.py; the contract of content's own events is in content-brief's list):
 - content.post_published, post_edited, post_deleted, post_hidden, thread_created, thread_replied,
-  thread_removed, thread_moved, notice_published: the searchable items and who may read them
+  thread_removed, thread_moved, notice_published, knowledge_article_published, knowledge_article_edited,
+  knowledge_article_removed, knowledge_question_asked, knowledge_question_removed, knowledge_answer_added,
+  knowledge_answer_removed: the searchable items and who may read them
 - orgs.org_created, org_updated, org_merged, org_dissolved: orgs by name; identity.account_registered and
   orgs' membership events: people by name, with their home org
 """
@@ -138,3 +156,11 @@ SITE_PUBLISHED = "site_published"
 APP_INSTALLED = "app_installed"
 SERVICE_REQUEST_OPENED = "service_request_opened"
 SERVICE_REQUEST_ANSWERED = "service_request_answered"
+KNOWLEDGE_ARTICLE_PUBLISHED = "knowledge_article_published"
+KNOWLEDGE_ARTICLE_EDITED = "knowledge_article_edited"
+KNOWLEDGE_ARTICLE_REMOVED = "knowledge_article_removed"
+KNOWLEDGE_QUESTION_ASKED = "knowledge_question_asked"
+KNOWLEDGE_QUESTION_REMOVED = "knowledge_question_removed"
+KNOWLEDGE_ANSWER_ADDED = "knowledge_answer_added"
+KNOWLEDGE_ANSWER_ACCEPTED = "knowledge_answer_accepted"
+KNOWLEDGE_ANSWER_REMOVED = "knowledge_answer_removed"

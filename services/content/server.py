@@ -14,6 +14,7 @@ from jiceng.content.v1 import (
     education_pb2_grpc,
     forum_pb2_grpc,
     inbox_pb2_grpc,
+    knowledge_pb2_grpc,
     microblog_pb2_grpc,
     notice_pb2_grpc,
     poll_pb2_grpc,
@@ -31,6 +32,7 @@ from services.content import (
     api_education,
     api_forums,
     api_inbox,
+    api_knowledge,
     api_microblog,
     api_notices,
     api_polls,
@@ -56,6 +58,7 @@ SERVICERS: list = [
     (api_education.EducationApi, education_pb2_grpc.add_EducationServiceServicer_to_server, api_education.SERVICE),
     (api_apps.AppApi, app_pb2_grpc.add_AppServiceServicer_to_server, api_apps.SERVICE),
     (api_sites.SiteApi, site_pb2_grpc.add_SiteServiceServicer_to_server, api_sites.SERVICE),
+    (api_knowledge.KnowledgeApi, knowledge_pb2_grpc.add_KnowledgeServiceServicer_to_server, api_knowledge.SERVICE),
     (api_search.SearchApi, search_pb2_grpc.add_SearchServiceServicer_to_server, api_search.SERVICE),
     (
         api_service_requests.ServiceRequestApi,

@@ -8,12 +8,14 @@ from services.content import (
     courses,
     exams,
     forums,
+    knowledge,
     mirror,
     moderation,
     notices,
     notifications,
     polls,
     posts,
+    questions,
     search,
     service_requests,
     sites,
@@ -27,6 +29,7 @@ AREAS = [mirror, forums, notices, polls, posts, timelines, moderation, chat, not
 AREAS += [courses, exams, study]  # education
 AREAS += [sites, apps, webhooks]
 AREAS += [service_requests]  # service requests (服务)
+AREAS += [knowledge, questions]  # knowledge base
 
 
 def ensure_indexes() -> None:

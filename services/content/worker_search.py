@@ -2,9 +2,12 @@
 searchable updates its entry (search.py); the search indexer carries the change into the index.
 
 Consumed: content's post_published, post_edited, post_deleted, post_hidden, thread_created,
-thread_replied, thread_removed, thread_moved, notice_published; orgs' org_created, org_updated,
-org_merged (the source is gone), org_dissolved, membership_added, membership_status_changed,
-memberships_imported, transfer_completed (a person's home org); identity's account_registered.
+thread_replied, thread_removed, thread_moved, notice_published, knowledge_article_published,
+knowledge_article_edited, knowledge_article_removed, knowledge_question_asked, knowledge_question_removed,
+knowledge_answer_added, knowledge_answer_removed (a question is found by its answers too); orgs'
+org_created, org_updated, org_merged (the source is gone), org_dissolved, membership_added,
+membership_status_changed, memberships_imported, transfer_completed (a person's home org); identity's
+account_registered.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from kernel.events import Event, handles
 from services.content import events, mirror, search
 from services.content.domain import search as rules
-from services.content.domain.search import NOTICE, ORG, PERSON, POST, THREAD
+from services.content.domain.search import ARTICLE, NOTICE, ORG, PERSON, POST, QUESTION, THREAD
 
 
 def _at(event: Event):
@@ -60,6 +63,41 @@ class SearchFeed:
     @handles(events.SOURCE, events.NOTICE_PUBLISHED)
     def notice_published(self, event: Event) -> None:
         search.apply(event.tenant, NOTICE, event.data["notice_id"], rules.notice_published(event.data, _at(event)))
+
+    # -- the knowledge base -----------------------------------------------------------------------
+    @handles(events.SOURCE, events.KNOWLEDGE_ARTICLE_PUBLISHED)
+    def knowledge_article_published(self, event: Event) -> None:
+        rule = rules.knowledge_article_published(event.data, _at(event))
+        search.apply(event.tenant, ARTICLE, event.data["article_id"], rule)
+
+    @handles(events.SOURCE, events.KNOWLEDGE_ARTICLE_EDITED)
+    def knowledge_article_edited(self, event: Event) -> None:
+        rule = rules.knowledge_article_edited(event.data, _at(event))
+        search.apply(event.tenant, ARTICLE, event.data["article_id"], rule)
+
+    @handles(events.SOURCE, events.KNOWLEDGE_ARTICLE_REMOVED)
+    def knowledge_article_removed(self, event: Event) -> None:
+        search.apply(event.tenant, ARTICLE, event.data["article_id"], rules.remove())
+
+    @handles(events.SOURCE, events.KNOWLEDGE_QUESTION_ASKED)
+    def knowledge_question_asked(self, event: Event) -> None:
+        rule = rules.knowledge_question_asked(event.data, _at(event))
+        search.apply(event.tenant, QUESTION, event.data["question_id"], rule)
+
+    @handles(events.SOURCE, events.KNOWLEDGE_QUESTION_REMOVED)
+    def knowledge_question_removed(self, event: Event) -> None:
+        search.apply(event.tenant, QUESTION, event.data["question_id"], rules.remove())
+
+    @handles(events.SOURCE, events.KNOWLEDGE_ANSWER_ADDED)
+    def knowledge_answer_added(self, event: Event) -> None:
+        d = event.data
+        rule = rules.add_reply(d["answer_id"], d.get("text", ""), list(d.get("audience", [])), _at(event))
+        search.apply(event.tenant, QUESTION, d["question_id"], rule)
+
+    @handles(events.SOURCE, events.KNOWLEDGE_ANSWER_REMOVED)
+    def knowledge_answer_removed(self, event: Event) -> None:
+        d = event.data
+        search.apply(event.tenant, QUESTION, d["question_id"], rules.drop_reply(d["answer_id"]))
 
     # -- orgs -------------------------------------------------------------------------------------
     @handles(events.ORGS, events.ORG_CREATED)

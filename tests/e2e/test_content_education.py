@@ -477,3 +477,9 @@ def test_bad_input_names_the_field(world, bank):
         "pass_score",
     )
     error(world.get("other", "/study-points"), 403, "wrong_region")
+
+
+def test_a_course_of_long_lessons_fits_through_the_gateway(world):
+    lessons = [{"title": f"第{i + 1}课", "kind": "text", "body": "学" * 20_000} for i in range(2)]
+    course = ok(world.post("sec1", f"/orgs/{world.orgs['B1']}/courses", {"title": "长课程", "lessons": lessons}), 201)
+    assert [len(x["body"]) for x in course["lessons"]] == [20_000, 20_000]

@@ -144,3 +144,11 @@ def test_readers_see_the_published_copy_until_the_next_publish(world, region):
     error(bad_photo, 400, "invalid_argument", "photos[0].media_id")
     ok(world.post("secS", f"/orgs/{org}/site/unpublish"))
     assert _public(world, f"/{region}/{slug}").status_code == 404
+
+
+def test_a_page_of_the_longest_text_fits_through_the_gateway(world):
+    long = "党" * 20_000  # 120 KB as escaped JSON: more than the gateway's 64 KiB for ordinary bodies
+    site = ok(world.put("sec1", f"/orgs/{world.orgs['B1']}/site/pages/long", {"title": "长文", "body": long}))
+    assert any(p["slug"] == "long" and len(p["body"]) == 20_000 for p in site["draft"]["pages"])
+    too_long = world.put("sec1", f"/orgs/{world.orgs['B1']}/site/pages/long", {"title": "长文", "body": long + "党"})
+    error(too_long, 400, "invalid_argument", "body")

@@ -389,6 +389,54 @@ CONTENT_SHAPES.update(
     }
 )
 
+# the knowledge base (services/content/knowledge.py, questions.py)
+CONTENT_SHAPES["forum_replies"] += [
+    {"tenant": T, "thread_id": "t", "removed": False},  # a thread made into an article: its replies in order
+    {"tenant": T, "thread_id": "t", "removed": False, "_id": {"$in": ["a", "b"]}},  # the chosen ones
+]
+CONTENT_SHAPES.update(
+    {
+        "knowledge_articles": [
+            {"tenant": T, "reach": "public", "removed": False},
+            {"tenant": T, "reach": "org:o", "removed": False, "published_at": {"$lte": 1}},
+            {"tenant": T, "tags": "t", "reach": "public", "removed": False, "published_at": {"$lte": 1}},
+            {"tenant": T, "org_id": "o", "reach": "org:o", "removed": False, "published_at": {"$lte": 1}},
+            {"tenant": T, "org_id": "o", "tags": "t", "reach": "org:o", "removed": False, "published_at": {"$lte": 1}},
+            {"tenant": T, "category_id": "c", "reach": "public", "removed": False, "published_at": {"$lte": 1}},
+        ],
+        "knowledge_article_versions": [
+            {"tenant": T, "article_id": "a", "number": 2},
+            {"tenant": T, "article_id": "a"},  # newest first: the first page of versions
+            {"tenant": T, "article_id": "a", "number": {"$lt": 5}},
+            {"tenant": T, "article_id": "a", "number": {"$in": [1, 2]}},  # a diff's two versions
+        ],
+        "knowledge_categories": [
+            {"tenant": T, "org_id": "o"},
+            {"tenant": T, "_id": {"$in": ["c", "d"]}},  # names of a page's categories
+        ],
+        "knowledge_ratings": [{"tenant": T, "article_id": "a", "account_id": "p"}],
+        "knowledge_reuses": [{"tenant": T, "article_id": "a", "account_id": "p"}],
+        "knowledge_conversions": [{"tenant": T, "org_id": "o", "source": {"$in": ["thread:t"]}}],
+        "knowledge_questions": [
+            {"tenant": T, "reach": "public", "removed": False, "last_activity_at": {"$lte": 1}},
+            {"tenant": T, "tags": "t", "reach": "org:o", "removed": False, "last_activity_at": {"$lte": 1}},
+            {"tenant": T, "org_id": "o", "reach": "org:o", "removed": False, "last_activity_at": {"$lte": 1}},
+            {
+                "tenant": T,
+                "org_id": "o",
+                "tags": "t",
+                "reach": "public",
+                "removed": False,
+                "last_activity_at": {"$lte": 1},
+            },
+        ],
+        "knowledge_answers": [
+            {"tenant": T, "question_id": "q", "removed": False, "_id": {"$gt": "c"}},
+            {"tenant": T, "question_id": "q", "removed": False, "_id": {"$in": ["a", "b"]}},
+        ],
+    }
+)
+
 
 def _stages(plan: dict) -> list[str]:
     stages = [plan.get("stage", "")]

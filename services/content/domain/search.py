@@ -1,13 +1,14 @@
 """What search holds of each item, and how each event changes it: pure rules, no I/O.
 
-An entry is one searchable item (a post, a forum thread with its replies, a notice, an org, a person)
-as a plain dict of what the index needs. Events arrive at least once and, across event types, in any
-order (each type has its own queue, and retries reorder them). So every rule here is idempotent and
-order-proof:
+An entry is one searchable item (a post, a forum thread with its replies, a notice, an org, a person, a
+knowledge article, a knowledge question with its answers) as a plain dict of what the index needs. Events
+arrive at least once and, across event types, in any order (each type has its own queue, and retries
+reorder them). So every rule here is idempotent and order-proof:
 - fields that later events replace carry the time of the event that set them (`stamps[group]`), and an
   older event never overwrites a newer one (a redelivered post_published after post_edited changes
   nothing);
-- replies are kept by id (a redelivered reply is not added twice);
+- replies are kept by id (a redelivered reply is not added twice); a removed one stays as an empty
+  tombstone, so its addition arriving late does not bring its text back;
 - deletion is a tombstone (`gone`): nothing revives an item once it is gone;
 - an item becomes searchable (`ready`) only when its creating event has arrived: a reply that overtook
   its thread waits in the entry until the thread appears.
@@ -25,7 +26,8 @@ from services.content.domain.search_text import MAX_QUERY_CHARS, query_terms
 from services.content.domain.visibility import PUBLIC
 
 POST, THREAD, NOTICE, ORG, PERSON = "post", "thread", "notice", "org", "person"
-KINDS = (POST, THREAD, NOTICE, ORG, PERSON)
+ARTICLE, QUESTION = "article", "question"  # the knowledge base's
+KINDS = (POST, THREAD, NOTICE, ORG, PERSON, ARTICLE, QUESTION)
 
 MAX_BODY_CHARS = 20_000  # a thread's text and replies beyond this are not indexed (its head is)
 MAX_REPLIES = 500
@@ -125,6 +127,18 @@ def add_reply(reply_id: str, text: str, audience: list[str], at: dt.datetime) ->
     return rule
 
 
+def drop_reply(reply_id: str) -> Rule:
+    """A reply (an answer) removed: its text leaves the entry; its id stays, so a late addition is ignored."""
+
+    def rule(entry: Entry) -> Entry | None:
+        if entry["gone"]:
+            return None
+        kept = [r for r in entry["replies"] if r["id"] != reply_id]
+        return _changed(entry, {**entry, "replies": [*kept, {"id": reply_id, "text": ""}]})
+
+    return rule
+
+
 def remove() -> Rule:
     """Deleted, removed, dissolved: a tombstone that no later event revives."""
 
@@ -170,6 +184,37 @@ def thread_moved(d: dict, at: dt.datetime) -> Rule:
 def notice_published(d: dict, at: dt.datetime) -> Rule:
     base = {"author_id": d.get("author_id", ""), "org_id": d.get("org_id", ""), "created_at": at}
     groups = {"content": {"title": d.get("title", ""), "body": d.get("text", ""), "audience": list(d["audience"])}}
+    return create(base, groups, at)
+
+
+def _with_tags(text: str, tags: list[str]) -> str:
+    """An item's tags are searched as words of its text (first: a long text is cut at MAX_BODY_CHARS)."""
+    return "\n".join(p for p in (" ".join(tags), text) if p)
+
+
+def _article(d: dict) -> dict[str, Any]:
+    return {
+        "title": d.get("title", ""),
+        "body": _with_tags(d.get("body", ""), list(d.get("tags", []))),
+        "audience": list(d["audience"]),
+    }
+
+
+def knowledge_article_published(d: dict, at: dt.datetime) -> Rule:
+    base = {"author_id": d["author_id"], "org_id": d.get("org_id", ""), "created_at": at}
+    return create(base, {"content": _article(d)}, at)
+
+
+def knowledge_article_edited(d: dict, at: dt.datetime) -> Rule:
+    return replace("content", _article(d), at)
+
+
+def knowledge_question_asked(d: dict, at: dt.datetime) -> Rule:
+    base = {"author_id": d["author_id"], "org_id": d.get("org_id", ""), "created_at": at}
+    groups = {
+        "content": {"title": d.get("title", ""), "body": _with_tags(d.get("text", ""), list(d.get("tags", [])))},
+        "audience": {"audience": list(d["audience"])},  # as a thread's: its answers carry it too
+    }
     return create(base, groups, at)
 
 

@@ -67,6 +67,21 @@ DOCUMENTS = [
     ("post", "markup", "", "<script>alert(1)</script> 党费 & 会费"),
     ("person", "ouyang", "欧阳娜娜", ""),
     ("org", "village", "王庄村党支部", ""),
+    # the knowledge base: articles (their tags lead their text) and questions (their answers follow it)
+    (
+        "article",
+        "kb-transfer",
+        "组织关系转接经验总结",
+        "跨省转接 介绍信\n先到原支部开具组织关系介绍信，再到新单位党组织报到，党费交到转出当月。",
+    ),
+    ("article", "kb-dues", "每月缴纳标准的计算", "工资\n按月工资计算党费基数，奖金不计入。"),
+    (
+        "question",
+        "kb-q-minutes",
+        "支委会会议记录怎么写？",
+        "新任组织委员，请教会议记录的格式。\n写清议题、决议和表决情况。",
+    ),
+    ("question", "kb-q-app", "学习强国积分怎么查？", "找不到入口。"),
 ]
 
 # (query, kinds, expected at the top in this order, never among the results)
@@ -83,6 +98,12 @@ RELEVANCE = [
     ("王", ["person"], [], ["li-fang", "ouyang"]),
     ("芳", ["person"], [], ["wang-jianguo"]),
     ("娜娜", [], ["ouyang"], []),
+    ("转接经验", ["article"], ["kb-transfer"], []),
+    ("介绍信", ["article", "question"], ["kb-transfer"], []),  # a tag and the text
+    ("会议记录", [], ["kb-q-minutes"], ["kb-transfer"]),
+    ("表决", ["question"], ["kb-q-minutes"], []),  # found by its answer
+    ("学习强国", ["question"], ["kb-q-app"], ["xuexi"]),
+    ("党费基数", [], ["kb-dues"], ["dues"]),
 ]
 
 # (query, kinds, the set expected as the whole top of the results, in any order)
@@ -92,7 +113,9 @@ TOP_SETS = [
     ("王", ["person"], {"wang-fang", "wang-jianguo"}),
     ("芳", ["person"], {"wang-fang", "li-fang"}),
     ("志愿服务", [], {"volunteers", "recycling"}),
-    ("党费", [], {"dues", "volunteers", "markup"}),
+    ("党费", [], {"dues", "volunteers", "markup", "kb-dues", "kb-transfer"}),
+    ("组织关系转接", [], {"transfer", "kb-transfer"}),
+    ("党费", ["article"], {"kb-dues", "kb-transfer"}),
 ]
 
 

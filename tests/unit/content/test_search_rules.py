@@ -79,6 +79,44 @@ def test_replies_are_kept_once_and_may_come_before_their_thread():
     assert entry["audience"] == ["org:o2"] and entry["parent_id"] == "b2"  # the older reply keeps the move's
 
 
+ARTICLE = {
+    "article_id": "x",
+    "org_id": "o1",
+    "author_id": "a1",
+    "title": "发展党员工作流程",
+    "body": "第一步，递交入党申请书。",
+    "tags": ["发展党员", "流程"],
+    "audience": ["author:a1", "org:o1"],
+}
+
+
+def test_an_articles_edit_wins_in_any_order_and_its_tags_are_words_of_its_text():
+    edited = {**ARTICLE, "title": "发展党员工作流程（修订）", "body": "第一步，递交入党申请书；第二步，谈话。"}
+    steps = [rules.knowledge_article_published(ARTICLE, at(0)), rules.knowledge_article_edited(edited, at(5))]
+    results = [run("article", *order) for order in itertools.permutations(steps + steps)]
+    assert all(r == results[0] for r in results)
+    final = results[0]
+    assert final["title"] == "发展党员工作流程（修订）" and final["audience"] == ["author:a1", "org:o1"]
+    assert final["body"] == "发展党员 流程\n第一步，递交入党申请书；第二步，谈话。"
+    assert rules.searchable(final)
+    assert not rules.searchable(run("article", rules.knowledge_article_edited(edited, at(5))))  # waits for it
+    gone = run("article", rules.knowledge_article_published(ARTICLE, at(0)), rules.remove(), steps[1])
+    assert gone["gone"] and not rules.searchable(gone)
+
+
+def test_a_question_is_found_by_its_answers_until_one_is_removed():
+    asked = {"question_id": "x", "org_id": "o1", "author_id": "a1", "title": "党费怎么交", "text": "按月还是按季？"}
+    asked |= {"tags": [], "audience": ["author:a1", "public"]}
+    answer = rules.add_reply("n1", "按月交纳", ["author:a1", "public"], at(2))
+    dropped = rules.drop_reply("n1")
+    entry = run("question", answer, rules.knowledge_question_asked(asked, at(0)))
+    assert rules.indexed_body(entry) == "按月还是按季？\n按月交纳" and rules.searchable(entry)
+    for order in itertools.permutations([answer, dropped, rules.knowledge_question_asked(asked, at(0))]):
+        entry = run("question", *order, *order)  # removal before or after the answer, each twice
+        assert rules.indexed_body(entry) == "按月还是按季？", order
+    assert dropped(run("question", answer, dropped)) is None
+
+
 def test_a_person_is_found_once_named_and_keeps_the_latest_home_org():
     entry = run("person", rules.home_org("o2", at(5)), rules.home_org("o1", at(1)))
     assert entry["org_id"] == "o2" and not rules.searchable(entry)
@@ -88,7 +126,14 @@ def test_a_person_is_found_once_named_and_keeps_the_latest_home_org():
 
 @pytest.mark.parametrize(
     ("q", "kinds", "field"),
-    [("", [], "q"), ("   ", [], "q"), ("党" * 101, [], "q"), ("，。！", [], "q"), ("党费", ["posts"], "kind")],
+    [
+        ("", [], "q"),
+        ("   ", [], "q"),
+        ("党" * 101, [], "q"),
+        ("，。！", [], "q"),
+        ("党费", ["posts"], "kind"),
+        ("党费", ["article", "questions"], "kind"),
+    ],
 )
 def test_bad_queries_name_their_field(q, kinds, field):
     with pytest.raises(DomainError) as err:

@@ -53,6 +53,7 @@ def test_no_grants_denies():
         ("organization_officer", "role.grant"),
         ("secretary", "audit.read"),  # no org role may read the audit log
         ("committee_member", "service.manage"),  # counsellors and the overdue report: officers only
+        ("member", "knowledge.manage"),  # members write in the knowledge base; curating is the committee's
         ("secretary", "no.such.action"),
         ("region_admin", "org.read"),  # a platform role held as an org grant means nothing
         ("janitor", "org.read"),
@@ -68,6 +69,7 @@ def test_role_not_allowed_for_the_action_denies(role, action):
         ("member", "org.read"),
         ("committee_member", "member.read"),
         ("committee_member", "notice.publish"),
+        ("committee_member", "knowledge.manage"),
         ("committee_member", "stats.read"),
         ("organization_officer", "member.manage"),
         ("organization_officer", "personal_data.read"),
