@@ -35,6 +35,13 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def now_ms() -> dt.datetime:
+    """Now, to the millisecond the database keeps: a time written and read back compares equal (time cursors,
+    conditional updates on a stored time)."""
+    now = dt.datetime.now(dt.UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 def database_name(config: StoreConfig, service: str) -> str:
     return config.mongo_db or f"{config.region.replace('-', '_')}_{service}"
 

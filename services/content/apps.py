@@ -10,7 +10,6 @@ province writes nothing per branch. Every export of submissions is recorded (who
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 
 import mongoengine as me
@@ -21,7 +20,7 @@ from pymongo.errors import DuplicateKeyError
 from kernel import messages, sheets
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
-from kernel.store import TenantDocument, UnitOfWork, atomically
+from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
 from services.content import access, events, people
 from services.content.domain import apps as rules
 from services.content.domain import inputs
@@ -32,11 +31,6 @@ MANAGE = "app.manage"
 CATALOG = "app.catalog"
 ACTIVE, RETIRED = "active", "retired"
 EXPORT_MAX = 50_000  # submissions in one .xlsx
-
-
-def _now() -> dt.datetime:
-    now = dt.datetime.now(dt.UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class App(TenantDocument):
@@ -182,7 +176,7 @@ def define(
         access.org_path(owner_org_id)
     if not _may_define(owner_org_id):
         raise DomainError(ErrorCode.PERMISSION_DENIED, "app_define_denied", "org_id")
-    now, who = _now(), access.actor().account_id
+    now, who = now_ms(), access.actor().account_id
     app = App(
         tenant=access.tenant(),
         owner_org_id=owner_org_id,
@@ -212,7 +206,7 @@ def retire(app_id: str) -> App:
         raise DomainError(ErrorCode.PERMISSION_DENIED, "app_define_denied", "app_id")
     atomically(
         access.tenant(),
-        lambda uow: uow.update_one(App, {"_id": app.id}, {"$set": {"state": RETIRED, "updated_at": _now()}}),
+        lambda uow: uow.update_one(App, {"_id": app.id}, {"$set": {"state": RETIRED, "updated_at": now_ms()}}),
     )
     return _app(app_id)
 
@@ -249,7 +243,7 @@ def install(org_id: str, app_id: str, subtree: bool) -> AppInstall:
         subtree=subtree,
         secret=secrets.token_urlsafe(32) if app.kind == rules.WEBHOOK else "",
         installed_by=access.actor().account_id,
-        installed_at=_now(),
+        installed_at=now_ms(),
     )
 
     def write(uow: UnitOfWork) -> AppInstall:
@@ -326,7 +320,7 @@ def submit(app_id: str, values: dict[str, list[str]]) -> FormSubmission:
     if app.kind != rules.FORM or not _available_to_caller(app):
         raise DomainError(ErrorCode.NOT_FOUND, "app_not_found", "app_id")
     checked = rules.submission(fields_of(app), values)
-    reader, now = access.reader(), _now()
+    reader, now = access.reader(), now_ms()
     row = FormSubmission(
         tenant=access.tenant(),
         app_id=str(app.id),
@@ -392,7 +386,7 @@ def export(app_id: str, org_id: str) -> tuple[bytes, str, int]:
         org_id=org_id,
         account_id=access.actor().account_id,
         rows=len(rows),
-        at=_now(),
+        at=now_ms(),
     )
     atomically(access.tenant(), lambda uow: uow.insert(record))
     return content, f"{app.name}.xlsx", len(rows)

@@ -17,7 +17,7 @@ from bson.errors import InvalidId
 from pymongo.errors import DuplicateKeyError
 
 from kernel.errors import DomainError, ErrorCode
-from kernel.store import TenantDocument, UnitOfWork, atomically
+from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
 from services.content import access, events, mirror, recent, study
 from services.content.domain import courses as rules
 from services.content.domain import inputs
@@ -28,11 +28,6 @@ MANAGE = "education.manage"
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # "finished": a range the index serves ($ne null is a scan here)
 REPORT_ORGS = 5_000  # orgs of a subtree read to find the ones just below (the mirror keeps paths, not parents)
 REPORT_SCAN = 2_000  # members read per call of unfinished(): the next call goes on from the cursor
-
-
-def _now() -> dt.datetime:
-    now = dt.datetime.now(dt.UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
@@ -164,7 +159,7 @@ def _managed(course_id: str) -> Course:
 
 def create(org_id: str, title: str, summary: str, scope: str, lessons: list[rules.Lesson]) -> Course:
     """A draft course of the org; published with publish()."""
-    tenant, who, now = access.tenant(), access.actor().account_id, _now()
+    tenant, who, now = access.tenant(), access.actor().account_id, now_ms()
     org_id = inputs.one_id(org_id, "org_id")
     access.org_path(org_id)
     access.require(MANAGE, org_id)
@@ -194,7 +189,7 @@ def edit(course_id: str, title: str, summary: str, scope: str, lessons: list[rul
         "summary": rules.summary(summary),
         "scope": rules.scope(scope),
         "lessons": _stored(checked),
-        "updated_at": _now(),
+        "updated_at": now_ms(),
     }
     if course.state == rules.PUBLISHED:
         course.scope = changes["scope"]
@@ -212,7 +207,7 @@ def publish(course_id: str) -> Course:
     if course.state == rules.PUBLISHED:
         return course
     rules.publishable(course.lessons)
-    now = _now()
+    now = now_ms()
 
     def write(uow: UnitOfWork) -> None:
         changes = {"state": rules.PUBLISHED, "published_at": now, "updated_at": now, "audience": _audience(course)}
@@ -232,7 +227,7 @@ def publish(course_id: str) -> Course:
 def assign(course_id: str, org_id: str, deadline: dt.datetime | None) -> tuple[CourseAssignment, Course]:
     """A superior org asks its whole subtree to finish a published course by a deadline. The course must be
     readable there: public, or published by an org on the assigning org's path."""
-    tenant, who, now = access.tenant(), access.actor().account_id, _now()
+    tenant, who, now = access.tenant(), access.actor().account_id, now_ms()
     org_id = inputs.one_id(org_id, "org_id")
     path = access.org_path(org_id)
     access.require(MANAGE, org_id)
@@ -288,7 +283,7 @@ def complete_lesson(course_id: str, lesson_id: str) -> tuple[Course, CourseProgr
     lesson = next((x for x in course.lessons if x["id"] == lesson_id), None)
     if lesson is None:
         raise DomainError(ErrorCode.NOT_FOUND, "course_lesson_not_found", "lesson_id")
-    reader, tenant, now = access.reader(), access.tenant(), _now()
+    reader, tenant, now = access.reader(), access.tenant(), now_ms()
     table = study.table(tenant)
 
     def write(uow: UnitOfWork) -> int:

@@ -20,7 +20,7 @@ from pymongo.errors import DuplicateKeyError
 
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
-from kernel.store import TenantDocument, UnitOfWork, atomically
+from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
 from services.content import access, courses, events, recent, study
 from services.content.domain import courses as course_rules
 from services.content.domain import exams as rules
@@ -32,11 +32,6 @@ MANAGE = courses.MANAGE
 BANK_MAX = 2_000  # questions in one bank: a paper is drawn from all of them in memory
 ADD_MAX = 100  # questions added in one call
 OPEN, SUBMITTED, EXPIRED = "open", "submitted", "expired"
-
-
-def _now() -> dt.datetime:
-    now = dt.datetime.now(dt.UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
@@ -178,7 +173,7 @@ def create_bank(org_id: str, title: str) -> QuestionBank:
         org_id=org_id,
         title=course_rules.title(title),
         author_id=access.actor().account_id,
-        created_at=_now(),
+        created_at=now_ms(),
     )
     return atomically(access.tenant(), lambda uow: uow.insert(bank))
 
@@ -195,7 +190,7 @@ def add_questions(bank_id: str, raw: list[rules.Question]) -> tuple[QuestionBank
     if not 1 <= len(raw) <= ADD_MAX:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "exam_questions_count", "questions", max=ADD_MAX)
     checked = rules.questions(raw)
-    tenant, now = access.tenant(), _now()
+    tenant, now = access.tenant(), now_ms()
     rows = [
         BankQuestion(
             tenant=tenant,
@@ -241,7 +236,7 @@ def _bank_questions(bank_id: str) -> list[tuple[str, rules.Question]]:
 def create_exam(org_id: str, title: str, bank_id: str, rule: rules.PaperRule, course_id: str, scope: str) -> Exam:
     """An exam of the org drawn from one of its banks (or a bank of an org above it that the caller manages);
     with course_id, the course's exam: finishing the course then needs a pass."""
-    tenant, who, now = access.tenant(), access.actor().account_id, _now()
+    tenant, who, now = access.tenant(), access.actor().account_id, now_ms()
     org_id = inputs.one_id(org_id, "org_id")
     access.org_path(org_id)
     access.require(MANAGE, org_id)
@@ -315,7 +310,7 @@ def _past(attempt: ExamAttempt, now: dt.datetime) -> rules.PastAttempt:
 def start(exam_id: str) -> ExamAttempt:
     """The caller's open attempt (resumed), or a new one with a freshly drawn paper if the rules allow."""
     exam, _ = _readable(exam_id)
-    reader, tenant, now = access.reader(), access.tenant(), _now()
+    reader, tenant, now = access.reader(), access.tenant(), now_ms()
     past = _attempts(str(exam.id), reader.account_id)
     if past and past[-1].state == OPEN:
         if not rules.is_late(_aware(past[-1].expires_at), now):
@@ -372,7 +367,7 @@ def paper_of(attempt: ExamAttempt) -> list[rules.PaperItem]:
 def submit(attempt_id: str, answers: list[rules.Answer]) -> tuple[ExamAttempt, Exam]:
     """Score the caller's open attempt; a pass of a course's exam may finish the course."""
     attempt = _attempt_by_id(attempt_id)
-    reader, tenant, now = access.reader(), access.tenant(), _now()
+    reader, tenant, now = access.reader(), access.tenant(), now_ms()
     if attempt.account_id != reader.account_id:
         raise DomainError(ErrorCode.NOT_FOUND, "exam_attempt_not_found", "attempt_id")
     if attempt.state != OPEN:

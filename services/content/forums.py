@@ -11,27 +11,19 @@ right on both boards. Authors remove their own threads and replies.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import mongoengine as me
 from bson import ObjectId
 from bson.errors import InvalidId
 
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
-from kernel.store import TenantDocument, UnitOfWork, atomically
+from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
 from services.content import access, events, mirror, recent
 from services.content.domain import forums as rules
 from services.content.domain import inputs
 from services.content.domain.visibility import Reader, may_read, reader_keys
 
 MANAGE = "forum.manage"
-
-
-def _now() -> dt.datetime:
-    """Now, to the millisecond the database keeps (time cursors compare stored and given times)."""
-    now = dt.datetime.now(dt.UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 # -- documents -----------------------------------------------------------------------------------------
@@ -180,7 +172,7 @@ def create_board(org_id: str, name: str, description: str, public: bool) -> Boar
         description=description,
         public=public,
         created_by=who,
-        created_at=_now(),
+        created_at=now_ms(),
         audience=rules.keys(who, org_id, public),
     )
     return atomically(tenant, lambda uow: uow.insert(board))
@@ -246,7 +238,7 @@ def appoint_moderator(board_id: str, account_id: str) -> BoardModerator:
         board_id=str(board.id),
         account_id=account_id,
         appointed_by=access.actor().account_id,
-        appointed_at=_now(),
+        appointed_at=now_ms(),
     )
     return atomically(tenant, lambda uow: uow.insert(moderator))
 
@@ -269,7 +261,7 @@ def list_moderators(board_id: str) -> list[BoardModerator]:
 def create_thread(board_id: str, title: str, text: str) -> Thread:
     board = _readable_board(board_id)
     rules.check_open_for_threads(board.closed)
-    tenant, who, now = access.tenant(), access.actor().account_id, _now()
+    tenant, who, now = access.tenant(), access.actor().account_id, now_ms()
     thread = Thread(
         tenant=tenant,
         board_id=str(board.id),
@@ -347,7 +339,7 @@ def _mentions(values: list[str], thread: Thread, author_id: str) -> list[str]:
 def reply(thread_id: str, text: str, mention_ids: list[str]) -> Reply:
     thread, board = _readable_thread(thread_id)
     rules.check_open_for_replies(board.closed, thread.locked)
-    tenant, who, now = access.tenant(), access.actor().account_id, _now()
+    tenant, who, now = access.tenant(), access.actor().account_id, now_ms()
     text = rules.reply_text(text)
     mentions = _mentions(mention_ids, thread, who)
     row = Reply(tenant=tenant, thread_id=str(thread.id), author_id=who, text=text, mention_ids=mentions, created_at=now)

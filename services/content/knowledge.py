@@ -24,7 +24,7 @@ from bson.errors import InvalidId
 from pymongo.errors import DuplicateKeyError
 
 from kernel.errors import DomainError, ErrorCode
-from kernel.store import TenantDocument, UnitOfWork, atomically
+from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
 from services.content import access, events, forums, people, questions, recent
 from services.content.domain import inputs
 from services.content.domain import knowledge as rules
@@ -32,12 +32,6 @@ from services.content.domain.visibility import PUBLIC, may_read
 
 MANAGE = questions.MANAGE
 VERSIONS_PAGE = 50
-
-
-def _now() -> dt.datetime:
-    """Now, to the millisecond the database keeps (time cursors compare stored and given times)."""
-    now = dt.datetime.now(dt.UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _oid(value: str) -> ObjectId | None:
@@ -260,7 +254,7 @@ def _published(uow: UnitOfWork, article: Article, note: str) -> Article:
 
 
 def _new_article(org_id: str, scope: str, title: str, body: str, tags, category_id: str) -> Article:
-    tenant, who, now = access.tenant(), access.actor().account_id, _now()
+    tenant, who, now = access.tenant(), access.actor().account_id, now_ms()
     scope = rules.scope(scope)
     return Article(
         tenant=tenant,
@@ -298,7 +292,7 @@ def edit(
     article, editable = readable(article_id)
     if not editable:
         raise DomainError(ErrorCode.PERMISSION_DENIED, "knowledge_edit_denied", "article_id")
-    who, now = access.actor().account_id, _now()
+    who, now = access.actor().account_id, now_ms()
     changes = {
         "title": rules.title(title),
         "body": rules.body(body),
@@ -469,7 +463,7 @@ def rate(article_id: str, stars: int) -> Article:
     sum and count move in the same transaction."""
     stars = rules.stars(stars)
     article, _ = readable(article_id)
-    tenant, who, now = access.tenant(), access.actor().account_id, _now()
+    tenant, who, now = access.tenant(), access.actor().account_id, now_ms()
     rules.may_rate(article.author_id, who)
 
     def write(uow: UnitOfWork) -> None:
@@ -496,7 +490,7 @@ def rate(article_id: str, stars: int) -> Article:
 def reuse(article_id: str) -> Article:
     """ "I used this": counted once a person (saying it again changes nothing)."""
     article, _ = readable(article_id)
-    tenant, who, now = access.tenant(), access.actor().account_id, _now()
+    tenant, who, now = access.tenant(), access.actor().account_id, now_ms()
     rules.may_rate(article.author_id, who)
 
     def write(uow: UnitOfWork) -> None:
@@ -536,7 +530,7 @@ def create_category(org_id: str, name: str) -> Category:
         org_id=org_id,
         name=rules.category_name(name),
         created_by=access.actor().account_id,
-        created_at=_now(),
+        created_at=now_ms(),
     )
     if Category.in_tenant(tenant).filter(org_id=org_id).count() >= rules.CATEGORIES_PER_ORG:
         raise DomainError(

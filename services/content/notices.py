@@ -42,7 +42,7 @@ from pymongo import UpdateOne
 
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
-from kernel.store import TenantDocument, UnitOfWork, atomically
+from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
 from services.content import access, cache, events, mirror, notifications, recent
 from services.content.domain import inputs
 from services.content.domain import notices as rules
@@ -50,11 +50,6 @@ from services.content.domain.visibility import ORG, Audience, audience_keys
 
 PUBLISH = "notice.publish"
 NOTICES_HEAD = 60  # a reader's newest notices kept in the cache (three pages of 20; services/content/cache.py)
-
-
-def _now() -> dt.datetime:
-    now = dt.datetime.now(dt.UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 # -- documents -----------------------------------------------------------------------------------------
@@ -301,7 +296,7 @@ def publish(
     recipients, inline = _first_recipients(tenant, targets, roles)
     if not recipients:
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "notice_no_recipients", "target_org_ids")
-    now = _now()
+    now = now_ms()
     # A notice to roles is shown in search and feeds to its author only: the org keys would show it to
     # everyone in the targets, and no key names "the secretaries of X".
     audience = sorted({key for t in targets for key in audience_keys(Audience(who, ORG, t))})
@@ -529,7 +524,7 @@ def mark_read(notice_id: str) -> NoticeReceipt:
         raise DomainError(ErrorCode.NOT_FOUND, "notice_not_found", "notice_id")
     if receipt.read:
         return receipt
-    now = _now()
+    now = now_ms()
 
     def write(uow: UnitOfWork) -> None:
         if uow.update_one(NoticeReceipt, {"_id": receipt.id, "read": False}, {"$set": {"read": True, "read_at": now}}):
@@ -589,7 +584,7 @@ def remind(notice_id: str) -> int:
         raise DomainError(ErrorCode.PERMISSION_DENIED, "notice_receipts_denied", "notice_id")
     if notice.state == rules.PUBLISHING:
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "notice_still_publishing", "notice_id")
-    now = _now()
+    now = now_ms()
     wait = rules.reminder_wait(notice.remind_after, now)
     if wait:
         raise DomainError(ErrorCode.RATE_LIMITED, "notice_remind_too_soon", "notice_id", retry_after=wait)

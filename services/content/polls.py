@@ -29,7 +29,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
-from kernel.store import TenantDocument, UnitOfWork, atomically
+from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
 from services.content import access, events, recent
 from services.content.domain import inputs
 from services.content.domain import notices as notice_rules
@@ -37,11 +37,6 @@ from services.content.domain import polls as rules
 from services.content.domain.visibility import ORG, Audience, audience_keys, may_read
 
 PUBLISH = "poll.publish"
-
-
-def _now() -> dt.datetime:
-    now = dt.datetime.now(dt.UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -120,7 +115,7 @@ def voter_key(tenant: str, poll_id: str, account_id: str) -> str:
 
 
 def is_closed(poll: Poll) -> bool:
-    return rules.is_closed(_aware(poll.deadline), _now())
+    return rules.is_closed(_aware(poll.deadline), now_ms())
 
 
 def questions_of(poll: Poll) -> list[rules.Question]:
@@ -174,7 +169,7 @@ def publish(
     results_visible_to: str,
     deadline: dt.datetime | None,
 ) -> Poll:
-    tenant, who, now = access.tenant(), access.actor().account_id, _now()
+    tenant, who, now = access.tenant(), access.actor().account_id, now_ms()
     org_id = inputs.one_id(org_id, "org_id")
     access.org_path(org_id)
     access.require(PUBLISH, org_id)
@@ -221,7 +216,7 @@ def vote(poll_id: str, answers: list[list[int]]) -> None:
     reader = access.reader()
     if poll.org_id not in reader.org_path:
         raise DomainError(ErrorCode.PERMISSION_DENIED, "poll_not_in_audience", "poll_id")
-    now = _now()
+    now = now_ms()
     if rules.is_closed(_aware(poll.deadline), now):
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "poll_closed", "poll_id")
     chosen = rules.answers(questions_of(poll), answers)
@@ -273,7 +268,7 @@ def get(poll_id: str) -> tuple[Poll, bool, list[list[int]] | None, bool]:
             PollBallot.in_tenant(access.tenant()).filter(poll_id=str(poll.id), account_id=reader.account_id).first()
         )
         mine = [list(a) for a in ballot.answers] if ballot else None
-    closed = rules.is_closed(_aware(poll.deadline), _now())
+    closed = rules.is_closed(_aware(poll.deadline), now_ms())
     return poll, voted, mine, rules.may_see_results(publisher, poll.results_visible_to, voted, closed)
 
 

@@ -9,27 +9,19 @@ the curators an answer; removed items answer NOT_FOUND and leave search. Rules: 
 
 from __future__ import annotations
 
-import datetime as dt
-
 import mongoengine as me
 from bson import ObjectId
 from bson.errors import InvalidId
 
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
-from kernel.store import TenantDocument, UnitOfWork, atomically
+from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
 from services.content import access, events, recent
 from services.content.domain import inputs
 from services.content.domain import knowledge as rules
 from services.content.domain.visibility import PUBLIC, Audience, may_read
 
 MANAGE = "knowledge.manage"
-
-
-def _now() -> dt.datetime:
-    """Now, to the millisecond the database keeps (time cursors compare stored and given times)."""
-    now = dt.datetime.now(dt.UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _oid(value: str) -> ObjectId | None:
@@ -130,7 +122,7 @@ def answers_of(question: Question, ids: list[str] | None = None, limit: int = 0)
 
 
 def ask(org_id: str, title: str, text: str, tags: list[str], scope: str) -> Question:
-    tenant, who, now = access.tenant(), access.actor().account_id, _now()
+    tenant, who, now = access.tenant(), access.actor().account_id, now_ms()
     org_id = inputs.one_id(org_id, "org_id")
     access.org_path(org_id)
     if not rules.may_write(org_id, access.reader().org_path, manages(org_id)):
@@ -212,7 +204,7 @@ def remove_question(question_id: str) -> None:
 
 def answer(question_id: str, text: str) -> Answer:
     question, _ = readable(question_id)
-    tenant, who, now = access.tenant(), access.actor().account_id, _now()
+    tenant, who, now = access.tenant(), access.actor().account_id, now_ms()
     row = Answer(
         tenant=tenant, question_id=str(question.id), author_id=who, text=rules.answer_text(text), created_at=now
     )

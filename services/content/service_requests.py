@@ -25,7 +25,7 @@ from pymongo.errors import DuplicateKeyError
 from kernel import authz, context
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page_by_time, time_cursor
-from kernel.store import TenantDocument, UnitOfWork, atomically
+from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
 from services.content import access, events, mirror, recent
 from services.content.domain import inputs
 from services.content.domain import service_requests as rules
@@ -35,11 +35,6 @@ COUNSELLORS_MAX = 500  # counsellors of one org listed at once
 QUEUES_MAX = 100  # appointments of one counsellor read for their queues
 ACTIVE = (rules.ASSIGNED, rules.ANSWERED)  # a counsellor's requests that go back to the queue on removal
 FULL, LISTED = "request", "list"  # what a read showed: the whole request, or its subject in a listing
-
-
-def _now() -> dt.datetime:
-    now = dt.datetime.now(dt.UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
@@ -125,7 +120,7 @@ def facts(request: ServiceRequest) -> rules.Facts:
 
 
 def overdue_by(request: ServiceRequest, now: dt.datetime | None = None) -> dt.timedelta | None:
-    return rules.late_by(request.due_at, request.first_reply_at, request.closed_at, now or _now())
+    return rules.late_by(request.due_at, request.first_reply_at, request.closed_at, now or now_ms())
 
 
 # -- counsellors ---------------------------------------------------------------------------------------
@@ -163,7 +158,7 @@ def appoint(org_id: str, category: str, account_id: str) -> Counsellor:
         category=category,
         account_id=account_id,
         appointed_by=access.actor().account_id,
-        appointed_at=_now(),
+        appointed_at=now_ms(),
     )
     try:
         return atomically(tenant, lambda uow: uow.insert(row))
@@ -179,7 +174,7 @@ def remove(org_id: str, category: str, account_id: str) -> int:
     access.require(MANAGE, org_id)
     category = rules.category(category)
     account_id = inputs.one_id(account_id, "account_id")
-    now = _now()
+    now = now_ms()
 
     def write(uow: UnitOfWork) -> int:
         key = {"tenant": uow.tenant, "org_id": org_id, "category": category, "account_id": account_id}
@@ -259,7 +254,7 @@ def _audit(requests: list[ServiceRequest], role: str, view: str) -> None:
     """Record the caller's read of each request (before its content is answered)."""
     if not requests:
         return
-    tenant, now = access.tenant(), _now()
+    tenant, now = access.tenant(), now_ms()
     reader_id, call_id = access.actor().account_id, context.current().request_id
     rows = [
         ServiceRequestRead(
@@ -278,7 +273,7 @@ def open_request(category: str, subject: str, text: str, attachment_ids: list[st
     category (FAILED_PRECONDITION service_no_counsellors naming category when none)."""
     category = rules.category(category)
     subject, text, attachment_ids = rules.subject(subject), rules.text(text), rules.attachments(attachment_ids)
-    reader, tenant, now = access.reader(), access.tenant(), _now()
+    reader, tenant, now = access.reader(), access.tenant(), now_ms()
     path = list(reader.org_path)
     counselled = set(Counsellor.in_tenant(tenant).filter(category=category, org_id__in=path).scalar("org_id"))
     routed = rules.route(path, counselled)
@@ -384,7 +379,7 @@ def take(request_id: str) -> ServiceRequest:
     if not caller.counsels_queue:
         raise _refused(request, caller)
     state = rules.take(facts(request), caller.account_id)
-    now = _now()
+    now = now_ms()
 
     def write(uow: UnitOfWork) -> None:
         changes = {"state": state, "counsellor_id": caller.account_id, "assigned_at": now, "updated_at": now}
@@ -405,7 +400,7 @@ def assign(request_id: str, account_id: str) -> ServiceRequest:
     if not counsels(request.routed_org_id, request.category, account_id):
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "service_not_a_counsellor", "account_id")
     state = rules.assign(facts(request), account_id)
-    now = _now()
+    now = now_ms()
 
     def write(uow: UnitOfWork) -> None:
         current = {"_id": request.id, "state": request.state, "counsellor_id": request.counsellor_id}
@@ -435,7 +430,7 @@ def reply(request_id: str, text: str, attachment_ids: list[str]) -> ServiceReque
     state = rules.reply(current, role)
     if request.reply_count >= rules.REPLIES_MAX:
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "service_replies_full", "text", max=rules.REPLIES_MAX)
-    now = _now()
+    now = now_ms()
     condition: dict = {"_id": request.id, "state": request.state, "reply_count": {"$lt": rules.REPLIES_MAX}}
     changes: dict = {"state": state, "updated_at": now}
     if role == rules.COUNSELLOR:
@@ -469,7 +464,7 @@ def close(request_id: str) -> ServiceRequest:
             raise _refused(request, caller)
         condition["counsellor_id"] = caller.account_id
     state = rules.close(facts(request))
-    now = _now()
+    now = now_ms()
     changes = {
         "state": state,
         "closed_at": now,
@@ -492,7 +487,7 @@ def rate(request_id: str, rating: int, comment: str) -> ServiceRequest:
     if caller.account_id != request.member_id:
         raise _refused(request, caller)
     rules.rate(facts(request), rated=bool(request.rating))
-    value, remark, now = rules.rating(rating), rules.comment(comment), _now()
+    value, remark, now = rules.rating(rating), rules.comment(comment), now_ms()
 
     def write(uow: UnitOfWork) -> None:
         condition = {"_id": request.id, "state": {"$in": [rules.ANSWERED, rules.CLOSED]}, "rating": 0}
@@ -521,7 +516,7 @@ def overdue(org_id: str, page_size: int, cursor: str) -> tuple[list[tuple[Servic
     or that still wait past it, the earliest due first, as metadata (service.manage on the org)."""
     org_id = _org(org_id)
     access.require(MANAGE, org_id)
-    now = _now()
+    now = now_ms()
     # A watched request is overdue exactly when its due time has passed, so the report is the rows of one
     # index range up to now: read in due order, and stop at the first row not yet due.
     watched = ServiceRequest.in_tenant(access.tenant()).filter(routed_path=org_id, watched=True)

@@ -11,14 +11,13 @@ change silently — the later one is retried against the new draft.
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 
 import mongoengine as me
 from pymongo.errors import DuplicateKeyError
 
 from kernel.errors import DomainError, ErrorCode
-from kernel.store import TenantDocument, UnitOfWork, atomically
+from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
 from services.content import access, events, timelines
 from services.content.domain import inputs
 from services.content.domain import sites as rules
@@ -27,11 +26,6 @@ from services.content.posts import Post
 MANAGE = "site.manage"
 NEWS = 10  # newest public official posts shown
 EDIT_RETRIES = 5
-
-
-def _now() -> dt.datetime:
-    now = dt.datetime.now(dt.UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class Site(TenantDocument):
@@ -120,7 +114,7 @@ def create(org_id: str, slug: str, settings: rules.Settings) -> Site:
     org_id = inputs.one_id(org_id, "org_id")
     access.org_path(org_id)
     access.require(MANAGE, org_id)
-    now, who = _now(), access.actor().account_id
+    now, who = now_ms(), access.actor().account_id
     site = Site(
         tenant=access.tenant(),
         org_id=org_id,
@@ -152,7 +146,7 @@ def _edit_draft(org_id: str, change) -> Site:
                 Site,
                 {"_id": site.id, "draft_rev": site.draft_rev},
                 {
-                    "$set": {"draft": draft, "updated_at": _now(), "updated_by": access.actor().account_id},
+                    "$set": {"draft": draft, "updated_at": now_ms(), "updated_by": access.actor().account_id},
                     "$inc": {"draft_rev": 1},
                 },
             )
@@ -218,7 +212,7 @@ def delete_album(org_id: str, album_id: str) -> Site:
 def publish(org_id: str) -> Site:
     """Make the draft, as it is now, what readers see."""
     site = _managed(org_id)
-    now = _now()
+    now = now_ms()
 
     def write(uow: UnitOfWork) -> int:
         matched = uow.update_one(

@@ -19,6 +19,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import mongoengine as me
@@ -26,14 +27,16 @@ from bson import ObjectId
 from prometheus_client import Counter
 from pymongo.errors import DuplicateKeyError
 
-from kernel.events import Event
 from kernel.paging import page
-from kernel.store import TenantDocument
+from kernel.store import TenantDocument, now_ms
 from services.content import access, apps, mirror
 from services.content.domain import apps as app_rules
 from services.content.domain import inputs
 from services.content.domain import webhooks as rules
 from services.content.settings import webhooks_allow_private
+
+if TYPE_CHECKING:  # the worker's type (kernel.events brings nameko, which the gRPC server has no use for)
+    from kernel.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +73,6 @@ class WebhookDelivery(TenantDocument):
 DOCUMENTS = (WebhookDelivery,)
 
 
-def _now() -> dt.datetime:
-    now = dt.datetime.now(dt.UTC)  # to the millisecond, as stored: claim() compares next_at exactly
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
 # -- planning ------------------------------------------------------------------------------------------
 
 
@@ -93,7 +91,7 @@ def plan(event: Event, org_id: str) -> list[WebhookDelivery]:
     if not by_app:
         return []
     found = apps.App.in_tenant(tenant).filter(id__in=[ObjectId(a) for a in by_app])  # (tenant, _id): the kind after
-    planned, now = [], _now()
+    planned, now = [], now_ms()
     for app in found:
         if app.kind != app_rules.WEBHOOK or app.state != apps.ACTIVE or event.type not in app.webhook.get("events", []):
             continue
@@ -150,7 +148,7 @@ def _check_host(url: str, allow_private: bool) -> None:
 def claim(delivery: WebhookDelivery) -> bool:
     """Take the pending delivery's next try for this worker (the timer and an event's first try may meet):
     a conditional update pushes its next_at past the try's timeout."""
-    lease = _now() + dt.timedelta(seconds=rules.TIMEOUT_SECONDS * 6)
+    lease = now_ms() + dt.timedelta(seconds=rules.TIMEOUT_SECONDS * 6)
     taken = WebhookDelivery._get_collection().update_one(
         {"_id": delivery.id, "tenant": delivery.tenant, "state": PENDING, "next_at": delivery.next_at},
         {"$set": {"next_at": lease}},
@@ -165,7 +163,7 @@ def attempt(delivery: WebhookDelivery) -> bool:
         .filter(org_id=delivery.install_org_id, app_id=delivery.app_id)
         .first()
     )
-    now = _now()
+    now = now_ms()
     if install is None or not install.secret:
         _record(delivery, FAILED, 0, "the app was uninstalled", None)
         TRIES.labels("dropped").inc()
@@ -217,7 +215,7 @@ def _record(delivery, state, status, error, next_at, failed=False, delivered_at=
 
 def due(limit: int = DUE_BATCH) -> list[WebhookDelivery]:
     """Pending deliveries whose next try is due, oldest first (every tenant this worker serves)."""
-    query = WebhookDelivery.objects(state=PENDING, next_at__lte=_now()).order_by("next_at")
+    query = WebhookDelivery.objects(state=PENDING, next_at__lte=now_ms()).order_by("next_at")
     return list(query.limit(limit))
 
 
