@@ -172,18 +172,20 @@ def award(
 
 
 def _under_cap(uow: UnitOfWork, account_id: str, day: str, rule: rules.Rule, requested: int) -> int:
-    """Raise the day's counter of the rule by what fits under its cap; returns that."""
+    """Raise the day's counter of the rule by what fits under its cap; returns that. Two round trips: the
+    counter (most often absent: a member's first award of the day by this rule), then its write, conditional
+    on what was read (a concurrent award makes this transaction conflict and run again)."""
     key = day_id(account_id, day, rule.name)
-    if requested <= rule.daily_cap and uow.update_one(  # the usual case: room for all of it, one round trip
-        PointsDay, {"_id": key, "points": {"$lte": rule.daily_cap - requested}}, {"$inc": {"points": requested}}
-    ):
-        return requested
-    days, row = PointsDay._get_collection(), {"_id": key, "tenant": uow.tenant}
-    fields = {"account_id": account_id, "day": day, "rule": rule.name, "points": 0}
-    days.update_one(row, {"$setOnInsert": fields}, upsert=True, session=uow.session)
-    earned = days.find_one(row, {"points": 1}, session=uow.session)["points"]
+    days = PointsDay._get_collection()
+    row = days.find_one({"_id": key, "tenant": uow.tenant}, {"points": 1}, session=uow.session)
+    earned = row["points"] if row else 0
     granted = rules.granted(requested, earned, rule)
-    if granted and not uow.update_one(PointsDay, {"_id": key, "points": earned}, {"$inc": {"points": granted}}):
+    if not granted:
+        return 0
+    if row is None:
+        fields = {"tenant": uow.tenant, "account_id": account_id, "day": day, "rule": rule.name, "points": granted}
+        days.update_one({"_id": key}, {"$setOnInsert": fields}, upsert=True, session=uow.session)
+    elif not uow.update_one(PointsDay, {"_id": key, "points": earned}, {"$inc": {"points": granted}}):
         raise RuntimeError("study points of the day changed under this transaction")
     return granted
 
