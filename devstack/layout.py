@@ -121,6 +121,7 @@ class Layout:
             "SEARCH_INDEX_DIR": str(self.search_index_dir),
             # webhook apps may call endpoints on this machine (the tests' receivers); never in production
             "CONTENT_WEBHOOK_ALLOW_PRIVATE": "true",
+            "APP_TOKEN_CACHE_SECONDS": "2",  # a revoked app token stops at once in tests (production: 30)
             **self.secrets(),
         }
 

@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
 from gateway import errors, live
+from gateway.app_tokens import AppTokenExchanger
 from gateway.clients import Services
 from gateway.errors import ErrorOut
 from gateway.middleware import GatewayMiddleware
@@ -85,6 +86,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     )
     app.state.config = config
     app.state.verifier = TokenVerifier(config.jwks_path, config.region)
+    app.state.app_tokens = AppTokenExchanger(config.app_token_cache_seconds)
     app.state.limiters = {
         "auth": RateLimiter(config.auth_rate_per_minute),
         "codes": RateLimiter(config.code_rate_per_minute),

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from gateway import app_tokens
 from kernel.errors import DomainError, ErrorCode
 from kernel.tokens import TokenVerifier, VerifiedToken
 
@@ -35,8 +36,15 @@ async def caller(
         if request.headers.get("authorization"):
             raise DomainError(ErrorCode.TOKEN_INVALID)
         raise DomainError(ErrorCode.UNAUTHENTICATED)
-    verified = verifier(request).verify(credentials.credentials)
-    return Caller(credentials.credentials, verified)
+    raw = credentials.credentials
+    if raw.startswith(app_tokens.PREFIX):  # a webhook app calling back: its exchanged access token
+        exchanger, address = request.app.state.app_tokens, client_address(request)
+        if exchanger.cached(raw) is None:
+            request.app.state.limiters["auth"].hit(address)
+        exchanged = await exchanger.exchange(request.app.state.services, verifier(request), raw, address)
+        return Caller(exchanged.access_token, exchanged.verified)
+    verified = verifier(request).verify(raw)
+    return Caller(raw, verified)
 
 
 CallerDep = Annotated[Caller, Depends(caller)]

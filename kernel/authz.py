@@ -59,6 +59,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     "audit.read": frozenset(),
 }
 
+# What a webhook app's callback token may be scoped to (identity's app tokens): each becomes a grant of the role
+# "app:<action>" on the installing org, allowing exactly that action on the org and its subtree.
+APP_PREFIX = "app:"
+APP_SCOPES = ("org.read", "member.read", "notice.publish", "poll.publish", "education.manage", "stats.read")
+
 # platform role -> actions it allows anywhere in the region (None: every action).
 PLATFORM_ACTIONS: dict[str, frozenset[str] | None] = {
     REGION_ADMIN: None,
@@ -97,7 +102,7 @@ def decide(
     best: Decision = DENY
     best_depth = len(org_path)
     for role, org_id in grants:
-        if role in roles_for_action and org_id in on_path:
+        if (role in roles_for_action or role == APP_PREFIX + action) and org_id in on_path:
             depth = list(org_path).index(org_id)
             if depth < best_depth or not best.allowed:
                 best, best_depth = Decision(True, role, org_id), depth

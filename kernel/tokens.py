@@ -102,8 +102,10 @@ class TokenIssuer:
         self.region = region
         self.ttl = ttl_seconds
 
-    def issue(self, actor: Actor) -> IssuedToken:
+    def issue(self, actor: Actor, ttl_seconds: int | None = None) -> IssuedToken:
+        """A signed access token for actor, valid for the issuer's ttl (or a shorter one given here)."""
         now = int(time.time())
+        ttl = min(self.ttl, ttl_seconds) if ttl_seconds else self.ttl
         claims = {
             "iss": issuer(self.region),
             "aud": AUDIENCE,
@@ -113,7 +115,7 @@ class TokenIssuer:
             "pr": list(actor.platform_roles),
             "gr": [list(g) for g in actor.grants],
             "iat": now,
-            "exp": now + self.ttl,
+            "exp": now + ttl,
             "jti": uuid.uuid4().hex,
         }
         token = jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.kid})

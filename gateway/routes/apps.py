@@ -16,6 +16,7 @@ from gateway.clients import call_for
 from gateway.errors import ErrorOut
 from gateway.routes.forums import page_request
 from jiceng.content.v1 import app_pb2 as pb
+from jiceng.identity.v1 import identity_pb2 as identity_pb
 
 router = APIRouter(prefix="/api/v1", tags=["apps"])
 
@@ -308,3 +309,58 @@ async def export(
     reply = await services.call(services.apps.ExportSubmissions, message, who.token)
     disposition = f"attachment; filename*=UTF-8''{urllib.parse.quote(reply.filename)}"
     return Response(reply.content, media_type=reply.media_type, headers={"Content-Disposition": disposition})
+
+
+# -- a webhook app's callback tokens (kept by identity: services/identity/app_tokens.py) --------------------
+
+
+class AppTokenBody(Body):
+    app_id: Annotated[str, Field(max_length=64)] = ""
+    label: Annotated[str, Field(max_length=200)] = ""
+    scopes: Annotated[
+        list[Annotated[str, Field(max_length=64)]],
+        Field(max_length=20, examples=[["notice.publish", "org.read"]]),
+    ]
+
+
+class AppTokenOut(BaseModel):
+    id: str
+    org_id: str
+    app_id: str
+    label: str
+    scopes: list[str]
+    created_by: str
+    created_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+    last_used_at: dt.datetime | None = None
+
+
+class IssuedAppTokenOut(BaseModel):
+    info: AppTokenOut
+    token: str = Field(description="jcapp_…: shown here once; the app sends it as its bearer token")
+
+
+class AppTokensOut(BaseModel):
+    tokens: list[AppTokenOut]
+
+
+@router.post(
+    "/orgs/{org_id}/app-tokens",
+    response_model=IssuedAppTokenOut,
+    status_code=201,
+    summary="A token a webhook app calls the API back with, limited to the org's subtree and the scopes",
+)
+async def issue_app_token(org_id: PathId, body: AppTokenBody, request: Request, who: CallerDep):
+    message = identity_pb.IssueAppTokenRequest(org_id=org_id, app_id=body.app_id, label=body.label, scopes=body.scopes)
+    return await call_for(request, who, "identity", "IssueAppToken", message)
+
+
+@router.get("/orgs/{org_id}/app-tokens", response_model=AppTokensOut, summary="The org's app tokens (never the secret)")
+async def list_app_tokens(org_id: PathId, request: Request, who: CallerDep):
+    return await call_for(request, who, "identity", "ListAppTokens", identity_pb.ListAppTokensRequest(org_id=org_id))
+
+
+@router.delete("/app-tokens/{token_id}", response_model=AppTokenOut, summary="Revoke an app token")
+async def revoke_app_token(token_id: PathId, request: Request, who: CallerDep):
+    message = identity_pb.RevokeAppTokenRequest(token_id=token_id)
+    return await call_for(request, who, "identity", "RevokeAppToken", message)

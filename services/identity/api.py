@@ -5,7 +5,7 @@ from __future__ import annotations
 from jiceng.identity.v1 import identity_pb2 as pb
 from jiceng.identity.v1 import identity_pb2_grpc
 from kernel.wire import timestamp
-from services.identity import accounts, audit, roles
+from services.identity import accounts, app_tokens, audit, roles
 from services.identity.domain import phone as phones
 from services.identity.personal_data import PersonalDataVault, PersonalDataView
 from services.identity.sessions import OpenedSession, Sessions
@@ -23,6 +23,7 @@ ANONYMOUS = {
         "Logout",
         "ResetPassword",
         "GetJwks",
+        "ExchangeAppToken",
     )
 }
 
@@ -170,3 +171,31 @@ class IdentityApi(identity_pb2_grpc.IdentityServiceServicer):
 
     def GetJwks(self, request, context):
         return pb.GetJwksResponse(jwks_json=self.jwks_json())
+
+    def IssueAppToken(self, request, context):
+        row, token = app_tokens.issue(request.org_id, request.app_id, request.label, list(request.scopes))
+        return pb.IssuedAppToken(info=app_token_message(row), token=token)
+
+    def RevokeAppToken(self, request, context):
+        return app_token_message(app_tokens.revoke(request.token_id))
+
+    def ListAppTokens(self, request, context):
+        return pb.ListAppTokensResponse(tokens=[app_token_message(t) for t in app_tokens.list_for(request.org_id)])
+
+    def ExchangeAppToken(self, request, context):
+        issued, _ = app_tokens.exchange(self.sessions.issuer, request.token)
+        return pb.ExchangedAppToken(access_token=issued.token, access_expires_at=timestamp(issued.expires_at))
+
+
+def app_token_message(t) -> pb.AppTokenInfo:
+    return pb.AppTokenInfo(
+        id=t.id,
+        org_id=t.org_id,
+        app_id=t.app_id,
+        label=t.label,
+        scopes=t.scopes,
+        created_by=t.created_by,
+        created_at=timestamp(t.created_at),
+        revoked_at=timestamp(t.revoked_at) if t.revoked_at else None,
+        last_used_at=timestamp(t.last_used_at) if t.last_used_at else None,
+    )

@@ -115,6 +115,24 @@ class AuditEntry(TenantDocument):
     }
 
 
+class AppToken(TenantDocument):
+    """A webhook app's callback credential (services/identity/app_tokens.py): its secret's hash, the org and
+    the actions it is scoped to."""
+
+    id = me.StringField(primary_key=True)
+    secret_hash = me.StringField(required=True)
+    org_id = me.StringField(required=True)
+    app_id = me.StringField(default="")  # the installed app it is for (content's), for the managers' list
+    label = me.StringField(default="")
+    scopes = me.ListField(me.StringField())
+    created_by = me.StringField(required=True)
+    created_at = me.DateTimeField(required=True)
+    revoked_at = me.DateTimeField()
+    last_used_at = me.DateTimeField()
+
+    meta = {"collection": "app_tokens", "indexes": [("tenant", "org_id", "revoked_at")]}
+
+
 def ensure_indexes() -> None:
-    for model in (Account, RefreshToken, OneTimeCode, RoleGrant, OrgNode, AuditEntry):
+    for model in (Account, RefreshToken, OneTimeCode, RoleGrant, OrgNode, AuditEntry, AppToken):
         model.ensure_indexes()

@@ -237,3 +237,44 @@ def test_a_webhook_app_receives_its_subtrees_events_signed_and_retried(world):
     finally:
         receiver.server.shutdown()
         receiver.server.server_close()
+
+
+def test_a_webhook_app_calls_back_with_a_scoped_revocable_token(world):
+    url = f"/orgs/{world.orgs['B1']}/app-tokens"
+    body = {"app_id": "dashboard", "label": "支部大屏", "scopes": ["notice.publish"]}
+    error(world.post("m1", url, body), 403, "permission_denied")
+    error(world.post("sec2", url, body), 403, "permission_denied")
+    error(world.post("sec1", url, {**body, "scopes": ["member.manage"]}), 400, "invalid_argument", "scopes")
+    issued = ok(world.post("sec1", url, body), 201)
+    token, token_id = issued["token"], issued["info"]["id"]
+    assert token.startswith("jcapp_") and issued["info"]["scopes"] == ["notice.publish"]
+    assert token not in str(ok(world.get("sec1", url))["tokens"])  # the secret is shown once
+
+    app = {"Authorization": f"Bearer {token}"}
+    notice = {"title": "系统自动通知", "body": "来自支部大屏"}
+
+    def as_app(org: str, path: str = "notices", payload: dict | None = None):
+        return world.http.post(f"/api/v1/orgs/{world.orgs[org]}/{path}", json=payload or notice, headers=app)
+
+    assert ok(as_app("B1"), 201)["org_id"] == world.orgs["B1"]
+    ok(as_app("G1"), 201)  # the installing org's subtree
+    for outside in ("R", "B2", "S"):  # above it, a sibling, another branch
+        error(as_app(outside), 403, "permission_denied")
+    poll = {"title": "t", "questions": [{"text": "q", "options": ["a", "b"]}], "deadline": "2030-01-01T00:00:00Z"}
+    error(as_app("B1", "polls", poll), 403, "permission_denied")  # not in its scopes
+    error(as_app("B1", "app-tokens", body), 403, "permission_denied")  # an app mints no tokens
+
+    ok(world.delete("sec1", f"/app-tokens/{token_id}"))
+    time.sleep(2.5)  # the gateway keeps an exchange APP_TOKEN_CACHE_SECONDS (the local stack: 2)
+    error(as_app("B1"), 401, "token_invalid")
+    error(
+        world.http.post(
+            f"/api/v1/orgs/{world.orgs['B1']}/notices",
+            json=notice,
+            headers={"Authorization": "Bearer jcapp_nope.guess"},
+        ),
+        401,
+        "token_invalid",
+    )
+    listed = {t["id"]: t for t in ok(world.get("sec1", url))["tokens"]}
+    assert listed[token_id]["revoked_at"] and listed[token_id]["last_used_at"]

@@ -148,3 +148,13 @@ def test_policy_only_names_known_roles():
         if actions is not None:
             assert actions <= set(authz.ACTIONS), role
     assert not set(authz.ORG_ROLES) & set(authz.PLATFORM_ROLES)
+
+
+def test_an_app_grant_allows_its_one_action_on_the_subtree_only():
+    grants = [(authz.APP_PREFIX + "notice.publish", "branch")]
+    assert authz.decide("notice.publish", ["root", "committee", "branch"], grants).allowed
+    assert authz.decide("notice.publish", ["root", "committee", "branch", "group"], grants).allowed
+    assert not authz.decide("notice.publish", ["root", "committee"], grants).allowed  # above it
+    assert not authz.decide("notice.publish", ["root", "committee", "sibling"], grants).allowed
+    assert not authz.decide("poll.publish", ["root", "committee", "branch"], grants).allowed  # another action
+    assert set(authz.APP_SCOPES) <= set(authz.ACTIONS)
