@@ -16,7 +16,7 @@ from jiceng.content.v1 import search_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
-KINDS = "post, thread, notice, org, person, article, question"
+KINDS = "post, thread, notice, org, person, article, question, course"
 
 
 class SearchHitOut(BaseModel):
@@ -41,14 +41,14 @@ class SearchOut(BaseModel):
 @router.get(
     "/search",
     response_model=SearchOut,
-    summary="Search posts, threads, notices, orgs, people, articles and questions you may read (Chinese words)",
+    summary="Search posts, threads, notices, orgs, people, articles, questions and courses you may read (Chinese)",
 )
 async def search(
     request: Request,
     who: CallerDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="words to find; all must match")],
     kind: Annotated[
-        list[str] | None, Query(max_length=7, description=f"only these kinds ({KINDS}); repeat the parameter")
+        list[str] | None, Query(max_length=8, description=f"only these kinds ({KINDS}); repeat the parameter")
     ] = None,
     page_size: Annotated[int, Query(ge=1, le=50)] = 20,
     cursor: Annotated[str, Query(max_length=8)] = "",

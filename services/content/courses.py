@@ -116,6 +116,20 @@ def _audience(course: Course) -> list[str]:
     return audience_keys(Audience(course.author_id, kind, course.org_id))
 
 
+def _announced(course: Course) -> dict:
+    """A published course as its events tell it (search indexes it from these)."""
+    return {
+        "course_id": str(course.id),
+        "org_id": course.org_id,
+        "author_id": course.author_id,
+        "title": course.title,
+        "summary": course.summary,
+        "lesson_titles": [lesson["title"] for lesson in course.lessons],
+        "scope": course.scope,
+        "audience": list(course.audience),
+    }
+
+
 # -- lookups and rights --------------------------------------------------------------------------------
 
 
@@ -197,6 +211,9 @@ def edit(course_id: str, title: str, summary: str, scope: str, lessons: list[rul
 
     def write(uow: UnitOfWork) -> None:
         uow.update_one(Course, {"_id": course.id}, {"$set": changes})
+        if course.state == rules.PUBLISHED:
+            edited = Course._from_son({**course.to_mongo().to_dict(), **changes})
+            uow.emit(events.SOURCE, events.COURSE_EDITED, _announced(edited), access.actor().account_id)
 
     atomically(access.tenant(), write)
     return _course(course_id)
@@ -213,12 +230,8 @@ def publish(course_id: str) -> Course:
         changes = {"state": rules.PUBLISHED, "published_at": now, "updated_at": now, "audience": _audience(course)}
         if not uow.update_one(Course, {"_id": course.id, "state": rules.DRAFT}, {"$set": changes}):
             return  # published meanwhile
-        uow.emit(
-            events.SOURCE,
-            events.COURSE_PUBLISHED,
-            {"course_id": str(course.id), "org_id": course.org_id, "title": course.title, "scope": course.scope},
-            access.actor().account_id,
-        )
+        course.audience = changes["audience"]
+        uow.emit(events.SOURCE, events.COURSE_PUBLISHED, _announced(course), access.actor().account_id)
 
     atomically(access.tenant(), write)
     return _course(course_id)

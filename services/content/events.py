@@ -22,7 +22,9 @@ Notices (notices.py):
 Polls (polls.py):
 - poll_published {poll_id, org_id, author_id, title, deadline, audience}
 Education (courses.py, exams.py):
-- course_published {course_id, org_id, title, scope}
+- course_published {course_id, org_id, author_id, title, summary, lesson_titles, scope, audience}
+- course_edited {course_id, org_id, author_id, title, summary, lesson_titles, scope, audience}   a published
+                course changed (search keeps it current); drafts announce nothing
 - course_assigned {assignment_id, course_id, org_id, title, deadline}   the org's whole subtree is to finish
                   the course by the deadline
 - course_finished {course_id, account_id, org_id}   every lesson done and the exam (if any) passed
@@ -149,6 +151,7 @@ NOTICE_PUBLISHING = "notice_publishing"
 NOTICE_REMINDER = "notice_reminder"
 POLL_PUBLISHED = "poll_published"
 COURSE_PUBLISHED = "course_published"
+COURSE_EDITED = "course_edited"
 COURSE_ASSIGNED = "course_assigned"
 COURSE_FINISHED = "course_finished"
 EXAM_SUBMITTED = "exam_submitted"

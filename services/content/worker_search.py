@@ -15,7 +15,7 @@ from __future__ import annotations
 from kernel.events import Event, handles
 from services.content import events, mirror, search
 from services.content.domain import search as rules
-from services.content.domain.search import ARTICLE, NOTICE, ORG, PERSON, POST, QUESTION, THREAD
+from services.content.domain.search import ARTICLE, COURSE, NOTICE, ORG, PERSON, POST, QUESTION, THREAD
 
 
 def _at(event: Event):
@@ -63,6 +63,15 @@ class SearchFeed:
     @handles(events.SOURCE, events.NOTICE_PUBLISHED)
     def notice_published(self, event: Event) -> None:
         search.apply(event.tenant, NOTICE, event.data["notice_id"], rules.notice_published(event.data, _at(event)))
+
+    # -- education -------------------------------------------------------------------------------
+    @handles(events.SOURCE, events.COURSE_PUBLISHED)
+    def course_published(self, event: Event) -> None:
+        search.apply(event.tenant, COURSE, event.data["course_id"], rules.course_published(event.data, _at(event)))
+
+    @handles(events.SOURCE, events.COURSE_EDITED)
+    def course_edited(self, event: Event) -> None:
+        search.apply(event.tenant, COURSE, event.data["course_id"], rules.course_edited(event.data, _at(event)))
 
     # -- the knowledge base -----------------------------------------------------------------------
     @handles(events.SOURCE, events.KNOWLEDGE_ARTICLE_PUBLISHED)

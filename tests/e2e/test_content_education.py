@@ -483,3 +483,24 @@ def test_a_course_of_long_lessons_fits_through_the_gateway(world):
     lessons = [{"title": f"第{i + 1}课", "kind": "text", "body": "学" * 20_000} for i in range(2)]
     course = ok(world.post("sec1", f"/orgs/{world.orgs['B1']}/courses", {"title": "长课程", "lessons": lessons}), 201)
     assert [len(x["body"]) for x in course["lessons"]] == [20_000, 20_000]
+
+
+def _found(world: World, who: str, q: str) -> set[str]:
+    hits = ok(world.get(who, "/search", q=q, kind="course"))["hits"]
+    return {h["id"] for h in hits}
+
+
+def test_published_courses_are_found_by_those_who_may_take_them(world):
+    draft = ok(
+        world.post("sec1", f"/orgs/{world.orgs['B1']}/courses", {"title": "红色家书导读", "lessons": _lessons(1)}), 201
+    )
+    course = ok(world.post("sec1", f"/courses/{draft['id']}/publish"))
+    content_corner.eventually(lambda: course["id"] in _found(world, "m3", "红色家书"), "the course in search")
+    assert course["id"] not in _found(world, "m4", "红色家书")  # another branch's members may not take it
+    unpublished = ok(
+        world.post("sec1", f"/orgs/{world.orgs['B1']}/courses", {"title": "红色家书草稿", "lessons": _lessons(1)}), 201
+    )
+    lessons = [{"id": x["id"], "title": "抗战家书选读", "kind": "text", "body": "正文"} for x in course["lessons"]]
+    ok(world.put("sec1", f"/courses/{course['id']}", {"title": "红色家书导读", "lessons": lessons}))
+    content_corner.eventually(lambda: course["id"] in _found(world, "m1", "抗战家书"), "the edit in search")
+    assert unpublished["id"] not in _found(world, "sec1", "红色家书")  # a draft is nobody's to find

@@ -27,7 +27,8 @@ from services.content.domain.visibility import PUBLIC
 
 POST, THREAD, NOTICE, ORG, PERSON = "post", "thread", "notice", "org", "person"
 ARTICLE, QUESTION = "article", "question"  # the knowledge base's
-KINDS = (POST, THREAD, NOTICE, ORG, PERSON, ARTICLE, QUESTION)
+COURSE = "course"  # education's (published courses)
+KINDS = (POST, THREAD, NOTICE, ORG, PERSON, ARTICLE, QUESTION, COURSE)
 
 MAX_BODY_CHARS = 20_000  # a thread's text and replies beyond this are not indexed (its head is)
 MAX_REPLIES = 500
@@ -216,6 +217,22 @@ def knowledge_question_asked(d: dict, at: dt.datetime) -> Rule:
         "audience": {"audience": list(d["audience"])},  # as a thread's: its answers carry it too
     }
     return create(base, groups, at)
+
+
+def _course(d: dict) -> dict[str, Any]:
+    """A course is found by its title, its summary and its lessons' titles (a lesson's text is the course's
+    to teach, not to index: it may be 20,000 characters a lesson)."""
+    body = "\n".join(p for p in (d.get("summary", ""), "\n".join(d.get("lesson_titles", []))) if p)
+    return {"title": d.get("title", ""), "body": body, "audience": list(d["audience"])}
+
+
+def course_published(d: dict, at: dt.datetime) -> Rule:
+    base = {"author_id": d.get("author_id", ""), "org_id": d.get("org_id", ""), "created_at": at}
+    return create(base, {"content": _course(d)}, at)
+
+
+def course_edited(d: dict, at: dt.datetime) -> Rule:
+    return replace("content", _course(d), at)
 
 
 def org_created(d: dict, at: dt.datetime) -> Rule:
