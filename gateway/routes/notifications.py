@@ -51,9 +51,9 @@ class PreferencesOut(BaseModel):
 
 class NotificationOut(BaseModel):
     id: str
-    kind: str = Field(description="mention, comment, reply, like, notice, chat, service")
+    kind: str = Field(description="mention, comment, reply, like, notice, chat, service, answer, answer_accepted")
     title: str = Field(description="in the reader's language")
-    ref_kind: str = Field(description="what to open: post, thread, notice, conversation, service_request")
+    ref_kind: str = Field(description="what to open: post, thread, notice, conversation, service_request, question")
     ref_id: str
     actor_ids: list[str]
     actor_name: str

@@ -16,6 +16,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{actor} and others liked your post ({count})",
     },
     "inbox.title.notice": {"zh-CN": "新通知：{subject}", "en": "New notice: {subject}"},
+    "inbox.title.answer": {"zh-CN": "{actor} 回答了你的提问", "en": "{actor} answered your question"},
+    "inbox.title.answer_accepted": {"zh-CN": "你的回答被采纳了", "en": "Your answer was accepted"},
     "inbox.title.service": {"zh-CN": "服务申请有新进展", "en": "A service request has news"},
     "inbox.title.service.many": {"zh-CN": "服务申请有 {count} 条新进展", "en": "{count} updates on a service request"},
     "inbox.title.chat": {"zh-CN": "{actor} 发来一条消息", "en": "{actor} sent you a message"},

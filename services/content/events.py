@@ -86,7 +86,8 @@ Notifications (notifications.py):
 Consumed by the inbox (worker.py, class Inbox), from content itself: post_published, post_edited,
 post_deleted, comment_added, post_liked, thread_replied, thread_removed, notice_published,
 chat_message_sent, chat_read (data as in the brief's contract); service_request_opened (the queue's
-counsellors) and service_request_answered (the member), naming nothing of the request.
+counsellors) and service_request_answered (the member), naming nothing of the request; knowledge_answer_added
+(the asker) and knowledge_answer_accepted (the answer's author).
 
 Consumed (the copy in mirror.py, for visibility and fan-out):
 - identity.account_registered {account_id, display_name}

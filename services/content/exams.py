@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
+from collections import OrderedDict
 
 import mongoengine as me
 from bson import ObjectId
@@ -225,9 +227,29 @@ def questions_of(bank_id: str, page_size: int, cursor: str) -> tuple[QuestionBan
     return bank, rows, next_cursor
 
 
+_BANKS: OrderedDict[tuple[str, str, int], list[tuple[str, rules.Question]]] = OrderedDict()
+BANKS_KEPT = 64  # banks' questions kept in this process (a bank only grows: its count is its version)
+_BANKS_LOCK = threading.Lock()
+
+
 def _bank_questions(bank_id: str) -> list[tuple[str, rules.Question]]:
-    rows = BankQuestion.in_tenant(access.tenant()).filter(bank_id=bank_id).limit(BANK_MAX)
-    return [(str(r.id), _question(r)) for r in rows]
+    """A bank's questions; kept by (bank, how many it holds), since questions are only ever added, so each
+    start of an attempt reads the bank's counter instead of its up to BANK_MAX questions."""
+    tenant = access.tenant()
+    bank = _find(QuestionBank, bank_id)
+    key = (tenant, bank_id, bank.questions if bank else -1)
+    with _BANKS_LOCK:  # the server's threads share it
+        if key in _BANKS:
+            _BANKS.move_to_end(key)
+            return _BANKS[key]
+    rows = BankQuestion.in_tenant(tenant).filter(bank_id=bank_id).limit(BANK_MAX)
+    questions = [(str(r.id), _question(r)) for r in rows]
+    if bank is not None and len(questions) == bank.questions:  # a complete read of that version
+        with _BANKS_LOCK:
+            _BANKS[key] = questions
+            if len(_BANKS) > BANKS_KEPT:
+                _BANKS.popitem(last=False)
+    return questions
 
 
 # -- exams ---------------------------------------------------------------------------------------------

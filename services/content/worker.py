@@ -267,6 +267,21 @@ class Inbox:
         item = notifications.Item(d["account_id"], rules.SERVICE, key, "service_request", d["request_id"])
         notifications.deliver(event.tenant, [item], marker=event.id)
 
+    @handles(events.SOURCE, events.KNOWLEDGE_ANSWER_ADDED)
+    def knowledge_answer_added(self, event: Event) -> None:
+        d = event.data
+        key = rules.key(rules.ANSWER, "answer", d["answer_id"])
+        asker, body = d["question_author_id"], rules.body(d["text"])
+        item = notifications.Item(asker, rules.ANSWER, key, "question", d["question_id"], d["author_id"], body)
+        notifications.deliver(event.tenant, [item])
+
+    @handles(events.SOURCE, events.KNOWLEDGE_ANSWER_ACCEPTED)
+    def knowledge_answer_accepted(self, event: Event) -> None:
+        d = event.data
+        key = rules.key(rules.ACCEPTED, "answer", d["answer_id"])
+        item = notifications.Item(d["answer_author_id"], rules.ACCEPTED, key, "question", d["question_id"], d["by"])
+        notifications.deliver(event.tenant, [item])
+
     @staticmethod
     def _mentions(event, source_kind, source_id, ref_id, author, data, audience, ref_kind="post", skip=()) -> None:
         """Mentioned people who may read the content; one entry per (person, mentioning item)."""

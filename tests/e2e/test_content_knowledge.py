@@ -603,3 +603,19 @@ def test_bad_references_name_the_field(world):
         "not_found",
         "category_id",
     )
+
+
+def test_the_asker_hears_of_answers_and_the_answerer_of_acceptance(world):
+    question = _question(world, "m1", "B1", title="流动党员怎么交党费？")
+    answer = _answer(world, "m3", question, "可以通过线上缴纳。")
+
+    def notes(who: str, kind: str) -> list[dict]:
+        found = ok(world.get(who, "/notifications", page_size=100))["notifications"]
+        return [n for n in found if n["kind"] == kind and n["ref_id"] == question["id"]]
+
+    told = content_corner.eventually(lambda: notes("m1", "answer"), "the asker told")[0]
+    assert told["ref_kind"] == "question" and told["body"] == "可以通过线上缴纳。" and told["actor_name"] == "m3"
+    assert not notes("m3", "answer")  # nobody is told of their own answer
+    ok(world.put("m1", f"/knowledge/questions/{question['id']}/accepted", {"answer_id": answer["id"]}))
+    accepted = content_corner.eventually(lambda: notes("m3", "answer_accepted"), "the answerer told")[0]
+    assert accepted["title"] == "你的回答被采纳了"

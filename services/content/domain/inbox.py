@@ -17,7 +17,8 @@ from kernel.errors import DomainError, ErrorCode
 
 MENTION, COMMENT, REPLY, LIKE, NOTICE, CHAT = "mention", "comment", "reply", "like", "notice", "chat"
 SERVICE = "service"  # a service request: new in a counsellor's queue, or answered for its member (no content)
-KINDS = (MENTION, COMMENT, REPLY, LIKE, NOTICE, CHAT, SERVICE)
+ANSWER, ACCEPTED = "answer", "answer_accepted"  # the knowledge base: an answer to my question, mine accepted
+KINDS = (MENTION, COMMENT, REPLY, LIKE, NOTICE, CHAT, SERVICE, ANSWER, ACCEPTED)
 AGGREGATED = frozenset({LIKE, CHAT, SERVICE})  # counted into one entry rather than one entry each
 CHANNELS = ("sms", "push")
 BODY_CHARS = 120
@@ -44,6 +45,8 @@ DEFAULTS: dict[str, KindPreference] = {
     NOTICE: KindPreference(push=True),
     CHAT: KindPreference(push=True),
     SERVICE: KindPreference(push=True),
+    ANSWER: KindPreference(push=True),
+    ACCEPTED: KindPreference(),
 }
 
 
