@@ -43,7 +43,7 @@ def test_sigterm_lets_calls_in_flight_finish(stack):
         with ThreadPoolExecutor(12) as pool:
             calls = [pool.submit(login, n) for n in range(12)]
             connected.wait(timeout=10)
-            time.sleep(0.05)  # the calls reach the server; password hashing keeps them busy for a while
+            time.sleep(0.2)  # the calls reach the server; password hashing keeps them busy for a while
             os.kill(pid, signal.SIGTERM)
             outcomes = [c.result() for c in calls]
         started = time.monotonic()
@@ -52,8 +52,10 @@ def test_sigterm_lets_calls_in_flight_finish(stack):
         log = log_path.read_text()[log_start:]
         assert '"draining"' in log and '"grpc server stopped"' in log
         assert "Traceback" not in log, "the drain must end cleanly"
-        assert set(outcomes) <= {"OK", "UNAVAILABLE"}, outcomes
-        assert "OK" in outcomes, outcomes
+        # A call still on its way when the signal lands is refused before any handler runs: UNAVAILABLE, or
+        # CANCELLED when the server's transport had taken the stream as it stopped (seen once in CI, 1 of 12).
+        assert set(outcomes) <= {"OK", "UNAVAILABLE", "CANCELLED"}, outcomes
+        assert outcomes.count("OK") >= len(outcomes) // 2, outcomes  # the calls in flight finished
     finally:
         stack.stop(identity)
         stack.start(identity)
