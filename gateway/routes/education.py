@@ -20,7 +20,11 @@ router = APIRouter(prefix="/api/v1", tags=["education"])
 
 # A course is written with its lessons (up to 20,000 characters each; Chinese is escaped 6 bytes a character
 # in JSON): creating and replacing one take the gateway's long-document limit, not its 64 KiB.
-DOCUMENT_PATHS = (re.compile(r"/api/v1/orgs/[^/]{1,64}/courses"), re.compile(r"/api/v1/courses/[^/]{1,64}"))
+DOCUMENT_PATHS = (
+    re.compile(r"/api/v1/orgs/[^/]{1,64}/courses"),
+    re.compile(r"/api/v1/courses/[^/]{1,64}"),
+    re.compile(r"/api/v1/courses/[^/]{1,64}/lessons(/[^/]{1,64})?"),
+)
 
 PathId = Annotated[str, Path(min_length=1, max_length=64)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
@@ -375,6 +379,33 @@ async def get_course(course_id: PathId, request: Request, who: CallerDep):
 async def edit_course(course_id: PathId, body: CourseBody, request: Request, who: CallerDep):
     message = pb.EditCourseRequest(course_id=course_id, course=_course_input("", body))
     return await call(request, who, "EditCourse", message)
+
+
+class NewLessonBody(Body):
+    title: Annotated[str, Field(max_length=400)]
+    kind: Annotated[str, Field(max_length=16, examples=["text", "audio", "video"])] = "text"
+    body: Annotated[str, Field(max_length=40_000)] = ""
+    media_id: Annotated[str, Field(max_length=128)] = ""
+    minutes: Annotated[int, Field(ge=0, le=10_000)] = 0
+
+
+@router.post(
+    "/courses/{course_id}/lessons", response_model=CourseOut, status_code=201, summary="Add a lesson at the end"
+)
+async def add_lesson(course_id: PathId, body: NewLessonBody, request: Request, who: CallerDep):
+    message = pb.PutLessonRequest(course_id=course_id, lesson=pb.Lesson(**body.model_dump()))
+    return await call(request, who, "PutLesson", message)
+
+
+@router.put("/courses/{course_id}/lessons/{lesson_id}", response_model=CourseOut, summary="Replace one lesson")
+async def put_lesson(course_id: PathId, lesson_id: PathId, body: NewLessonBody, request: Request, who: CallerDep):
+    message = pb.PutLessonRequest(course_id=course_id, lesson=pb.Lesson(id=lesson_id, **body.model_dump()))
+    return await call(request, who, "PutLesson", message)
+
+
+@router.delete("/courses/{course_id}/lessons/{lesson_id}", response_model=CourseOut, summary="Remove a lesson")
+async def delete_lesson(course_id: PathId, lesson_id: PathId, request: Request, who: CallerDep):
+    return await call(request, who, "DeleteLesson", pb.LessonRef(course_id=course_id, lesson_id=lesson_id))
 
 
 @router.post("/courses/{course_id}/publish", response_model=CourseOut, summary="Open a draft course to its readers")

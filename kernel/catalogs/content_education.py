@@ -10,6 +10,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Members of that org can't see this course",
     },
     "course_lesson_not_found": {"zh-CN": "课时不存在", "en": "No such lesson"},
+    "course_changed": {"zh-CN": "课程刚被他人修改，请刷新后再改", "en": "Someone just changed the course; reload it"},
     "course_assignment_not_found": {"zh-CN": "学习任务不存在", "en": "No such course assignment"},
     "course_report_org_outside": {
         "zh-CN": "该组织不在学习任务范围内",

@@ -170,6 +170,14 @@ class EducationApi(education_pb2_grpc.EducationServiceServicer):
         course = courses.edit(request.course_id, c.title, c.summary, c.scope, _lessons(c.lessons))
         return _course(course, True, org_names=people.org_names([course.org_id]))
 
+    def PutLesson(self, request, context):
+        course = courses.put_lesson(request.course_id, _lessons([request.lesson])[0])
+        return _course(course, True, org_names=people.org_names([course.org_id]))
+
+    def DeleteLesson(self, request, context):
+        course = courses.delete_lesson(request.course_id, request.lesson_id)
+        return _course(course, True, org_names=people.org_names([course.org_id]))
+
     def PublishCourse(self, request, context):
         course = courses.publish(request.course_id)
         return _course(course, True, org_names=people.org_names([course.org_id]))

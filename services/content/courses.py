@@ -196,27 +196,59 @@ def edit(course_id: str, title: str, summary: str, scope: str, lessons: list[rul
     """Replace the course's texts and lessons (existing lessons by id keep their members' progress)."""
     course = _managed(course_id)
     checked = rules.lessons(lessons, known=lesson_ids(course))
+    changes = {"title": rules.title(title), "summary": rules.summary(summary), "scope": rules.scope(scope)}
+    return _rewrite(course, checked, changes)
+
+
+def put_lesson(course_id: str, lesson: rules.Lesson) -> Course:
+    """Add a lesson (id "") at the end, or replace the lesson of that id: a course of many long lessons is
+    written a lesson at a time."""
+    course = _managed(course_id)
+    current = lessons_of(course)
+    if not lesson.id and len(current) >= rules.LESSONS_MAX:
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "course_lessons_count", "lessons", max=rules.LESSONS_MAX)
+    if lesson.id and lesson.id not in lesson_ids(course):
+        raise DomainError(ErrorCode.NOT_FOUND, "course_lesson_not_found", "lesson_id")
+    try:
+        checked = rules.lessons([lesson], known=lesson_ids(course))[0]
+    except DomainError as err:  # one lesson: its fields by their own names (title, body, media_id …)
+        if err.field and err.field.startswith("lessons[0]."):
+            err.field = err.field.removeprefix("lessons[0].")
+        raise
+    if lesson.id:
+        merged = [checked if x.id == checked.id else x for x in current]
+    else:
+        merged = [*current, checked]
+    return _rewrite(course, merged, {})
+
+
+def delete_lesson(course_id: str, lesson_id: str) -> Course:
+    course = _managed(course_id)
+    if lesson_id not in lesson_ids(course):
+        raise DomainError(ErrorCode.NOT_FOUND, "course_lesson_not_found", "lesson_id")
+    return _rewrite(course, [x for x in lessons_of(course) if x.id != lesson_id], {})
+
+
+def _rewrite(course: Course, lessons: list[rules.Lesson], changes: dict) -> Course:
+    """Store the course's new lessons (and changes), conditional on it being as read: two editors never
+    overwrite each other silently (the later one is told to reload). A published course keeps a lesson, and
+    its edit is announced (search follows it)."""
     if course.state == rules.PUBLISHED:
-        rules.publishable(checked)
-    changes = {
-        "title": rules.title(title),
-        "summary": rules.summary(summary),
-        "scope": rules.scope(scope),
-        "lessons": _stored(checked),
-        "updated_at": now_ms(),
-    }
+        rules.publishable(lessons)
+    changes = {**changes, "lessons": _stored(lessons), "updated_at": now_ms()}
     if course.state == rules.PUBLISHED:
-        course.scope = changes["scope"]
+        course.scope = changes.get("scope", course.scope)
         changes["audience"] = _audience(course)
 
     def write(uow: UnitOfWork) -> None:
-        uow.update_one(Course, {"_id": course.id}, {"$set": changes})
+        if not uow.update_one(Course, {"_id": course.id, "updated_at": course.updated_at}, {"$set": changes}):
+            raise DomainError(ErrorCode.FAILED_PRECONDITION, "course_changed", "course_id")
         if course.state == rules.PUBLISHED:
             edited = Course._from_son({**course.to_mongo().to_dict(), **changes})
             uow.emit(events.SOURCE, events.COURSE_EDITED, _announced(edited), access.actor().account_id)
 
     atomically(access.tenant(), write)
-    return _course(course_id)
+    return _course(str(course.id))
 
 
 def publish(course_id: str) -> Course:

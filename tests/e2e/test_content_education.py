@@ -504,3 +504,27 @@ def test_published_courses_are_found_by_those_who_may_take_them(world):
     ok(world.put("sec1", f"/courses/{course['id']}", {"title": "红色家书导读", "lessons": lessons}))
     content_corner.eventually(lambda: course["id"] in _found(world, "m1", "抗战家书"), "the edit in search")
     assert unpublished["id"] not in _found(world, "sec1", "红色家书")  # a draft is nobody's to find
+
+
+def test_a_course_of_many_long_lessons_is_written_a_lesson_at_a_time(world):
+    course = ok(
+        world.post("sec1", f"/orgs/{world.orgs['B1']}/courses", {"title": "长篇学习材料", "lessons": _lessons(1)}), 201
+    )
+    url = f"/courses/{course['id']}/lessons"
+    for i in range(4):  # 4 × 20,000 characters: ~480 KB as escaped JSON, more than one request may carry
+        course = ok(world.post("sec1", url, {"title": f"长课{i + 1}", "body": "学" * 20_000}), 201)
+    assert [len(x["body"]) for x in course["lessons"]] == [len("学习党章，重温入党誓词。"), *[20_000] * 4]
+    first = course["lessons"][0]["id"]
+    _complete(world, "m2", ok(world.post("sec1", f"/courses/{course['id']}/publish")), 0)
+    replaced = ok(world.put("sec1", f"{url}/{first}", {"title": "第一课（修订）", "body": "新的正文"}))
+    assert replaced["lessons"][0]["id"] == first and replaced["lessons"][0]["title"] == "第一课（修订）"
+    assert ok(world.get("m2", f"/courses/{course['id']}"))["lessons"][0]["done"]  # progress kept by id
+    error(world.put("sec1", f"{url}/nope", {"title": "x", "body": "y"}), 404, "not_found", "lesson_id")
+    error(world.post("m1", url, {"title": "x", "body": "y"}), 403, "permission_denied", "course_id")
+    error(world.post("sec1", url, {"title": "x", "kind": "video"}), 400, "invalid_argument", "media_id")
+    trimmed = ok(world.delete("sec1", f"{url}/{first}"))
+    assert first not in [x["id"] for x in trimmed["lessons"]] and len(trimmed["lessons"]) == 4
+    for lesson in trimmed["lessons"][:-1]:
+        ok(world.delete("sec1", f"{url}/{lesson['id']}"))
+    last = trimmed["lessons"][-1]["id"]
+    error(world.delete("sec1", f"{url}/{last}"), 409, "failed_precondition", "lessons")  # published: keeps one
