@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import os
 import random
@@ -37,13 +36,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pymongo
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench import content_seed
 from bench.measure import GroupCpu, counter_delta, mean_ms, pct, scrape, top_commands
 from bench.openloop import Stats, drive
-from bench.region import bench_region, run_main
+from bench.region import bench_region, run_main, seed_people, up
 from kernel.context import Actor
 from kernel.tokens import TokenIssuer
 
@@ -351,17 +349,9 @@ def main(argv: list[str] | None = None) -> int:
             f"rates {args.rates} messages/s, {args.seconds:g}s each after {args.warmup:g}s warm-up; "
             f"data in {layout.data_dir}"
         )
-        print(f"  machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        up(stack)
         t0 = time.perf_counter()
-        stack.up()
-        print(f"  stack up in {time.perf_counter() - t0:.0f}s", flush=True)
-        world = content_seed.generate(
-            args.people, args.seed, dt.datetime.now(dt.UTC), tenant=REGION, probes=0, driven=0
-        )
-        client = pymongo.MongoClient(stack.env["MONGO_URI"])
-        t0 = time.perf_counter()
-        content_seed.seed_content(client[f"{REGION}_content"], world, progress=lambda _line: None)
-        client.close()
+        world = seed_people(stack, REGION, args.people, args.seed)
         print(f"  seeded {len(world.people):,} people in {time.perf_counter() - t0:.0f}s", flush=True)
 
         sets = pairings(world, args.pairs, args.groups, args.group_size, args.seed)

@@ -18,20 +18,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import os
 import random
-import time
 from pathlib import Path
 
 import httpx
-import pymongo
 
-from bench import content_seed
 from bench.measure import GroupCpu, counter_delta, mean_ms, scrape, top_commands
 from bench.openloop import Stats, drive
-from bench.region import bench_region, run_main
+from bench.region import bench_region, run_main, seed_people, up
 from kernel.context import Actor
 from kernel.tokens import TokenIssuer
 
@@ -233,15 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     with bench_region(REGION) as stack:
         layout = stack.layout
         print(f"Jiceng exams: submissions at {args.rates}/s, {args.seconds:g}s each; data in {layout.data_dir}")
-        print(f"  machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        t0 = time.perf_counter()
-        stack.up()
-        print(f"  stack up in {time.perf_counter() - t0:.0f}s", flush=True)
-        now = dt.datetime.now(dt.UTC)
-        world = content_seed.generate(args.people, args.seed, now, tenant=REGION, probes=0, driven=0)
-        client = pymongo.MongoClient(stack.env["MONGO_URI"])
-        content_seed.seed_content(client[f"{REGION}_content"], world, progress=lambda _line: None)
-        client.close()
+        up(stack)
+        world = seed_people(stack, REGION, args.people, args.seed)
         root = next(o for o in world.orgs if len(o["path"]) == 1)["org_id"]
         issuer = TokenIssuer(layout.keys_dir, REGION, 6 * 3600)
         manager_token = issuer.issue(Actor(account_id="bench-secretary", grants=(("secretary", root),))).token

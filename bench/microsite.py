@@ -23,7 +23,6 @@ import datetime as dt
 import json
 import os
 import random
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -33,7 +32,7 @@ import pymongo
 from bench import content_seed
 from bench.measure import GroupCpu, mean_ms, pct, scrape
 from bench.openloop import Stats, drive
-from bench.region import bench_region, run_main
+from bench.region import bench_region, run_main, seed_people, up
 from services.content.domain import sites as rules
 
 REGION = "sites"
@@ -234,19 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     with bench_region(REGION) as stack:
         layout = stack.layout
         print(f"Jiceng micro-websites: {args.sites} sites, rates {args.rates} pages/s; data in {layout.data_dir}")
-        print(f"  machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        t0 = time.perf_counter()
-        stack.up()
-        print(f"  stack up in {time.perf_counter() - t0:.0f}s", flush=True)
-        world = content_seed.generate(
-            args.people, args.seed, dt.datetime.now(dt.UTC), tenant=REGION, probes=0, driven=0
-        )
-        client = pymongo.MongoClient(stack.env["MONGO_URI"])
-        db = client[f"{REGION}_content"]
-        content_seed.seed_content(db, world, progress=lambda _line: None)
+        up(stack)
+        world = seed_people(stack, REGION, args.people, args.seed)
         sites = site_rows(world, args.sites, args.seed)
-        db["sites"].insert_many(sites)
-        client.close()
+        with pymongo.MongoClient(stack.env["MONGO_URI"]) as client:
+            client[f"{REGION}_content"]["sites"].insert_many(sites)
         print(f"  seeded {len(world.people):,} people, {len(world.posts):,} posts, {len(sites)} sites", flush=True)
 
         meter = GroupCpu({name: pid for name in SERVERS if (pid := stack.pid(name)) is not None})

@@ -11,13 +11,19 @@ if __name__ == "__main__":
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import os
 import shutil
 import signal
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pymongo
+
+from bench import content_seed
 from devstack.layout import Layout, free_port_base
 from devstack.stack import Stack
 
@@ -45,6 +51,23 @@ def bench_region(region: str, keep_data: bool = False, extra_env: dict[str, str]
             print(f"  data kept in {data}")
         else:
             shutil.rmtree(data, ignore_errors=True)
+
+
+def up(stack: Stack) -> None:
+    """Say what the machine is doing, start the region and say how long that took."""
+    print(f"  machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    started = time.perf_counter()
+    stack.up()
+    print(f"  stack up in {time.perf_counter() - started:.0f}s", flush=True)
+
+
+def seed_people(stack: Stack, region: str, people: int, seed: int) -> content_seed.World:
+    """A small region of `people` (bench/content_seed.py: branches, friendships, a month of posts) written
+    straight into the region's content database; returns it."""
+    world = content_seed.generate(people, seed, dt.datetime.now(dt.UTC), tenant=region, probes=0, driven=0)
+    with pymongo.MongoClient(stack.env["MONGO_URI"]) as client:
+        content_seed.seed_content(client[f"{region}_content"], world, progress=lambda _line: None)
+    return world
 
 
 def run_main(main: Callable[[], int]) -> None:

@@ -21,21 +21,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import os
 import random
 import statistics
-import time
 from pathlib import Path
 
 import httpx
-import pymongo
 
 from bench import content_seed
 from bench.measure import GroupCpu, counter_delta, mean_ms, scrape, top_commands
 from bench.openloop import Stats, drive
-from bench.region import bench_region, run_main
+from bench.region import bench_region, run_main, seed_people, up
 from bench.search import TENANT, Generator
 from kernel.context import Actor
 from kernel.tokens import TokenIssuer
@@ -173,16 +170,8 @@ def main(argv: list[str] | None = None) -> int:
             f"Jiceng search through the gateway: {docs:,} documents in {args.dir}, rates {args.rates} queries/s, "
             f"{args.seconds:g}s each after {args.warmup:g}s warm-up; data in {layout.data_dir}"
         )
-        print(f"  machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        t0 = time.perf_counter()
-        stack.up()
-        print(f"  stack up in {time.perf_counter() - t0:.0f}s", flush=True)
-        world = content_seed.generate(
-            args.people, args.seed, dt.datetime.now(dt.UTC), tenant=REGION, probes=0, driven=0
-        )
-        client = pymongo.MongoClient(stack.env["MONGO_URI"])
-        content_seed.seed_content(client[f"{REGION}_content"], world, progress=lambda _line: None)
-        client.close()
+        up(stack)
+        world = seed_people(stack, REGION, args.people, args.seed)
         issuer = TokenIssuer(layout.keys_dir, REGION, 6 * 3600)
         chosen = readers(world, args.readers, args.seed)
         tokens = [issuer.issue(Actor(account_id=a, session_id="bench-search")).token for a in chosen]

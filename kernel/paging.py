@@ -9,6 +9,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from mongoengine import QuerySet
 
+from kernel.clock import aware
 from kernel.errors import DomainError, ErrorCode
 
 DEFAULT_PAGE = 50
@@ -71,13 +72,9 @@ def page_of(rows: list, page_size: int, cursor: str) -> tuple[list, str]:
     return rows[:size], next_cursor
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def time_cursor(moment: dt.datetime, row_id: ObjectId) -> str:
     """The cursor after a row of a time-ordered page: its time in milliseconds (what BSON keeps) and id."""
-    return f"{(_aware(moment) - _EPOCH) // _MS}.{row_id}"
+    return f"{(aware(moment) - _EPOCH) // _MS}.{row_id}"
 
 
 def _parse_time_cursor(cursor: str) -> tuple[dt.datetime, ObjectId]:
@@ -110,7 +107,7 @@ def page_by_time(
         query = query.filter(**{f"{field}__gt": after})
 
     def later(row) -> bool:
-        return last is None or (_aware(getattr(row, field)), row.id) > last
+        return last is None or (aware(getattr(row, field)), row.id) > last
 
     batch = size + 1 + (_TIE_ROOM if last else 0)
     while True:

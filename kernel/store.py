@@ -15,6 +15,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import mongoengine as me
+from bson import ObjectId
+from bson.errors import InvalidId
 from pymongo import MongoClient, WriteConcern, monitoring
 from pymongo.client_session import ClientSession
 from pymongo.read_concern import ReadConcern
@@ -33,13 +35,6 @@ log = logging.getLogger(__name__)
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def now_ms() -> dt.datetime:
-    """Now, to the millisecond the database keeps: a time written and read back compares equal (time cursors,
-    conditional updates on a stored time)."""
-    now = dt.datetime.now(dt.UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def database_name(config: StoreConfig, service: str) -> str:
@@ -111,6 +106,15 @@ def client() -> MongoClient:
     return me.get_connection(alias="default")
 
 
+def object_id(value: str) -> ObjectId | None:
+    """An id from a request as stored, or None for one that cannot be ours (the caller answers NOT_FOUND, as
+    for an unknown id)."""
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        return None
+
+
 class TenantDocument(me.Document):
     """Base of every stored document: it belongs to one tenant (region)."""
 
@@ -129,6 +133,12 @@ class TenantDocument(me.Document):
         if not tenant:
             raise ValueError(f"{cls.__name__}: a query needs a tenant")
         return cls.objects(tenant=tenant)
+
+    @classmethod
+    def by_id(cls, tenant: str, value: str):
+        """The tenant's document of this ObjectId (as a request gives it), or None: unknown or malformed."""
+        oid = object_id(value)
+        return cls.in_tenant(tenant).filter(id=oid).first() if oid is not None else None
 
 
 # -- unit of work --------------------------------------------------------------------------------------

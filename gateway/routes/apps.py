@@ -7,26 +7,18 @@ import datetime as dt
 import urllib.parse
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep, client_address
 from gateway.clients import call_for
 from gateway.errors import ErrorOut
-from gateway.routes.forums import page_request
+from gateway.routes.common import Body, Cursor, PageSize, PathId, page_request
 from jiceng.content.v1 import app_pb2 as pb
 from jiceng.identity.v1 import identity_pb2 as identity_pb
 
 router = APIRouter(prefix="/api/v1", tags=["apps"])
-
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str, Query(max_length=64)]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class FieldBody(Body):

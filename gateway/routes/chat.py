@@ -7,27 +7,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import call_for
+from gateway.routes.common import Body, Cursor, Id, PageSize, PathId
 from jiceng.content.v1 import chat_pb2 as pb
 from jiceng.content.v1 import common_pb2
 from kernel import messages
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
 
-Id = Annotated[str, Field(min_length=1, max_length=64)]
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str, Query(max_length=64)]
 Title = Annotated[str, Field(max_length=64)]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class DirectBody(Body):

@@ -8,12 +8,11 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import call_for
-from gateway.routes.forums import page_request
-from gateway.routes.polls import timestamp_of
+from gateway.routes.common import Body, Cursor, PageSize, PathId, page_request, timestamp_of
 from jiceng.content.v1 import education_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["education"])
@@ -26,14 +25,7 @@ DOCUMENT_PATHS = (
     re.compile(r"/api/v1/courses/[^/]{1,64}/lessons(/[^/]{1,64})?"),
 )
 
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str, Query(max_length=64)]
 OrgFilter = Annotated[str, Query(max_length=64, description="an org of the subtree (default: the assignment's)")]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # -- bodies (limits here only bound what is carried; content names the field and its own limit) ----------

@@ -5,29 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import call_for
-from jiceng.content.v1 import common_pb2
+from gateway.routes.common import Body, Cursor, Id, PageSize, PathId, page_request
 from jiceng.content.v1 import forum_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["forums"])
-
-Id = Annotated[str, Field(min_length=1, max_length=64)]
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str, Query(max_length=64)]
-
-
-def page_request(page_size: int, cursor: str) -> common_pb2.Page:
-    """The Page message of content's listings."""
-    return common_pb2.Page(page_size=page_size, cursor=cursor)
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # Text limits are the service's (it names the field and the limit); these only bound what is carried.

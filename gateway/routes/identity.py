@@ -6,9 +6,10 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep, client_address
+from gateway.routes.common import Body, Id
 from jiceng.identity.v1 import identity_pb2 as pb
 
 router = APIRouter(prefix="/api/v1")
@@ -16,11 +17,6 @@ router = APIRouter(prefix="/api/v1")
 Phone = Annotated[str, Field(min_length=1, max_length=32, examples=["13800000001"])]
 Code = Annotated[str, Field(min_length=1, max_length=12, examples=["123456"])]
 Password = Annotated[str, Field(min_length=1, max_length=128)]
-Id = Annotated[str, Field(min_length=1, max_length=64)]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # -- request bodies ---------------------------------------------------------------------------------

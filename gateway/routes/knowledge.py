@@ -13,11 +13,11 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import call_for
-from gateway.routes.forums import page_request
+from gateway.routes.common import Body, Cursor, Id, PageSize, PathId, page_request
 from jiceng.content.v1 import knowledge_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["knowledge"])
@@ -27,17 +27,9 @@ DOCUMENT_PATHS = (
     re.compile(r"/api/v1/knowledge/articles/[^/]{1,64}"),
 )
 
-Id = Annotated[str, Field(min_length=1, max_length=64)]
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str, Query(max_length=64)]
 Tag = Annotated[str, Query(max_length=100, description="only items with this tag (normalized like tags are)")]
 Tags = Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=50)]
 Scope = Annotated[str, Field(max_length=16, examples=["org", "public"])]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # -- bodies (limits here only bound what is carried; content names the field and its own limit) ----------

@@ -10,27 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import call_for
+from gateway.routes.common import Body, Cursor, Id, PageSize, PathId
 from jiceng.content.v1 import common_pb2
 from jiceng.content.v1 import microblog_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["microblog"])
 
-Id = Annotated[str, Field(min_length=1, max_length=64)]
 OptionalId = Annotated[str, Field(max_length=64)]
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str, Query(max_length=64)]
 Text = Annotated[str, Field(max_length=4000)]  # the service allows 2,000 characters and says so
 Ids = Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=32)]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class CreatePostBody(Body):

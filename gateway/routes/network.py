@@ -9,24 +9,17 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import call_for
+from gateway.routes.common import Body, Cursor, Id, PageSize, PathId
 from gateway.routes.orgs import page_request
 from jiceng.orgs.v1 import network_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["network"])
 
-Id = Annotated[str, Field(min_length=1, max_length=64)]
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str, Query(max_length=64)]
 Kind = Annotated[str, Field(min_length=1, max_length=16, examples=["person", "org"])]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class SettingsBody(Body):

@@ -5,24 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import call_for
-from gateway.routes.forums import page_request
+from gateway.routes.common import Body, Cursor, Id, PageSize, PathId, page_request
 from jiceng.content.v1 import notice_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["notices"])
-
-Id = Annotated[str, Field(min_length=1, max_length=64)]
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str, Query(max_length=64)]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class NoticeBody(Body):

@@ -9,22 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import call_for
+from gateway.routes.common import Body, PathId
 from jiceng.content.v1 import common_pb2
 from jiceng.content.v1 import inbox_pb2 as pb
 from kernel import messages
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
-
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class KindPreferenceIn(Body):

@@ -6,22 +6,16 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import as_json, call_for
+from gateway.routes.common import Body, Cursor, Id, PageSize
 from jiceng.orgs.v1 import orgs_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["orgs"])
 
-Id = Annotated[str, Field(min_length=1, max_length=64)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str, Query(max_length=64)]
 Day = Annotated[str, Field(max_length=10, examples=["2026-07-01"])]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Point(Body):

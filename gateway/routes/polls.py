@@ -5,24 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
-from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import call_for
-from gateway.routes.forums import page_request
+from gateway.routes.common import Body, Cursor, PageSize, PathId, page_request, timestamp_of
 from jiceng.content.v1 import poll_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["polls"])
-
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str, Query(max_length=64)]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class QuestionBody(Body):
@@ -120,12 +111,6 @@ class BallotsOut(BaseModel):
 
 async def call(request: Request, who, method_name: str, message) -> dict:
     return await call_for(request, who, "polls", method_name, message)
-
-
-def timestamp_of(moment: dt.datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
-    return ts
 
 
 @router.post(

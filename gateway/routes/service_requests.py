@@ -12,25 +12,18 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import call_for
-from gateway.routes.forums import page_request
+from gateway.routes.common import Body, Cursor, PageSize, PathId, page_request
 from jiceng.content.v1 import service_request_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["service requests"])
 
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str, Query(max_length=64)]
 CATEGORIES = ["legal", "policy", "psychological", "business"]
 CategoryPath = Annotated[str, Path(min_length=1, max_length=32, examples=CATEGORIES)]
 CategoryFilter = Annotated[str, Query(max_length=32, examples=CATEGORIES, description="one category (default: all)")]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # -- bodies (limits here only bound what is carried; content names the field and its own limit) ----------

@@ -7,23 +7,18 @@ import datetime as dt
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import call_for
+from gateway.routes.common import Body, PathId
 from jiceng.content.v1 import site_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["micro-websites"])
 
 # A page holds up to 20,000 characters: putting one takes the gateway's long-document limit.
 DOCUMENT_PATHS = (re.compile(r"/api/v1/orgs/[^/]{1,64}/site/pages/[^/]{1,64}"),)
-
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ContactBody(Body):

@@ -52,7 +52,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Say why the unmasked ID-card number is needed",
     },
     "app_token_scopes_invalid": {"zh-CN": "权限范围须从以下选择：{scopes}", "en": "Scopes are among: {scopes}"},
-    "app_token_not_for_apps": {"zh-CN": "应用不能再签发应用令牌", "en": "An app can't issue app tokens"},
     "app_token_label_too_long": {"zh-CN": "名称最多 {max} 个字", "en": "A label of at most {max} characters"},
     "app_tokens_too_many": {"zh-CN": "一个组织最多 {max} 个有效令牌", "en": "An org has at most {max} live tokens"},
     "app_token_not_found": {"zh-CN": "令牌不存在", "en": "No such token"},

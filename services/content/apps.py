@@ -14,13 +14,13 @@ import secrets
 
 import mongoengine as me
 from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo.errors import DuplicateKeyError
 
 from kernel import messages, sheets
+from kernel.clock import now_ms
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
-from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
+from kernel.store import TenantDocument, UnitOfWork, atomically
 from services.content import access, events, people
 from services.content.domain import apps as rules
 from services.content.domain import inputs
@@ -117,11 +117,7 @@ def _field_dict(f: rules.Field) -> dict:
 
 
 def _app(app_id: str) -> App:
-    try:
-        oid = ObjectId(app_id)
-    except (InvalidId, TypeError):
-        raise DomainError(ErrorCode.NOT_FOUND, "app_not_found", "app_id") from None
-    app = App.in_tenant(access.tenant()).filter(id=oid).first()
+    app = App.by_id(access.tenant(), app_id)
     if app is None:
         raise DomainError(ErrorCode.NOT_FOUND, "app_not_found", "app_id")
     return app
@@ -277,10 +273,11 @@ def _menu_apps(path: list[str] | tuple[str, ...]) -> tuple[list[App], set[str], 
     installs = _installs_on(path)
     org_id = path[-1]
     pushed_by = {i.app_id: i.org_id for i in installs if i.org_id != org_id}
+    own = {i.app_id for i in installs if i.org_id == org_id}
     ids = list(dict.fromkeys(i.app_id for i in installs))
     found = {str(a.id): a for a in App.in_tenant(access.tenant()).filter(id__in=[ObjectId(i) for i in ids])}
     apps = [found[i] for i in ids if i in found and found[i].state == ACTIVE]
-    return apps, {a for a in pushed_by if a not in {i.app_id for i in installs if i.org_id == org_id}}, pushed_by
+    return apps, set(pushed_by) - own, pushed_by
 
 
 def menu(org_id: str) -> tuple[str, list[tuple[App, str]]]:

@@ -13,11 +13,11 @@ import datetime as dt
 
 import mongoengine as me
 from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo.errors import DuplicateKeyError
 
+from kernel.clock import aware, now_ms
 from kernel.errors import DomainError, ErrorCode
-from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
+from kernel.store import TenantDocument, UnitOfWork, atomically
 from services.content import access, events, mirror, recent, study
 from services.content.domain import courses as rules
 from services.content.domain import inputs
@@ -28,10 +28,6 @@ MANAGE = "education.manage"
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # "finished": a range the index serves ($ne null is a scan here)
 REPORT_ORGS = 5_000  # orgs of a subtree read to find the ones just below (the mirror keeps paths, not parents)
 REPORT_SCAN = 2_000  # members read per call of unfinished(): the next call goes on from the cursor
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 # -- documents -----------------------------------------------------------------------------------------
@@ -134,11 +130,7 @@ def _announced(course: Course) -> dict:
 
 
 def _course(course_id: str) -> Course:
-    try:
-        oid = ObjectId(course_id)
-    except (InvalidId, TypeError):
-        raise DomainError(ErrorCode.NOT_FOUND, "course_not_found", "course_id") from None
-    course = Course.in_tenant(access.tenant()).filter(id=oid).first()
+    course = Course.by_id(access.tenant(), course_id)
     if course is None:
         raise DomainError(ErrorCode.NOT_FOUND, "course_not_found", "course_id")
     return course
@@ -331,11 +323,12 @@ def complete_lesson(course_id: str, lesson_id: str) -> tuple[Course, CourseProgr
     reader, tenant, now = access.reader(), access.tenant(), now_ms()
     table = study.table(tenant)
 
-    def write(uow: UnitOfWork) -> int:
+    def write(uow: UnitOfWork) -> tuple[int, CourseProgress]:
+        """What the lesson earned, and the progress as it now stands (not read again after the commit)."""
         key = {"tenant": tenant, "course_id": course_id, "account_id": reader.account_id}
         row = CourseProgress._get_collection().find_one(key, session=uow.session)
         if row and lesson_id in row.get("done", []):
-            return 0  # done before: nothing changes, nothing pays
+            return 0, CourseProgress._from_son(row)  # done before: nothing changes, nothing pays
         done = [*(row.get("done", []) if row else []), lesson_id]
         exam_passed = bool(row and row.get("exam_passed"))
         changes: dict = {"org_path": list(reader.org_path), "updated_at": now}
@@ -359,10 +352,10 @@ def complete_lesson(course_id: str, lesson_id: str) -> tuple[Course, CourseProgr
         )
         if finishing:
             earned += _finished(uow, course, reader, table, now)
-        return earned
+        return earned, CourseProgress._from_son({**(row or {}), **key, **changes, "done": done})
 
-    earned = atomically(tenant, write)
-    return course, progress_of(course_id, reader.account_id), earned
+    earned, progress = atomically(tenant, write)
+    return course, progress, earned
 
 
 def exam_passed(uow: UnitOfWork, course: Course, reader, now: dt.datetime) -> int:
@@ -425,7 +418,7 @@ def my_assignments() -> list[tuple[CourseAssignment, Course, CourseProgress | No
         for p in CourseProgress.in_tenant(tenant).filter(account_id=reader.account_id, course_id__in=course_ids)
     }
     seen, out = set(), []
-    for row in sorted(rows, key=lambda r: (_aware(r.deadline), str(r.id))):
+    for row in sorted(rows, key=lambda r: (aware(r.deadline), str(r.id))):
         if row.course_id in by_id and row.course_id not in seen:  # assigned by two orgs: the sooner deadline
             seen.add(row.course_id)
             out.append((row, by_id[row.course_id], progress.get(row.course_id)))
@@ -436,11 +429,7 @@ def my_assignments() -> list[tuple[CourseAssignment, Course, CourseProgress | No
 
 
 def _assignment(assignment_id: str) -> CourseAssignment:
-    try:
-        oid = ObjectId(assignment_id)
-    except (InvalidId, TypeError):
-        raise DomainError(ErrorCode.NOT_FOUND, "course_assignment_not_found", "assignment_id") from None
-    row = CourseAssignment.in_tenant(access.tenant()).filter(id=oid).first()
+    row = CourseAssignment.by_id(access.tenant(), assignment_id)
     if row is None:
         raise DomainError(ErrorCode.NOT_FOUND, "course_assignment_not_found", "assignment_id")
     return row

@@ -16,13 +16,12 @@ import threading
 from collections import OrderedDict
 
 import mongoengine as me
-from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo.errors import DuplicateKeyError
 
+from kernel.clock import aware, now_ms
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
-from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
+from kernel.store import TenantDocument, UnitOfWork, atomically
 from services.content import access, courses, events, recent, study
 from services.content.domain import courses as course_rules
 from services.content.domain import exams as rules
@@ -34,10 +33,6 @@ MANAGE = courses.MANAGE
 BANK_MAX = 2_000  # questions in one bank: a paper is drawn from all of them in memory
 ADD_MAX = 100  # questions added in one call
 OPEN, SUBMITTED, EXPIRED = "open", "submitted", "expired"
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 # -- documents -----------------------------------------------------------------------------------------
@@ -140,24 +135,15 @@ def _question(row: BankQuestion) -> rules.Question:
     return rules.Question(row.text, row.kind, tuple(row.options), tuple(row.answer), tuple(row.accepted), row.points)
 
 
-def _find(model, object_id: str):
-    """The tenant's document of model with this id, or None (a malformed id finds nothing)."""
-    try:
-        oid = ObjectId(object_id)
-    except (InvalidId, TypeError):
-        return None
-    return model.in_tenant(access.tenant()).filter(id=oid).first()
-
-
 def _exam_by_id(exam_id: str) -> Exam:
-    exam = _find(Exam, exam_id)
+    exam = Exam.by_id(access.tenant(), exam_id)
     if exam is None:
         raise DomainError(ErrorCode.NOT_FOUND, "exam_not_found", "exam_id")
     return exam
 
 
 def _attempt_by_id(attempt_id: str) -> ExamAttempt:
-    attempt = _find(ExamAttempt, attempt_id)
+    attempt = ExamAttempt.by_id(access.tenant(), attempt_id)
     if attempt is None:
         raise DomainError(ErrorCode.NOT_FOUND, "exam_attempt_not_found", "attempt_id")
     return attempt
@@ -181,7 +167,7 @@ def create_bank(org_id: str, title: str) -> QuestionBank:
 
 
 def _managed_bank(bank_id: str) -> QuestionBank:
-    bank = _find(QuestionBank, bank_id)
+    bank = QuestionBank.by_id(access.tenant(), bank_id)
     if bank is None or not access.may(MANAGE, bank.org_id):
         raise DomainError(ErrorCode.NOT_FOUND, "exam_bank_not_found", "bank_id")  # a bank's answers are secret
     return bank
@@ -236,7 +222,7 @@ def _bank_questions(bank_id: str) -> list[tuple[str, rules.Question]]:
     """A bank's questions; kept by (bank, how many it holds), since questions are only ever added, so each
     start of an attempt reads the bank's counter instead of its up to BANK_MAX questions."""
     tenant = access.tenant()
-    bank = _find(QuestionBank, bank_id)
+    bank = QuestionBank.by_id(access.tenant(), bank_id)
     key = (tenant, bank_id, bank.questions if bank else -1)
     with _BANKS_LOCK:  # the server's threads share it
         if key in _BANKS:
@@ -325,8 +311,8 @@ def get_exam(exam_id: str) -> tuple[Exam, bool, list[ExamAttempt]]:
 
 
 def _past(attempt: ExamAttempt, now: dt.datetime) -> rules.PastAttempt:
-    finished = attempt.state != OPEN or rules.is_late(_aware(attempt.expires_at), now)
-    return rules.PastAttempt(_aware(attempt.started_at), finished, attempt.score, attempt.passed)
+    finished = attempt.state != OPEN or rules.is_late(aware(attempt.expires_at), now)
+    return rules.PastAttempt(aware(attempt.started_at), finished, attempt.score, attempt.passed)
 
 
 def start(exam_id: str) -> ExamAttempt:
@@ -335,7 +321,7 @@ def start(exam_id: str) -> ExamAttempt:
     reader, tenant, now = access.reader(), access.tenant(), now_ms()
     past = _attempts(str(exam.id), reader.account_id)
     if past and past[-1].state == OPEN:
-        if not rules.is_late(_aware(past[-1].expires_at), now):
+        if not rules.is_late(aware(past[-1].expires_at), now):
             return _attempt_by_id(str(past[-1].id))  # resumed: with its paper
         _expire(past[-1])
     rule = rule_of(exam)
@@ -394,7 +380,7 @@ def submit(attempt_id: str, answers: list[rules.Answer]) -> tuple[ExamAttempt, E
         raise DomainError(ErrorCode.NOT_FOUND, "exam_attempt_not_found", "attempt_id")
     if attempt.state != OPEN:
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "exam_attempt_closed", "attempt_id")
-    if rules.is_late(_aware(attempt.expires_at), now):
+    if rules.is_late(aware(attempt.expires_at), now):
         _expire(attempt)
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "exam_time_over", "attempt_id")
     exam = _exam_by_id(attempt.exam_id)
@@ -411,7 +397,7 @@ def submit(attempt_id: str, answers: list[rules.Answer]) -> tuple[ExamAttempt, E
     table = study.table(tenant)
     course = None
     if passed and exam.course_id:
-        course = courses.Course.in_tenant(tenant).filter(id=ObjectId(exam.course_id)).first()
+        course = courses.Course.by_id(tenant, exam.course_id)
 
     changes = {
         "state": SUBMITTED,

@@ -12,12 +12,11 @@ right on both boards. Authors remove their own threads and replies.
 from __future__ import annotations
 
 import mongoengine as me
-from bson import ObjectId
-from bson.errors import InvalidId
 
+from kernel.clock import now_ms
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
-from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
+from kernel.store import TenantDocument, UnitOfWork, atomically, object_id
 from services.content import access, events, mirror, recent
 from services.content.domain import forums as rules
 from services.content.domain import inputs
@@ -94,16 +93,8 @@ DOCUMENTS = (Board, BoardModerator, Thread, Reply)
 # -- lookups and rights --------------------------------------------------------------------------------
 
 
-def _oid(value: str) -> ObjectId | None:
-    """An id as stored, or None for a malformed one (which names nothing: NOT_FOUND, like an unknown one)."""
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        return None
-
-
 def _board(board_id: str, field: str = "board_id") -> Board:
-    oid = _oid(board_id)
+    oid = object_id(board_id)
     board = Board.in_tenant(access.tenant()).filter(id=oid).first() if oid else None
     if board is None:
         raise DomainError(ErrorCode.NOT_FOUND, "forum_board_not_found", field)
@@ -111,7 +102,7 @@ def _board(board_id: str, field: str = "board_id") -> Board:
 
 
 def _thread(thread_id: str) -> Thread:
-    oid = _oid(thread_id)
+    oid = object_id(thread_id)
     thread = Thread.in_tenant(access.tenant()).filter(id=oid).first() if oid else None
     if thread is None or thread.removed:
         raise DomainError(ErrorCode.NOT_FOUND, "forum_thread_not_found", "thread_id")
@@ -453,7 +444,7 @@ def remove_thread(thread_id: str) -> None:
 
 def remove_reply(reply_id: str) -> None:
     tenant = access.tenant()
-    oid = _oid(reply_id)
+    oid = object_id(reply_id)
     row = Reply.in_tenant(tenant).filter(id=oid).first() if oid else None
     if row is None or row.removed:
         raise DomainError(ErrorCode.NOT_FOUND, "forum_reply_not_found", "reply_id")

@@ -20,11 +20,11 @@ import datetime as dt
 
 import mongoengine as me
 from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo.errors import DuplicateKeyError
 
+from kernel.clock import now_ms
 from kernel.errors import DomainError, ErrorCode
-from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
+from kernel.store import TenantDocument, UnitOfWork, atomically, object_id
 from services.content import access, events, forums, people, questions, recent
 from services.content.domain import inputs
 from services.content.domain import knowledge as rules
@@ -32,13 +32,6 @@ from services.content.domain.visibility import PUBLIC, may_read
 
 MANAGE = questions.MANAGE
 VERSIONS_PAGE = 50
-
-
-def _oid(value: str) -> ObjectId | None:
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        return None
 
 
 # -- documents -----------------------------------------------------------------------------------------
@@ -156,7 +149,7 @@ def manages(org_id: str) -> bool:
 
 
 def _article(article_id: str) -> Article:
-    oid = _oid(article_id)
+    oid = object_id(article_id)
     article = Article.in_tenant(access.tenant()).filter(id=oid).first() if oid else None
     if article is None or article.removed:
         raise DomainError(ErrorCode.NOT_FOUND, "knowledge_article_not_found", "article_id")
@@ -184,7 +177,7 @@ def _writable_org(org_id: str) -> str:
 
 def _file(uow: UnitOfWork, org_id: str, category_id: str, delta: int) -> None:
     """Move a category's count of articles; NOT_FOUND when filing under a category the org does not have."""
-    oid = _oid(category_id)
+    oid = object_id(category_id)
     matched = uow.update_one(Category, {"_id": oid, "org_id": org_id}, {"$inc": {"uses": delta}}) if oid else 0
     if not matched and delta > 0:
         raise DomainError(ErrorCode.NOT_FOUND, "knowledge_category_not_found", "category_id")
@@ -200,7 +193,7 @@ def mine(article: Article) -> tuple[int, bool]:
 
 
 def category_names(ids) -> dict[str, str]:
-    wanted = [oid for oid in {_oid(i) for i in ids if i} if oid]
+    wanted = [oid for oid in {object_id(i) for i in ids if i} if oid]
     if not wanted:
         return {}
     return {str(c.id): c.name for c in Category.in_tenant(access.tenant()).filter(id__in=wanted).only("name")}
@@ -512,7 +505,7 @@ def reuse(article_id: str) -> Article:
 
 
 def _category(category_id: str) -> Category:
-    oid = _oid(category_id)
+    oid = object_id(category_id)
     row = Category.in_tenant(access.tenant()).filter(id=oid).first() if oid else None
     if row is None:
         raise DomainError(ErrorCode.NOT_FOUND, "knowledge_category_not_found", "category_id")
@@ -638,7 +631,7 @@ def from_thread(
     thread, _ = forums.get_thread(thread_id)
     query = forums.Reply.in_tenant(access.tenant()).filter(thread_id=str(thread.id), removed=False)
     if reply_ids:
-        query = query.filter(id__in=[oid for oid in map(_oid, reply_ids) if oid])
+        query = query.filter(id__in=[oid for oid in map(object_id, reply_ids) if oid])
     rows = list(query.order_by("id").limit(rules.PARTS_MAX + 1))
     names = people.names([thread.author_id, *(r.author_id for r in rows)])
     parts = [rules.Part(str(r.id), r.author_id, names.get(r.author_id, ""), r.text) for r in rows]

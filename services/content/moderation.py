@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from kernel import paging
 from kernel.errors import DomainError, ErrorCode
-from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
+from kernel.store import TenantDocument, UnitOfWork, atomically, object_id, utcnow
 from services.content import access, cache, events, posts
 from services.content.domain import microblog as rules
 from services.content.posts import Comment, Post
@@ -160,7 +160,7 @@ def resolve(report_id: str, action: str) -> Report:
     """Hide the reported item or dismiss the reports of it (every pending report of the item)."""
     tenant = access.tenant()
     outcome = rules.check_resolution(action)
-    oid = posts.object_id(report_id)
+    oid = object_id(report_id)
     row = Report.in_tenant(tenant).filter(id=oid).first() if oid else None
     if row is None:
         raise DomainError(ErrorCode.NOT_FOUND, "mb_report_unknown", "report_id")

@@ -40,9 +40,10 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import UpdateOne
 
+from kernel.clock import now_ms
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
-from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
+from kernel.store import TenantDocument, UnitOfWork, atomically
 from services.content import access, cache, events, mirror, notifications, recent
 from services.content.domain import inputs
 from services.content.domain import notices as rules

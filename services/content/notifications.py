@@ -27,6 +27,7 @@ from pymongo import InsertOne, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from kernel import messages
+from kernel.clock import aware
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import time_cursor
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
@@ -353,10 +354,6 @@ def _parse_cursor(cursor: str) -> tuple[dt.datetime, ObjectId]:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "cursor_invalid", "cursor") from None
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def list_mine(page_size: int, cursor: str, unread_only: bool) -> tuple[list[Entry], str]:
     """My notifications, the most recently updated first. A counted entry updated while paging moves to the
     top (it may then be seen again on page one, never lost from the pages after the cursor)."""
@@ -373,7 +370,7 @@ def list_mine(page_size: int, cursor: str, unread_only: bool) -> tuple[list[Entr
     batch = size + 1 + (8 if last else 0)
     while True:
         raw = list(query.order_by("-updated_at", "-id").limit(batch))
-        rows = [r for r in raw if last is None or (_aware(r.updated_at), r.id) < last]
+        rows = [r for r in raw if last is None or (aware(r.updated_at), r.id) < last]
         if len(rows) > size or len(raw) < batch:
             break
         batch *= 2  # entries sharing the cursor's millisecond filled the batch

@@ -27,9 +27,10 @@ from bson.errors import InvalidId
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from kernel.clock import aware, now_ms
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
-from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
+from kernel.store import TenantDocument, UnitOfWork, atomically
 from services.content import access, events, recent
 from services.content.domain import inputs
 from services.content.domain import notices as notice_rules
@@ -37,10 +38,6 @@ from services.content.domain import polls as rules
 from services.content.domain.visibility import ORG, Audience, audience_keys, may_read
 
 PUBLISH = "poll.publish"
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 # -- documents -----------------------------------------------------------------------------------------
@@ -115,7 +112,7 @@ def voter_key(tenant: str, poll_id: str, account_id: str) -> str:
 
 
 def is_closed(poll: Poll) -> bool:
-    return rules.is_closed(_aware(poll.deadline), now_ms())
+    return rules.is_closed(aware(poll.deadline), now_ms())
 
 
 def questions_of(poll: Poll) -> list[rules.Question]:
@@ -217,7 +214,7 @@ def vote(poll_id: str, answers: list[list[int]]) -> None:
     if poll.org_id not in reader.org_path:
         raise DomainError(ErrorCode.PERMISSION_DENIED, "poll_not_in_audience", "poll_id")
     now = now_ms()
-    if rules.is_closed(_aware(poll.deadline), now):
+    if rules.is_closed(aware(poll.deadline), now):
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "poll_closed", "poll_id")
     chosen = rules.answers(questions_of(poll), answers)
     tenant, pid, who = access.tenant(), str(poll.id), reader.account_id
@@ -268,7 +265,7 @@ def get(poll_id: str) -> tuple[Poll, bool, list[list[int]] | None, bool]:
             PollBallot.in_tenant(access.tenant()).filter(poll_id=str(poll.id), account_id=reader.account_id).first()
         )
         mine = [list(a) for a in ballot.answers] if ballot else None
-    closed = rules.is_closed(_aware(poll.deadline), now_ms())
+    closed = rules.is_closed(aware(poll.deadline), now_ms())
     return poll, voted, mine, rules.may_see_results(publisher, poll.results_visible_to, voted, closed)
 
 

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 import mongoengine as me
 from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo.errors import DuplicateKeyError
 
 from kernel import authz, paging, store
 from kernel.errors import DomainError, ErrorCode
-from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
+from kernel.store import TenantDocument, UnitOfWork, atomically, object_id, utcnow
 from services.content import access, cache, events, mirror
 from services.content.domain import microblog as rules
 from services.content.domain.visibility import FRIENDS, ORG, PRIVATE, PUBLIC, Audience, Reader, audience_keys, may_read
@@ -186,14 +185,6 @@ def moderates(org_path: list[str]) -> bool:
 
 def audience_of(post: Post) -> Audience:
     return Audience(post.author_id, post.visibility, post.audience_org_id)
-
-
-def object_id(value: str) -> ObjectId | None:
-    """An id from a request, or None for one that cannot be ours (the caller answers NOT_FOUND)."""
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        return None
 
 
 def _unknown_post(field: str = "post_id") -> DomainError:

@@ -10,25 +10,17 @@ the curators an answer; removed items answer NOT_FOUND and leave search. Rules: 
 from __future__ import annotations
 
 import mongoengine as me
-from bson import ObjectId
-from bson.errors import InvalidId
 
+from kernel.clock import now_ms
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
-from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
+from kernel.store import TenantDocument, UnitOfWork, atomically, object_id
 from services.content import access, events, recent
 from services.content.domain import inputs
 from services.content.domain import knowledge as rules
 from services.content.domain.visibility import PUBLIC, Audience, may_read
 
 MANAGE = "knowledge.manage"
-
-
-def _oid(value: str) -> ObjectId | None:
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        return None
 
 
 # -- documents -----------------------------------------------------------------------------------------
@@ -85,7 +77,7 @@ def manages(org_id: str) -> bool:
 
 
 def _question(question_id: str) -> Question:
-    oid = _oid(question_id)
+    oid = object_id(question_id)
     question = Question.in_tenant(access.tenant()).filter(id=oid).first() if oid else None
     if question is None or question.removed:
         raise DomainError(ErrorCode.NOT_FOUND, "knowledge_question_not_found", "question_id")
@@ -102,7 +94,7 @@ def readable(question_id: str) -> tuple[Question, bool]:
 
 
 def _answer(answer_id: str) -> Answer:
-    oid = _oid(answer_id)
+    oid = object_id(answer_id)
     answer = Answer.in_tenant(access.tenant()).filter(id=oid).first() if oid else None
     if answer is None or answer.removed:
         raise DomainError(ErrorCode.NOT_FOUND, "knowledge_answer_not_found", "answer_id")
@@ -113,7 +105,7 @@ def answers_of(question: Question, ids: list[str] | None = None, limit: int = 0)
     """A question's answers in the order they were made: those named (ids), or the first limit ones."""
     query = Answer.in_tenant(access.tenant()).filter(question_id=str(question.id), removed=False)
     if ids is not None:
-        query = query.filter(id__in=[oid for oid in map(_oid, ids) if oid])
+        query = query.filter(id__in=[oid for oid in map(object_id, ids) if oid])
     query = query.order_by("id")
     return list(query.limit(limit) if limit else query)
 
@@ -250,7 +242,7 @@ def list_answers(question_id: str, page_size: int, cursor: str) -> tuple[Questio
 def accepted_answer(question: Question) -> Answer | None:
     if not question.accepted_answer_id:
         return None
-    oid = _oid(question.accepted_answer_id)
+    oid = object_id(question.accepted_answer_id)
     return Answer.in_tenant(access.tenant()).filter(id=oid, removed=False).first() if oid else None
 
 

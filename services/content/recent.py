@@ -14,15 +14,12 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from mongoengine import QuerySet
 
+from kernel.clock import aware
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import DEFAULT_PAGE, MAX_PAGE, time_cursor
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _TIE_ROOM = 8
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def size(page_size: int) -> int:
@@ -51,7 +48,7 @@ def _below(query: QuerySet, field: str, count: int, last: tuple[dt.datetime, Obj
         query = query.filter(**{f"{field}__lte": last[0]})
 
     def below(row) -> bool:
-        return last is None or (_aware(getattr(row, field)), row.id) < last
+        return last is None or (aware(getattr(row, field)), row.id) < last
 
     batch = count + (_TIE_ROOM if last else 0)
     while True:
@@ -81,5 +78,5 @@ def page_merged(queries: list[QuerySet], field: str, page_size: int, cursor: str
     one per org on their path), each limited to a page, and merged here. A row matching two keys comes once."""
     limit, last = size(page_size), parse(cursor)
     merged = {row.id: row for query in queries for row in _below(query, field, limit + 1, last)}
-    rows = sorted(merged.values(), key=lambda r: (_aware(getattr(r, field)), r.id), reverse=True)
+    rows = sorted(merged.values(), key=lambda r: (aware(getattr(r, field)), r.id), reverse=True)
     return _cut(rows, field, limit)

@@ -18,14 +18,13 @@ from __future__ import annotations
 import datetime as dt
 
 import mongoengine as me
-from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo.errors import DuplicateKeyError
 
 from kernel import authz, context
+from kernel.clock import aware, now_ms
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page_by_time, time_cursor
-from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
+from kernel.store import TenantDocument, UnitOfWork, atomically
 from services.content import access, events, mirror, recent
 from services.content.domain import inputs
 from services.content.domain import service_requests as rules
@@ -35,10 +34,6 @@ COUNSELLORS_MAX = 500  # counsellors of one org listed at once
 QUEUES_MAX = 100  # appointments of one counsellor read for their queues
 ACTIVE = (rules.ASSIGNED, rules.ANSWERED)  # a counsellor's requests that go back to the queue on removal
 FULL, LISTED = "request", "list"  # what a read showed: the whole request, or its subject in a listing
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 # -- documents -----------------------------------------------------------------------------------------
@@ -220,11 +215,7 @@ def _queues_of(account_id: str) -> list[tuple[str, str]]:
 
 
 def _find(request_id: str) -> ServiceRequest:
-    try:
-        oid = ObjectId(request_id)
-    except (InvalidId, TypeError):
-        raise DomainError(ErrorCode.NOT_FOUND, "service_request_not_found", "request_id") from None
-    request = ServiceRequest.in_tenant(access.tenant()).filter(id=oid).first()
+    request = ServiceRequest.by_id(access.tenant(), request_id)
     if request is None:
         raise DomainError(ErrorCode.NOT_FOUND, "service_request_not_found", "request_id")
     return request
@@ -346,7 +337,7 @@ def _oldest_first(queries: list, field: str, page_size: int, cursor: str) -> tup
         got, next_cursor = page_by_time(query, field, size, cursor)
         rows += got
         more = more or bool(next_cursor)
-    rows.sort(key=lambda r: (_aware(getattr(r, field)), r.id))
+    rows.sort(key=lambda r: (aware(getattr(r, field)), r.id))
     more = more or len(rows) > size
     rows = rows[:size]
     return rows, time_cursor(getattr(rows[-1], field), rows[-1].id) if more and rows else ""
@@ -524,11 +515,11 @@ def overdue(org_id: str, page_size: int, cursor: str) -> tuple[list[tuple[Servic
     out = []
     for row in rows:
         late = overdue_by(row, now)
-        if _aware(row.due_at) >= now or late is None:
+        if aware(row.due_at) >= now or late is None:
             return out, ""
         out.append((row, late))
     if next_cursor:  # a full page: is the next row overdue too, or is this the end of the report?
         following, _ = page_by_time(watched.only("due_at"), "due_at", 1, next_cursor)
-        if not following or _aware(following[0].due_at) >= now:
+        if not following or aware(following[0].due_at) >= now:
             next_cursor = ""
     return out, next_cursor

@@ -16,8 +16,9 @@ import secrets
 import mongoengine as me
 from pymongo.errors import DuplicateKeyError
 
+from kernel.clock import now_ms
 from kernel.errors import DomainError, ErrorCode
-from kernel.store import TenantDocument, UnitOfWork, atomically, now_ms
+from kernel.store import TenantDocument, UnitOfWork, atomically
 from services.content import access, events, timelines
 from services.content.domain import inputs
 from services.content.domain import sites as rules
@@ -135,24 +136,19 @@ def create(org_id: str, slug: str, settings: rules.Settings) -> Site:
 
 
 def _edit_draft(org_id: str, change) -> Site:
-    """Apply change(draft) -> new draft to the current draft, conditionally on its revision (retried when
-    another editor got there first)."""
+    """Apply change(draft) -> new draft to the current draft, conditionally on its revision (another editor
+    got there first: their draft is read again and the change applied to it)."""
+    site = _managed(org_id)
     for _ in range(EDIT_RETRIES):
-        site = _managed(org_id)
-        draft = change(dict(site.draft))
-
-        def write(uow: UnitOfWork, site=site, draft=draft) -> int:
-            return uow.update_one(
-                Site,
-                {"_id": site.id, "draft_rev": site.draft_rev},
-                {
-                    "$set": {"draft": draft, "updated_at": now_ms(), "updated_by": access.actor().account_id},
-                    "$inc": {"draft_rev": 1},
-                },
-            )
-
-        if atomically(access.tenant(), write):
-            return _managed(org_id)
+        changes = {"draft": change(dict(site.draft)), "updated_at": now_ms(), "updated_by": access.actor().account_id}
+        update = {"$set": changes, "$inc": {"draft_rev": 1}}
+        condition = {"_id": site.id, "draft_rev": site.draft_rev}
+        if atomically(access.tenant(), lambda uow, c=condition, u=update: uow.update_one(Site, c, u)):
+            for name, value in changes.items():
+                setattr(site, name, value)
+            site.draft_rev += 1
+            return site
+        site = Site.in_tenant(access.tenant()).filter(id=site.id).first()
     raise DomainError(ErrorCode.UNAVAILABLE, "site_busy")
 
 
@@ -231,10 +227,12 @@ def publish(org_id: str) -> Site:
 
     if not atomically(access.tenant(), write):
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "site_draft_changed", "org_id")
-    return _managed(org_id)
+    site.published, site.published_at, site.version = site.draft, now, site.version + 1
+    return site
 
 
 def unpublish(org_id: str) -> Site:
     site = _managed(org_id)
     atomically(access.tenant(), lambda uow: uow.update_one(Site, {"_id": site.id}, {"$set": {"published": None}}))
-    return _managed(org_id)
+    site.published = None
+    return site

@@ -27,8 +27,9 @@ from bson import ObjectId
 from prometheus_client import Counter
 from pymongo.errors import DuplicateKeyError
 
+from kernel.clock import now_ms
 from kernel.paging import page
-from kernel.store import TenantDocument, now_ms
+from kernel.store import TenantDocument
 from services.content import access, apps, mirror
 from services.content.domain import apps as app_rules
 from services.content.domain import inputs

@@ -55,9 +55,7 @@ def _scopes(raw: list[str]) -> list[str]:
 
 def _managed(org_id: str) -> None:
     ctx = context.current()
-    actor = ctx.require_actor()
-    if actor.account_id.startswith("app:"):
-        raise DomainError(ErrorCode.PERMISSION_DENIED, "app_token_not_for_apps")  # an app mints no apps
+    actor = ctx.require_actor()  # an app's actor holds no stored grant: it mints no tokens
     if not roles.decide_for(ctx.tenant, actor.account_id, MANAGE, org_id).allowed:
         raise DomainError(ErrorCode.PERMISSION_DENIED)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pymongo.errors import DuplicateKeyError
 
 from kernel import context
+from kernel.clock import aware
 from kernel.context import Actor
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import UnitOfWork, atomically, utcnow
@@ -39,10 +40,6 @@ def _required(value: str, field: str) -> str:
     if not value:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "field_required", field)
     return value
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    return moment.replace(tzinfo=dt.UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _secret_hash(secret: str) -> str:
@@ -75,7 +72,7 @@ class Sessions:
         key = f"{tenant}:{phone}:{purpose}"
         now = utcnow()
         existing = OneTimeCode.in_tenant(tenant).filter(id=key).first()
-        sent_before = [_aware(t) for t in existing.sent_at] if existing else []
+        sent_before = [aware(t) for t in existing.sent_at] if existing else []
         wait = codes.send_wait(sent_before, now, self.code_policy)
         if wait:
             raise DomainError(ErrorCode.RATE_LIMITED, "code_too_soon", "phone", retry_after=wait)
@@ -120,7 +117,7 @@ class Sessions:
         key = f"{tenant}:{phone}:{purpose}"
         doc = OneTimeCode.in_tenant(tenant).filter(id=key).first()
         now = utcnow()
-        if doc is None or not doc.digest or _aware(doc.expires_at) <= now:
+        if doc is None or not doc.digest or aware(doc.expires_at) <= now:
             raise DomainError(ErrorCode.INVALID_CODE, "invalid_code", "code")
         if doc.attempts >= self.code_policy.max_attempts:
             raise DomainError(ErrorCode.INVALID_CODE, "code_attempts_exceeded", "code")
@@ -207,7 +204,7 @@ class Sessions:
     @staticmethod
     def _failure_state(account: Account) -> lockout.FailureState:
         return lockout.FailureState(
-            account.failed_logins or 0, _aware(account.failure_window_started), _aware(account.locked_until)
+            account.failed_logins or 0, aware(account.failure_window_started), aware(account.locked_until)
         )
 
     def _count_failure(self, account: Account, now: dt.datetime) -> None:
@@ -303,7 +300,7 @@ class Sessions:
         tenant = context.current().tenant
         doc = self._find_refresh(tenant, presented)
         now = utcnow()
-        if doc.status == "active" and _aware(doc.expires_at) > now:
+        if doc.status == "active" and aware(doc.expires_at) > now:
             spent = RefreshToken._get_collection().update_one(
                 {"_id": doc.id, "status": "active"}, {"$set": {"status": "rotated"}}
             )

@@ -21,6 +21,7 @@ from bson.errors import InvalidId
 from pymongo import UpdateOne
 
 from kernel import context
+from kernel.clock import aware
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page, page_by_time
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
@@ -118,11 +119,6 @@ def _now() -> dt.datetime:
     return utcnow()
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """Stored times come back aware (tz_aware connection); documents built here may not be yet."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 # -- invitees -----------------------------------------------------------------------------------------
 
 
@@ -216,7 +212,7 @@ def _live(meeting: Meeting) -> None:
 
 def _not_over(meeting: Meeting) -> None:
     _live(meeting)
-    if _now() >= _aware(meeting.ends_at):
+    if _now() >= aware(meeting.ends_at):
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "life_meeting_over", "meeting_id")
 
 
@@ -229,7 +225,7 @@ def _fact(meeting: Meeting) -> rules.MeetingFact:
         str(meeting.id),
         meeting.org_id,
         meeting.type,
-        _aware(meeting.starts_at),
+        aware(meeting.starts_at),
         meeting.status == CANCELLED,
         bool(meeting.minutes),
         meeting.present_count,
@@ -358,7 +354,7 @@ def cancel(meeting_id: str, reason: str, following: bool) -> list[Meeting]:
             for m in Meeting.in_tenant(meeting.tenant).filter(
                 series_id=meeting.series_id, starts_at__gte=meeting.starts_at
             )
-            if m.status == SCHEDULED and _aware(m.ends_at) > now
+            if m.status == SCHEDULED and aware(m.ends_at) > now
         ]
     who = access.actor().account_id
 
@@ -372,7 +368,7 @@ def cancel(meeting_id: str, reason: str, following: bool) -> list[Meeting]:
                     "meeting_id": str(m.id),
                     "org_id": org.id,
                     "type": m.type,
-                    "starts_at": _aware(m.starts_at).isoformat(),
+                    "starts_at": aware(m.starts_at).isoformat(),
                     "reason": reason,
                 }
                 uow.emit(events.SOURCE, events.MEETING_CANCELLED, data, who)
@@ -385,7 +381,7 @@ def cancel(meeting_id: str, reason: str, following: bool) -> list[Meeting]:
 def record_minutes(meeting_id: str, minutes: str, attachments: list[str]) -> Meeting:
     meeting, _ = _managed(meeting_id)
     _live(meeting)
-    if _now() < _aware(meeting.starts_at):
+    if _now() < aware(meeting.starts_at):
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "life_meeting_not_started", "meeting_id")
     minutes = rules.check_text(minutes, rules.MINUTES_MAX, "minutes", required=True)
     media_ids = rules.check_attachments(attachments)
@@ -400,7 +396,7 @@ def reveal_code(meeting_id: str) -> tuple[str, dt.datetime, dt.datetime]:
     """The on-site check-in code and when it is accepted: for the organizers to show in the room."""
     meeting, _ = _managed(meeting_id)
     _live(meeting)
-    opens, closes = rules.check_in_window(_aware(meeting.starts_at), _aware(meeting.ends_at))
+    opens, closes = rules.check_in_window(aware(meeting.starts_at), aware(meeting.ends_at))
     return meeting.code, opens, closes
 
 
@@ -464,20 +460,20 @@ def member_invitations(
                 str(m["_id"]),
                 m["org_id"],
                 m["type"],
-                _aware(m["starts_at"]),
+                aware(m["starts_at"]),
                 m["status"] == CANCELLED,
                 m.get("minutes_at") is not None,
                 m.get("present_count", 0),
             )
     return [
-        dossier.Invitation(facts[r["meeting_id"]], _aware(r["ends_at"]), r["status"])
+        dossier.Invitation(facts[r["meeting_id"]], aware(r["ends_at"]), r["status"])
         for r in rows
         if r["meeting_id"] in facts
     ]
 
 
 def effective_status(meeting: Meeting, row: Attendance, now: dt.datetime | None = None) -> str:
-    return rules.effective_status(row.status, _aware(meeting.ends_at), now or _now())
+    return rules.effective_status(row.status, aware(meeting.ends_at), now or _now())
 
 
 # -- the invitee's answers and the organizer's decisions ----------------------------------------------
@@ -562,7 +558,7 @@ def check_in(meeting_id: str, code: str) -> tuple[Meeting, Attendance]:
     row = _own_row(meeting)
     _live(meeting)
     code = rules.check_code_format(code)
-    rules.check_window(_aware(meeting.starts_at), _aware(meeting.ends_at), _now())
+    rules.check_window(aware(meeting.starts_at), aware(meeting.ends_at), _now())
     if row.code_failures >= rules.MAX_CODE_FAILURES:
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "life_code_locked", "code")
     if not hmac.compare_digest(code, meeting.code):
@@ -578,7 +574,7 @@ def join_online(meeting_id: str) -> tuple[Meeting, Attendance]:
     _live(meeting)
     if not meeting.online_url:
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "life_meeting_not_online", "meeting_id")
-    rules.check_window(_aware(meeting.starts_at), _aware(meeting.ends_at), _now())
+    rules.check_window(aware(meeting.starts_at), aware(meeting.ends_at), _now())
     return record_presence(meeting, row, rules.ONLINE)
 
 
@@ -628,7 +624,7 @@ def compliance(org_id: str, period_text: str) -> Report:
             str(m["_id"]),
             m["org_id"],
             m["type"],
-            _aware(m["starts_at"]),
+            aware(m["starts_at"]),
             m["status"] == CANCELLED,
             bool(m.get("minutes")),
             m.get("present_count", 0),
@@ -785,7 +781,7 @@ def _follow(tenant: str, account_ids: list[str], standings: dict[str, tuple[rule
             {"tenant": tenant, "account_id": {"$in": account_ids}},
             {"account_id": 1, "meeting_id": 1, "starts_at": 1, "status": 1},
         )
-        if _aware(r["starts_at"]) > now
+        if aware(r["starts_at"]) > now
     }
     orgs_of = _inviting_orgs(tenant, {s for s, _ in standings.values()})
     fields = {"org_id": 1, "org_path": 1, "org_type": 1, "type": 1, "status": 1, "starts_at": 1, "ends_at": 1}

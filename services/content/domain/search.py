@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from kernel.clock import aware
 from kernel.errors import DomainError, ErrorCode
 from services.content.domain.search_text import MAX_QUERY_CHARS, query_terms
 from services.content.domain.visibility import PUBLIC
@@ -73,11 +74,7 @@ def indexed_body(entry: Entry) -> str:
 
 def _newer(entry: Entry, group: str, at: dt.datetime) -> bool:
     stamp = entry["stamps"].get(group)
-    return stamp is None or _aware(stamp) <= at
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return stamp is None or aware(stamp) <= at
 
 
 def _changed(old: Entry, new: Entry) -> Entry | None:
@@ -256,10 +253,10 @@ def home_org(org_id: str, at: dt.datetime) -> Rule:
 
 def _parse(value: Any) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
-        return _aware(value)
+        return aware(value)
     if isinstance(value, str) and value:
         try:
-            return _aware(dt.datetime.fromisoformat(value))
+            return aware(dt.datetime.fromisoformat(value))
         except ValueError:
             return None
     return None

@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from kernel.clock import aware
 from kernel.errors import DomainError, ErrorCode
 from services.content.domain import inputs
 
@@ -185,13 +186,9 @@ def rate(request: Facts, rated: bool) -> None:
 # -- response-time targets -----------------------------------------------------------------------------
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def due_at(category_id: str, opened_at: dt.datetime) -> dt.datetime:
     """When the first counsellor reply is due (the target of the category when the request was opened)."""
-    return _aware(opened_at) + TARGETS[category_id]
+    return aware(opened_at) + TARGETS[category_id]
 
 
 def clock_stopped(first_reply_at: dt.datetime | None, closed_at: dt.datetime | None) -> dt.datetime | None:
@@ -205,7 +202,7 @@ def late_by(
     """How long past its target the request was first answered (or closed unanswered), or still waits;
     None when it is not overdue."""
     stopped = clock_stopped(first_reply_at, closed_at)
-    late = _aware(stopped or now) - _aware(due)
+    late = aware(stopped or now) - aware(due)
     return late if late > dt.timedelta(0) else None
 
 
@@ -213,7 +210,7 @@ def watched(due: dt.datetime, first_reply_at: dt.datetime | None, closed_at: dt.
     """Whether the request belongs on the overdue report once its due time has passed: still waiting for
     a first counsellor reply, or its clock stopped late. (Stored, so the report is one indexed range.)"""
     stopped = clock_stopped(first_reply_at, closed_at)
-    return stopped is None or _aware(stopped) > _aware(due)
+    return stopped is None or aware(stopped) > aware(due)
 
 
 def hours(late: dt.timedelta) -> float:

@@ -1,0 +1,36 @@
+"""What every route module of the gateway shares: path and query parameters, the strict JSON body base, the
+Page message of content's listings, and times as protobuf Timestamps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import Path, Query
+from google.protobuf.timestamp_pb2 import Timestamp
+from pydantic import BaseModel, ConfigDict, Field
+
+from jiceng.content.v1 import common_pb2
+
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+PathId = Annotated[str, Path(min_length=1, max_length=64)]
+PageSize = Annotated[int, Query(ge=1, le=200)]
+Cursor = Annotated[str, Query(max_length=64)]
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are refused (a typo is an error, not silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def page_request(page_size: int, cursor: str) -> common_pb2.Page:
+    """The Page message of content's listings."""
+    return common_pb2.Page(page_size=page_size, cursor=cursor)
+
+
+def timestamp_of(moment: dt.datetime) -> Timestamp:
+    """A Timestamp from a datetime given in a body (naive ones are UTC)."""
+    ts = Timestamp()
+    ts.FromDatetime(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+    return ts
