@@ -62,7 +62,8 @@ class Layout:
         return self.port_base  # the gateway serves /metrics itself
 
     def service_ports(self, slot: int) -> tuple[int, int, int]:
-        """(gRPC, server metrics, worker metrics) of the service in slot 1, 2, … (identity 1, orgs 2, content 3)."""
+        """(gRPC, server metrics, worker metrics) of the service in slot 1, 2, …
+        (identity 1, orgs 2, content 3, media 4)."""
         base = self.port_base + 10 * slot
         return base, base + 1, base + 2
 
@@ -107,6 +108,7 @@ class Layout:
         identity_grpc, _, _ = self.service_ports(1)
         orgs_grpc, _, _ = self.service_ports(2)
         content_grpc, _, _ = self.service_ports(3)
+        media_grpc, _, _ = self.service_ports(4)
         return {
             "REGION": self.region,
             "MONGO_URI": f"mongodb://127.0.0.1:{self.mongo_port}/",
@@ -118,6 +120,7 @@ class Layout:
             "IDENTITY_ADDR": f"127.0.0.1:{identity_grpc}",
             "ORGS_ADDR": f"127.0.0.1:{orgs_grpc}",
             "CONTENT_ADDR": f"127.0.0.1:{content_grpc}",
+            "MEDIA_ADDR": f"127.0.0.1:{media_grpc}",
             "SEARCH_INDEX_DIR": str(self.search_index_dir),
             # webhook apps may call endpoints on this machine (the tests' receivers); never in production
             "CONTENT_WEBHOOK_ALLOW_PRIVATE": "true",

@@ -123,6 +123,7 @@ class Stack:
         identity_grpc, identity_metrics, identity_worker_metrics = lay.service_ports(1)
         orgs_grpc, orgs_metrics, orgs_worker_metrics = lay.service_ports(2)
         content_grpc, content_metrics, content_worker_metrics = lay.service_ports(3)
+        media_grpc, media_metrics, media_worker_metrics = lay.service_ports(4)
         rabbit_dir = lay.data_dir / "rabbitmq"
         amqp_uri = self.env["AMQP_URI"]
         return [
@@ -241,6 +242,24 @@ class Stack:
                 [PYTHON, "-m", "services.content.worker"],
                 ready=lambda: _queues_consumed(amqp_uri, ["evt-orgs-followed--content_mirror.followed"]),
                 env={"METRICS_PORT": str(content_worker_metrics)},
+            ),
+            Process(
+                "media",
+                [PYTHON, "-m", "services.media.server"],
+                ready=lambda: _grpc_serving(media_grpc),
+                env={"GRPC_PORT": str(media_grpc), "METRICS_PORT": str(media_metrics)},
+            ),
+            Process(
+                "media-worker",
+                [PYTHON, "-m", "services.media.worker"],
+                ready=lambda: _queues_consumed(amqp_uri, ["evt-orgs-org_created--media_mirror.org_created"]),
+                env={"METRICS_PORT": str(media_worker_metrics)},
+            ),
+            Process(
+                "media-transcoder",
+                [PYTHON, "-m", "services.media.worker", "transcoder"],
+                ready=lambda: _queues_consumed(amqp_uri, ["evt-media-media_uploaded--media_transcoder.media_uploaded"]),
+                env={"METRICS_PORT": str(media_worker_metrics + 1)},
             ),
             Process(
                 "gateway",

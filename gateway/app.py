@@ -23,6 +23,7 @@ from gateway.routes import (
     forums,
     identity,
     knowledge,
+    media,
     microblog,
     microsites,
     network,
@@ -50,7 +51,12 @@ Jiceng (基层) regional gateway. Every error is `{"error": {"code", "message", 
 def create_app(config: GatewayConfig) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        addresses = {"identity": config.identity_addr, "orgs": config.orgs_addr, "content": config.content_addr}
+        addresses = {
+            "identity": config.identity_addr,
+            "orgs": config.orgs_addr,
+            "content": config.content_addr,
+            "media": config.media_addr,
+        }
         app.state.services = Services(config.region, addresses, config.grpc_timeout_seconds)
         app.state.live = live.LiveHub(config.amqp_uri, config.region, app.state.services, app.state.verifier)
         app.state.live.start()
@@ -111,6 +117,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(notifications.router)
     app.include_router(live.router)
     app.include_router(search.router)
+    app.include_router(media.router)
 
     @app.get("/", include_in_schema=False)
     async def index():

@@ -15,6 +15,7 @@ class GatewayConfig(BusConfig):  # the broker: live chat and notifications (gate
     identity_addr: str = "127.0.0.1:50051"
     orgs_addr: str = "127.0.0.1:50061"
     content_addr: str = "127.0.0.1:50071"
+    media_addr: str = "127.0.0.1:50081"
     jwks_path: Path
     max_body_bytes: int = 64 * 1024
     # Knowledge articles (up to 50,000 characters; \uXXXX-escaped CJK is 6 bytes a character): their own limit.

@@ -55,6 +55,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     # knowledge base (知识管理): edit or remove any article, question or answer of the org, manage its
     # categories, turn discussions into its articles (members write there without it)
     "knowledge.manage": _COMMITTEE,
+    # media (services/media): the org's files (any of its members' too: read, delete), its radio and TV
+    # channels and their schedules and live broadcasts, its storage report
+    "media.manage": _COMMITTEE,
+    # an org's storage quota: region admins only
+    "media.quota": frozenset(),
     "stats.read": _COMMITTEE,
     "audit.read": frozenset(),
 }

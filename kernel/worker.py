@@ -12,8 +12,9 @@ from kernel.outbox import OutboxRelay
 log = logging.getLogger(__name__)
 
 
-def run(process_name: str, config: BusConfig, *service_classes: type, on_start=None) -> None:
-    """Start the services' event handlers and block until SIGTERM/SIGINT, then stop gracefully."""
+def run(process_name: str, config: BusConfig, *service_classes: type, on_start=None, max_workers: int = 10) -> None:
+    """Start the services' event handlers and block until SIGTERM/SIGINT, then stop gracefully. max_workers:
+    handlers running at once (and messages taken from the broker ahead of them), per service class."""
     import eventlet
     from nameko.runners import ServiceRunner
 
@@ -25,7 +26,7 @@ def run(process_name: str, config: BusConfig, *service_classes: type, on_start=N
         config={
             "AMQP_URI": config.amqp_uri,
             "serializer": "json",
-            "max_workers": 10,
+            "max_workers": max_workers,
             "HEARTBEAT": 30,
         }
     )

@@ -6,6 +6,7 @@ need=()
 [ -x /usr/bin/redis-server ] || need+=(redis-server)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 command -v wrk >/dev/null || need+=(wrk)  # make bench's HTTP load generator
+command -v ffmpeg >/dev/null || need+=(ffmpeg)  # media: probing, thumbnails of videos, HLS transcoding
 if ((${#need[@]})); then
   echo "installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

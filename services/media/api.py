@@ -1,0 +1,103 @@
+"""The gRPC servicer of media files: messages ↔ calls of services/media/files.py."""
+
+from __future__ import annotations
+
+from jiceng.media.v1 import media_pb2 as pb
+from jiceng.media.v1 import media_pb2_grpc
+from kernel import context
+from kernel.errors import DomainError, ErrorCode
+from kernel.wire import timestamp
+from services.media import blobs, files
+from services.media.domain import hls
+
+SERVICE = "jiceng.media.v1.MediaService"
+# public media (org sites) and their playlists need no token
+ANONYMOUS = {f"/{SERVICE}/GetPublicMedia", f"/{SERVICE}/GetPlaylist"}
+
+
+def media(item: files.MediaItem, addresses: bool = False) -> pb.Media:
+    """The item as a message; with addresses (presigned GETs) when the caller may read its bytes."""
+    store = blobs.current()
+    ready = item.status == files.READY
+    url = thumb = ""
+    if addresses and ready:
+        url = store.get_url(store.key(item.tenant, str(item.id), blobs.ORIGINAL))
+        if item.has_thumbnail:
+            thumb = store.get_url(store.key(item.tenant, str(item.id), blobs.THUMBNAIL))
+    return pb.Media(
+        id=str(item.id),
+        org_id=item.org_id,
+        owner_id=item.owner_id,
+        kind=item.kind,
+        filename=item.filename,
+        content_type=item.content_type or item.declared_type,
+        size=item.size,
+        visibility=item.visibility,
+        status=item.status,
+        progress=item.progress,
+        error=item.error,
+        duration_seconds=item.duration,
+        width=item.width,
+        height=item.height,
+        renditions=[pb.Rendition(**r) for r in item.renditions],
+        created_at=timestamp(item.created_at),
+        ready_at=timestamp(item.ready_at) if item.ready_at else None,
+        url=url,
+        thumbnail_url=thumb,
+        has_hls=item.has_hls and ready,
+    )
+
+
+def playlist(item: files.MediaItem, name: str) -> str:
+    """An HLS playlist of the item with each URI presigned (segments) or left to the gateway (variants)."""
+    if not hls.valid_playlist_name(name) or not (item.has_hls and item.status == files.READY):
+        raise DomainError(ErrorCode.NOT_FOUND, "media_playlist_not_found", "name")
+    store = blobs.current()
+    base = store.key(item.tenant, str(item.id), f"{blobs.HLS}/")
+    folder = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
+    stat = store.stat(base + name)
+    if stat is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "media_playlist_not_found", "name")
+    text = store.read(base + name).decode()
+    if name == "master.m3u8":
+        return text  # variant playlists are relative: the player asks the gateway for them in turn
+    return hls.rewrite(text, lambda uri: store.get_url(base + folder + uri))
+
+
+class MediaApi(media_pb2_grpc.MediaServiceServicer):
+    def CreateUpload(self, request, context_):
+        upload = files.create_upload(
+            request.org_id, request.filename, request.content_type, request.size, request.visibility
+        )
+        return pb.Upload(media=media(upload.item), put_url=upload.put_url, expires_at=timestamp(upload.expires_at))
+
+    def FinalizeUpload(self, request, context_):
+        return media(files.finalize(request.media_id), addresses=True)
+
+    def GetMedia(self, request, context_):
+        return media(files.readable(request.media_id), addresses=True)
+
+    def GetPublicMedia(self, request, context_):
+        return media(files.public(request.media_id), addresses=True)
+
+    def GetPlaylist(self, request, context_):
+        ctx = context.current()
+        item = files.public(request.media_id) if ctx.actor is None else files.readable(request.media_id)
+        return pb.Playlist(text=playlist(item, request.name))
+
+    def DeleteMedia(self, request, context_):
+        return media(files.delete(request.media_id))
+
+    def ListOrgMedia(self, request, context_):
+        items, cursor = files.list_org(request.org_id, request.kind, request.page_size, request.cursor)
+        return pb.ListOrgMediaResponse(items=[media(i) for i in items], next_cursor=cursor)
+
+    def GetUsage(self, request, context_):
+        return _usage(files.usage(request.org_id))
+
+    def SetQuota(self, request, context_):
+        return _usage(files.set_quota(request.org_id, request.quota_bytes))
+
+
+def _usage(usage: files.OrgUsage) -> pb.Usage:
+    return pb.Usage(org_id=usage.org_id, used_bytes=usage.used, quota_bytes=files.quota_of(usage), items=usage.items)

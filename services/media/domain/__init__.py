@@ -1,0 +1,1 @@
+"""media's pure rules (no servers): file types and limits, HLS ladders and playlists, schedules."""

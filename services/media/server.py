@@ -1,0 +1,35 @@
+"""media's gRPC server process: `python -m services.media.server`.
+
+One gRPC service per area of its contract (protos/jiceng/media/v1/); each is one line of SERVICERS:
+(servicer factory, the generated add_…_to_server, full service name).
+"""
+
+from __future__ import annotations
+
+from jiceng.media.v1 import media_pb2_grpc
+from kernel import config as kconfig
+from kernel import store
+from kernel.grpc_server import ServiceSpec, run
+from services.media import api, blobs
+from services.media import store as media_store
+from services.media.settings import MediaConfig
+
+SERVICERS: list = [
+    (api.MediaApi, media_pb2_grpc.add_MediaServiceServicer_to_server, api.SERVICE),
+]
+ANONYMOUS = api.ANONYMOUS
+
+
+def main() -> None:
+    config = kconfig.load(MediaConfig)
+
+    def on_start() -> None:
+        store.connect(config, "media")
+        media_store.ensure_indexes()
+        blobs.configure(config).ensure_bucket()
+
+    run(ServiceSpec.of("media", SERVICERS, anonymous_methods=ANONYMOUS), config, on_start=on_start)
+
+
+if __name__ == "__main__":
+    main()

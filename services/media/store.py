@@ -1,0 +1,14 @@
+"""media's database (its own): the indexes of every area's documents, created at start-up."""
+
+from __future__ import annotations
+
+from services.media import files, mirror
+
+# each area module lists its documents in DOCUMENTS
+AREAS = [mirror, files]
+
+
+def ensure_indexes() -> None:
+    for area in AREAS:
+        for model in area.DOCUMENTS:
+            model.ensure_indexes()
