@@ -25,7 +25,8 @@ from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
 from services.media import access, blobs, events
 from services.media.domain import files as rules
 
-PENDING, PROCESSING, READY, FAILED, DELETED = "pending", "processing", "ready", "failed", "deleted"
+PENDING, PROCESSING, READY, FAILED = "pending", "processing", "ready", "failed"
+DELETED = "deleted"  # never stored: a deleted item's record goes with its bytes (the reply says so)
 ABANDON_AFTER = dt.timedelta(hours=2)  # a pending upload older than this is swept with any bytes it got
 
 
@@ -226,7 +227,7 @@ def _ready_data(item: MediaItem, renditions: list[dict], duration: float) -> dic
 
 def _get(media_id: str, tenant: str | None = None) -> MediaItem:
     item = MediaItem.by_id(tenant or access.tenant(), media_id)
-    if item is None or item.status == DELETED:
+    if item is None:
         raise DomainError(ErrorCode.NOT_FOUND, "media_not_found", "media_id")
     return item
 
@@ -273,7 +274,7 @@ def list_org(org_id: str, kind: str, page_size: int, cursor: str) -> tuple[list[
         if after is None:
             raise DomainError(ErrorCode.INVALID_ARGUMENT, "cursor_invalid", "cursor")
         query = query.filter(id__lt=after)
-    rows = [r for r in query.order_by("-id").limit(size + 1) if r.status not in (DELETED,)]
+    rows = list(query.order_by("-id").limit(size + 1))
     more = len(rows) > size
     rows = rows[:size]
     return rows, (str(rows[-1].id) if more and rows else "")
@@ -291,9 +292,8 @@ def delete(media_id: str) -> MediaItem:
     blobs.current().delete_prefix(blobs.Blobs.prefix(item.tenant, str(item.id)))
 
     def work(uow: UnitOfWork) -> int:
-        changed = uow.update_one(
-            MediaItem, {"_id": item.id, "status": item.status}, {"$set": {"status": DELETED, "charged": 0}}
-        )
+        gone = {"_id": item.id, "tenant": item.tenant, "status": item.status}
+        changed = MediaItem._get_collection().delete_one(gone, session=uow.session).deleted_count
         if changed:
             data = {"media_id": str(item.id), "org_id": item.org_id, "owner_id": item.owner_id}
             uow.emit(events.SOURCE, events.MEDIA_DELETED, data, access.actor().account_id)

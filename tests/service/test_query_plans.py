@@ -448,8 +448,20 @@ def _stages(plan: dict) -> list[str]:
     return stages
 
 
+MEDIA_SHAPES = {
+    "media": [
+        # an org's files, newest first, of a kind or all (services/media/files.py list_org)
+        {"tenant": T, "org_id": "o", "_id": {"$lt": "c"}},
+        {"tenant": T, "org_id": "o", "kind": "image", "_id": {"$lt": "c"}},
+        {"status": "pending", "created_at": {"$lt": "2026-01-01"}},  # the sweep of abandoned uploads
+    ],
+    "mirror_orgs": [{"tenant": T, "org_id": "o"}, {"tenant": T, "path": "o"}],
+    "mirror_people": [{"tenant": T, "account_id": "a"}, {"tenant": T, "org_id": "o"}],
+}
+
 CASES = (
     [("orgs", c, s) for c, shapes in SHAPES.items() for s in shapes]
+    + [("media", c, s) for c, shapes in MEDIA_SHAPES.items() for s in shapes]
     + [("identity", c, s) for c, shapes in IDENTITY_SHAPES.items() for s in shapes]
     + [("content", c, s) for c, shapes in CONTENT_SHAPES.items() for s in shapes]
 )
