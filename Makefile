@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status seed announce test test-unit bench bench-orgs bench-import bench-content lint deps venv clean
+.PHONY: up down status seed announce test test-unit bench bench-orgs bench-import bench-content bench-media lint deps venv clean
 
 ## up: install what is missing, start the local region with demo data, print where to open it
 up: deps venv
@@ -47,6 +47,10 @@ bench-orgs: deps venv
 ## latency, on 100,000 seeded people (long: ~1 h of seeding here); e.g. make bench-content MIX="--people 20000 --rates 50,100"
 bench-content: deps venv
 	$(PY) -m bench.content_mix $(MIX)
+
+## bench-media: transcode throughput (media minutes per wall minute) and HLS serving; e.g. make bench-media MEDIA="--videos 2"
+bench-media: deps venv
+	$(PY) -m bench.media $(MEDIA)
 
 ## bench-import: roster import throughput
 bench-import: deps venv

@@ -241,9 +241,9 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'WRK_RESULT {"requests":%d,"duration_us":%d,"not200":%d,"connect":%d,"read":%d,"write":%d,' ..
-    '"status":%d,"timeout":%d,"p50_us":%.1f,"p99_us":%.1f}\n',
+    '"status":%d,"timeout":%d,"p50_us":%.1f,"p99_us":%.1f,"bytes":%d}\n',
     summary.requests, summary.duration, bad, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(99)))
+    latency:percentile(50), latency:percentile(99), summary.bytes))
 end
 """
 
@@ -259,6 +259,7 @@ def _wrk_duration(seconds: float) -> str:
 
 
 def wrk_run(wrk: str, script: Path, url: str, token: str, concurrency: int, seconds: float) -> dict:
+    """One wrk run at `concurrency` connections for `seconds`; token "" sends no Authorization header."""
     argv = [
         wrk,
         "-t",
@@ -269,8 +270,7 @@ def wrk_run(wrk: str, script: Path, url: str, token: str, concurrency: int, seco
         _wrk_duration(seconds),
         "--timeout",
         "10s",
-        "-H",
-        f"Authorization: Bearer {token}",
+        *(["-H", f"Authorization: Bearer {token}"] if token else []),
         "-s",
         str(script),
         url,

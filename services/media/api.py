@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
+from minio.error import S3Error
+
 from jiceng.media.v1 import media_pb2 as pb
 from jiceng.media.v1 import media_pb2_grpc
 from kernel import context
@@ -55,13 +59,23 @@ def playlist(item: files.MediaItem, name: str) -> str:
     store = blobs.current()
     base = store.key(item.tenant, str(item.id), f"{blobs.HLS}/")
     folder = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
-    stat = store.stat(base + name)
-    if stat is None:
+    text = _stored_playlist(store, base + name)
+    if text is None:
         raise DomainError(ErrorCode.NOT_FOUND, "media_playlist_not_found", "name")
-    text = store.read(base + name).decode()
     if name == "master.m3u8":
         return text  # variant playlists are relative: the player asks the gateway for them in turn
     return hls.rewrite(text, lambda uri: store.get_url(base + folder + uri))
+
+
+@functools.lru_cache(maxsize=4096)
+def _stored_playlist(store: blobs.Blobs, key: str) -> str | None:
+    """A VOD playlist as stored (never changed once written: a deleted item's go with their keys' ids)."""
+    try:
+        return store.read(key).decode()
+    except S3Error as err:
+        if err.code in blobs.NOT_THERE:
+            return None
+        raise
 
 
 class MediaApi(media_pb2_grpc.MediaServiceServicer):
