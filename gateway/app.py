@@ -118,6 +118,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(live.router)
     app.include_router(search.router)
     app.include_router(media.router)
+    app.include_router(media.files_router)
 
     @app.get("/", include_in_schema=False)
     async def index():

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from gateway.auth import CallerDep
 from gateway.clients import as_json, call_for
@@ -22,6 +22,8 @@ from gateway.routes.common import Body, Cursor, Id, PageSize, PathId
 from jiceng.media.v1 import media_pb2 as pb
 
 router = APIRouter(prefix="/api/v1", tags=["media"])
+# `/media/{id}`: a public item's bytes by a short address (org micro-sites' pictures link it)
+files_router = APIRouter(tags=["media"])
 
 HLS_TYPE = "application/vnd.apple.mpegurl"
 PlaylistName = Annotated[str, Path(max_length=64, pattern=r"^(master\.m3u8|[a-z0-9-]{1,32}/index\.m3u8)$")]
@@ -180,3 +182,17 @@ async def usage(org_id: PathId, request: Request, who: CallerDep):
 )
 async def set_quota(org_id: PathId, body: QuotaBody, request: Request, who: CallerDep):
     return _usage(await call(request, who, "SetQuota", pb.SetQuotaRequest(org_id=org_id, quota_bytes=body.quota_bytes)))
+
+
+@files_router.get(
+    "/media/{media_id}",
+    response_class=RedirectResponse,
+    status_code=302,
+    summary="A public item's bytes (its thumbnail with ?thumbnail=true): a redirect to the object store",
+)
+async def public_file(media_id: PathId, request: Request, thumbnail: bool = False):
+    services = request.app.state.services
+    item = await services.call(services.media.GetPublicMedia, pb.MediaRef(media_id=media_id))
+    target = item.thumbnail_url if thumbnail and item.thumbnail_url else item.url
+    # the address stays valid for DOWNLOAD_URL_SECONDS (an hour): browsers may keep the redirect a while
+    return RedirectResponse(target, status_code=302, headers={"Cache-Control": "public, max-age=300"})

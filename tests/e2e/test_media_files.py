@@ -265,5 +265,12 @@ def test_public_media_is_read_without_a_token(world, samples, gateway_url):
         variant = anonymous.get(f"/api/v1/public/media/{public['id']}/hls/240p/index.m3u8")
         assert variant.status_code == 200 and variant.text.count(".ts") == 3
         assert anonymous.get(f"/api/v1/public/media/{members['id']}").status_code == 404
+        # the short address org micro-sites link: a redirect to the bytes (or the thumbnail)
+        short = anonymous.get(f"/media/{public['id']}")
+        assert short.status_code == 302 and "max-age" in short.headers["cache-control"]
+        assert httpx.get(short.headers["location"]).content == samples["video"]
+        thumb = anonymous.get(f"/media/{public['id']}", params={"thumbnail": "true"}).headers["location"]
+        assert httpx.get(thumb).content[:3] == b"\xff\xd8\xff"
+        assert anonymous.get(f"/media/{members['id']}").status_code == 404
         assert anonymous.get(f"/api/v1/media/{public['id']}").status_code == 401
         assert anonymous.get(f"/api/v1/public/media/{public['id']}/hls/../../x").status_code in (404, 422)
