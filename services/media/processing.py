@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import json
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
@@ -200,7 +201,10 @@ def run_ffmpeg(
         *hls.ffmpeg_args(str(source), str(out), renditions, probe.has_audio, settings.transcode_preset),
     ]
     deadline = time.monotonic() + 300 + probe.duration * 10
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # noqa: S603 - fixed argv
+    nice = settings.transcode_nice
+    proc = subprocess.Popen(  # noqa: S603 - fixed argv
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=(lambda: os.nice(nice)) if nice else None
+    )
     reported, reported_at = 0, time.monotonic()
     assert proc.stdout is not None
     for raw in proc.stdout:

@@ -28,6 +28,8 @@ class TranscodeSettings(BaseConfig):
     ffprobe: str = "ffprobe"
     transcode_concurrency: int = Field(1, ge=1, le=16)
     transcode_preset: str = "veryfast"
+    # ffmpeg runs this much nicer than the transcoder: on a shared machine, serving goes first
+    transcode_nice: int = Field(10, ge=0, le=19)
     work_dir: str = ""  # temporary files; "" is the system's temp dir
 
 
