@@ -428,6 +428,7 @@ async def live_socket(websocket: WebSocket) -> None:
         return
     delivery = asyncio.create_task(session.deliver_forever())
     expiry = asyncio.create_task(_close_at_expiry(session))
+    seats = asyncio.create_task(live_calls.keep_seats(session))
     try:
         await session.send(
             {
@@ -446,6 +447,7 @@ async def live_socket(websocket: WebSocket) -> None:
             await websocket.close(INTERNAL, _close_reason("internal", locale))
     finally:
         hub.remove(session)
+        seats.cancel()
         await live_calls.leave_all(session)
         delivery.cancel()
         expiry.cancel()

@@ -7,11 +7,13 @@ signals and arrivals transiently on `media.events` (routing keys ROUTING_KEYS, s
 each gateway's live queue binds them beside content's events and offers each to its own sockets that joined
 the room, so two peers on different gateways reach each other. `call_invited` goes to every socket of the
 invited accounts (a phone rings whether or not it joined anything). A socket that closes leaves the rooms it
-joined. Frames and errors: docs/websocket.md ("Calls").
+joined, and renews its seats every SEAT_REFRESH_SECONDS meanwhile (a seat not renewed is freed by media: a
+gateway that dies cannot keep a room full). Frames and errors: docs/websocket.md ("Calls").
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -21,6 +23,7 @@ from kernel.errors import DomainError, ErrorCode
 
 log = logging.getLogger(__name__)
 
+SEAT_REFRESH_SECONDS = 30.0  # media frees a seat not renewed for 120 s (services/media/domain/calls.py)
 ROUTING_KEYS = ("call_invited", "call_participant_joined", "call_participant_left", "call_signal")
 SIGNAL_FRAME_FIELDS = ("room_id", "to_account_id", "kind", "payload")
 
@@ -82,6 +85,20 @@ async def leave_all(session) -> None:
         session.rooms.discard(room_id)
         with contextlib.suppress(Exception):  # the service or the token may be gone: the seat then stays
             await _call(session, "LeaveRoom", pb.RoomRef(room_id=room_id))
+
+
+async def keep_seats(session) -> None:
+    """Renew this socket's seats while it is open (joining again renews a seat): if this gateway dies with
+    the socket open, media frees the seats that stop being renewed."""
+    while True:
+        await asyncio.sleep(SEAT_REFRESH_SECONDS)
+        for room_id in list(session.rooms):
+            try:
+                await _call(session, "JoinRoom", pb.RoomRef(room_id=room_id))
+            except DomainError as err:  # the seat was taken from us (freed as stale, the room is full now)
+                log.info("call seat not renewed", extra={"room_id": room_id, "error": err.key})
+                if err.code != ErrorCode.UNAVAILABLE:
+                    session.rooms.discard(room_id)
 
 
 # -- broker events → frames -------------------------------------------------------------------------------

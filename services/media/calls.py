@@ -7,8 +7,11 @@ may read the meeting's org, may enter; the meeting must be online, not cancelled
 
 Participants are rows of their own ("<room id>:<account id>"), counted on the room: a join is one
 transaction that raises the count only while below MAX_PARTICIPANTS and inserts the row (a second join of the
-same person is the same answer, not a second seat). Joining a meeting's room as an invitee emits
-`meeting_room_joined` in that transaction; orgs' worker records the presence (method online, at joined_at).
+same person is the same answer, not a second seat, and renews the seat's `seen_at`). The gateway renews its
+sockets' seats every SEAT_REFRESH; a seat not renewed for SEAT_STALE (its gateway died with the socket open)
+is freed when someone next enters the room, so a crashed gateway cannot keep a room full. Joining a meeting's
+room as an invitee emits `meeting_room_joined` in that transaction; orgs' worker records the presence (method
+online, at joined_at).
 
 Signals (offer, answer, candidate, bye) are checked here — sender and recipient are both in the room now, the
 kind is known, the payload within its kind's limit — and announced transiently (signals.py), as are the
@@ -61,6 +64,7 @@ class CallParticipant(TenantDocument):
     room_id = me.StringField(required=True)
     account_id = me.StringField(required=True)
     joined_at = me.DateTimeField(required=True)
+    seen_at = me.DateTimeField(required=True)  # renewed by joining again; a seat not renewed goes stale
 
     meta = {"collection": "call_participants", "indexes": [("tenant", "room_id", "joined_at")]}
 
@@ -200,64 +204,76 @@ def _seat(room_id: str, account_id: str) -> str:
 
 
 def join(room_id: str) -> tuple[CallRoom, list[CallParticipant], IceOffer]:
-    room, meeting = _admitted(room_id)
+    """Enter a room, or keep one's seat: a seat is renewed by joining again (the gateway does so every
+    SEAT_REFRESH seconds for its sockets' rooms, without asking orgs again)."""
     me_ = access.actor().account_id
-    seat = CallParticipant.in_tenant(room.tenant).filter(id=_seat(room.id, me_)).first()
-    if seat is None:
-        joined_at = utcnow()
+    room = _get(room_id)
+    now = utcnow()
+    if CallParticipant.in_tenant(room.tenant).filter(id=_seat(room.id, me_)).update_one(set__seen_at=now):
+        return room, participants(room), ice_offer()
+    room, meeting = _admitted(room_id)
+    sweep_stale(room, now)
 
-        def work(uow: UnitOfWork) -> None:
-            counted = uow.update_one(
-                CallRoom, {"_id": room.id, "size": {"$lt": rules.MAX_PARTICIPANTS}}, {"$inc": {"size": 1}}
-            )
-            if not counted:
-                rules.check_capacity(rules.MAX_PARTICIPANTS, rejoining=False)  # raises call_room_full
-            uow.insert(
-                CallParticipant(
-                    id=_seat(room.id, me_), tenant=room.tenant, room_id=room.id, account_id=me_, joined_at=joined_at
-                )
-            )
-            if meeting is not None and meeting.invited:
-                data = {"meeting_id": meeting.meeting_id, "account_id": me_, "joined_at": joined_at.isoformat()}
-                uow.emit(events.SOURCE, events.MEETING_ROOM_JOINED, data, me_)
+    def work(uow: UnitOfWork) -> None:
+        counted = uow.update_one(
+            CallRoom, {"_id": room.id, "size": {"$lt": rules.MAX_PARTICIPANTS}}, {"$inc": {"size": 1}}
+        )
+        if not counted:
+            rules.check_capacity(rules.MAX_PARTICIPANTS, rejoining=False)  # raises call_room_full
+        seat = CallParticipant(
+            id=_seat(room.id, me_), tenant=room.tenant, room_id=room.id, account_id=me_, joined_at=now, seen_at=now
+        )
+        uow.insert(seat)
+        if meeting is not None and meeting.invited:
+            data = {"meeting_id": meeting.meeting_id, "account_id": me_, "joined_at": now.isoformat()}
+            uow.emit(events.SOURCE, events.MEETING_ROOM_JOINED, data, me_)
 
-        try:
-            atomically(room.tenant, work)
-        except DuplicateKeyError:
-            pass  # joined at the same moment from another socket: that seat is ours
-        else:
-            everyone = participants(room)
-            _announce(
-                events.CALL_PARTICIPANT_JOINED,
-                {"room_id": room.id, "account_id": me_, "participant_ids": [p.account_id for p in everyone]},
-            )
-            return _get(room.id), everyone, ice_offer()
-    return room, participants(room), ice_offer()
+    try:
+        atomically(room.tenant, work)
+    except DuplicateKeyError:  # joined at the same moment from another socket: that seat is ours
+        return room, participants(room), ice_offer()
+    everyone = participants(room)
+    _announce(
+        events.CALL_PARTICIPANT_JOINED,
+        {"room_id": room.id, "account_id": me_, "participant_ids": [p.account_id for p in everyone]},
+    )
+    return _get(room.id), everyone, ice_offer()
+
+
+def _free(room: CallRoom, account_id: str, stale_before: dt.datetime | None = None) -> bool:
+    """Delete a seat (only if not renewed since stale_before, when given) and count it out of the room."""
+    query = {"_id": _seat(room.id, account_id), "tenant": room.tenant}
+    if stale_before is not None:
+        query["seen_at"] = {"$lt": stale_before}
+
+    def work(uow: UnitOfWork) -> int:
+        gone = CallParticipant._get_collection().delete_one(query, session=uow.session).deleted_count
+        if gone:
+            uow.update_one(CallRoom, {"_id": room.id, "size": {"$gt": 0}}, {"$inc": {"size": -1}})
+        return gone
+
+    if not atomically(room.tenant, work):
+        return False
+    rest = participants(room)
+    _announce(
+        events.CALL_PARTICIPANT_LEFT,
+        {"room_id": room.id, "account_id": account_id, "participant_ids": [p.account_id for p in rest]},
+    )
+    return True
+
+
+def sweep_stale(room: CallRoom, now: dt.datetime) -> int:
+    """Seats not renewed for SEAT_STALE (their gateway died with the socket open): freed, the others told."""
+    before = now - rules.SEAT_STALE
+    return sum(_free(room, p.account_id, before) for p in participants(room) if rules.is_stale(p.seen_at, now))
 
 
 def leave(room_id: str) -> tuple[CallRoom, list[CallParticipant]]:
     """Leave a room (one not in is a no-op): the others hear of it. Any room the caller can name: a socket
     leaves its rooms on closing even when the meeting's window closed meanwhile."""
     room = _get(room_id)
-    me_ = access.actor().account_id
-
-    def work(uow: UnitOfWork) -> int:
-        gone = (
-            CallParticipant._get_collection()
-            .delete_one({"_id": _seat(room.id, me_), "tenant": room.tenant}, session=uow.session)
-            .deleted_count
-        )
-        if gone:
-            uow.update_one(CallRoom, {"_id": room.id, "size": {"$gt": 0}}, {"$inc": {"size": -1}})
-        return gone
-
-    if atomically(room.tenant, work):
-        rest = participants(room)
-        _announce(
-            events.CALL_PARTICIPANT_LEFT,
-            {"room_id": room.id, "account_id": me_, "participant_ids": [p.account_id for p in rest]},
-        )
-        return _get(room.id), rest
+    if _free(room, access.actor().account_id):
+        return _get(room.id), participants(room)
     return room, participants(room)
 
 

@@ -99,9 +99,11 @@ def test_two_peers_exchange_offer_answer_and_candidates_through_the_gateway(corn
         assert bob.request({"type": "call_join", "room_id": rid})["type"] == "ack"
         arrived = _frame(ann, "call_participant", room_id=rid, event="joined")
         assert arrived["account_id"] == m2 and sorted(arrived["participant_ids"]) == sorted([m1, m2])
-        again = bob.request({"type": "call_join", "room_id": rid})  # joining twice: the same seat
+        again = bob.request({"type": "call_join", "room_id": rid})  # joining twice: the same seat, renewed
         assert len(again["room"]["participants"]) == 2
         assert media_db["call_rooms"].find_one({"_id": rid})["size"] == 2
+        seat = media_db["call_participants"].find_one({"_id": f"{rid}:{m2}"})
+        assert seat["seen_at"] > seat["joined_at"]
 
         # offer → answer → candidates both ways → bye, each delivered to the other peer only
         sent = ann.request(
@@ -234,9 +236,18 @@ def test_joining_a_meetings_room_records_attendance_and_a_seventh_is_refused(cor
             lambda: ok(world.get("m6", f"/meetings/{meeting['id']}"))["mine"]["status"] == "present", "m6 present"
         )
 
-        # someone leaves: the seventh gets in
-        assert sockets["m3"].request({"type": "call_leave", "room_id": room["id"]})["type"] == "ack"
-        assert sockets["admin"].request({"type": "call_join", "room_id": room["id"]})["type"] == "ack"
+        # m3's gateway "dies": their seat is no longer renewed (aged here by five minutes, as if it had been
+        # left for that long). The seventh gets in, the stale seat is freed, the others hear m3 left.
+        m3_seat = {"_id": f"{room['id']}:{world.id('m3')}"}
+        aged = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+        assert media_db["call_participants"].update_one(m3_seat, {"$set": {"seen_at": aged}}).matched_count == 1
+        entered = sockets["admin"].request({"type": "call_join", "room_id": room["id"]})
+        assert entered["type"] == "ack", entered
+        inside = {p["account_id"] for p in entered["room"]["participants"]}
+        assert world.admin.account_id in inside and world.id("m3") not in inside and len(inside) == 6
+        gone = _frame(sockets["m1"], "call_participant", room_id=room["id"], event="left")
+        assert gone["account_id"] == world.id("m3")
+        assert media_db["call_rooms"].find_one({"_id": room["id"]})["size"] == 6
     finally:
         for live in sockets.values():
             live.close()

@@ -38,6 +38,16 @@ MEETING_MARGIN = dt.timedelta(minutes=30)
 
 TTL_MIN, TTL_MAX = 60, 24 * 3600
 
+# A seat is renewed by its socket's gateway every SEAT_REFRESH; one not renewed for SEAT_STALE belongs to a
+# gateway that died with the socket open, and is freed when someone else enters.
+SEAT_REFRESH = dt.timedelta(seconds=30)
+SEAT_STALE = dt.timedelta(seconds=120)
+
+
+def is_stale(seen_at: dt.datetime, now: dt.datetime) -> bool:
+    seen = seen_at if seen_at.tzinfo else seen_at.replace(tzinfo=dt.UTC)
+    return now - seen > SEAT_STALE
+
 
 def check_capacity(present: int, rejoining: bool) -> None:
     """A newcomer fits while fewer than MAX_PARTICIPANTS are in; someone already in may always rejoin."""

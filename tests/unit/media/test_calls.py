@@ -137,3 +137,10 @@ def test_a_meeting_room_opens_with_the_check_in_window():
     assert _refused(lambda: rules.check_meeting_open(False, False, starts, ends, NOW)).key == (
         "call_meeting_not_online"
     )
+
+
+def test_a_seat_goes_stale_when_not_renewed_for_two_minutes():
+    assert not rules.is_stale(NOW - rules.SEAT_STALE, NOW)
+    assert rules.is_stale(NOW - rules.SEAT_STALE - dt.timedelta(seconds=1), NOW)
+    assert rules.is_stale((NOW - dt.timedelta(minutes=5)).replace(tzinfo=None), NOW)  # as the database returns it
+    assert rules.SEAT_REFRESH * 3 < rules.SEAT_STALE  # a renewal or two may be late without losing the seat
