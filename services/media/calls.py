@@ -269,11 +269,13 @@ def sweep_stale(room: CallRoom, now: dt.datetime) -> int:
 
 
 def leave(room_id: str) -> tuple[CallRoom, list[CallParticipant]]:
-    """Leave a room (one not in is a no-op): the others hear of it. Any room the caller can name: a socket
-    leaves its rooms on closing even when the meeting's window closed meanwhile."""
+    """Leave a room: the others hear of it. A seat is given up without asking orgs (a socket leaves its rooms on
+    closing even when the meeting's window closed meanwhile); leaving a room one is not in is a no-op for
+    those who may enter it, NOT_FOUND for anyone else (like reading it)."""
     room = _get(room_id)
     if _free(room, access.actor().account_id):
         return _get(room.id), participants(room)
+    room, _ = _admitted(room_id)
     return room, participants(room)
 
 

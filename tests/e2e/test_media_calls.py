@@ -174,6 +174,9 @@ def test_rooms_refuse_bad_input_clearly(corner):
     error(world.post("m1", "/calls/rooms", {"invited_ids": ["x"], "colour": "red"}), 400, "invalid_argument")
     error(world.post("m1", "/calls/rooms", {"meeting_id": "not-a-meeting"}), 404, "not_found", "meeting_id")
     error(world.get("m1", "/calls/rooms/nope"), 404, "not_found", "room_id")
+    room = _room(world, "m1", invited_ids=[world.id("m2")])
+    assert ok(world.post("m2", f"/calls/rooms/{room['id']}/leave"))["participants"] == []  # not in: a no-op
+    error(world.post("loner", f"/calls/rooms/{room['id']}/leave"), 404, "not_found", "room_id")
     error(world.get("other", "/calls/ice-servers"), 403, "wrong_region")
     ice = ok(world.get("m2", "/calls/ice-servers"))
     assert ice["expires_at"] and [s for s in ice["ice_servers"] if s["username"].endswith(world.id("m2"))]
