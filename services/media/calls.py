@@ -25,6 +25,7 @@ TURN_SECRET for the caller, valid TURN_TTL_SECONDS (domain/calls.py).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
 from services.media import access, events
 from services.media.domain import calls as rules
 from services.media.signals import Announcer
+
+log = logging.getLogger(__name__)
 
 MEETING_ROOM_PREFIX = "m"
 ORGS_TIMEOUT = 5.0
@@ -94,10 +97,18 @@ def configure(config) -> None:
     _announcer = Announcer(config.amqp_uri)
 
 
-def _announce(event_type: str, data: dict) -> None:
+def _announce(event_type: str, data: dict, required: bool = False) -> None:
+    """Publish a transient announcement. Only a signal is `required` (its sender hears UNAVAILABLE when the
+    broker is away); arrivals, departures and invitations follow a write that already happened, so a lost one
+    is logged, not raised: the room's participants are always readable (GetRoom)."""
     if _announcer is None:
         raise RuntimeError("calls.configure was not called")
-    _announcer.publish(event_type, data, access.actor().account_id)
+    try:
+        _announcer.publish(event_type, data, access.actor().account_id)
+    except DomainError:
+        if required:
+            raise
+        log.warning("call announcement lost", extra={"type": event_type, "room_id": data.get("room_id")})
 
 
 # -- rooms ---------------------------------------------------------------------------------------------
@@ -300,7 +311,7 @@ def signal(room_id: str, to_account_id: str, kind: str, payload: str) -> rules.S
         "kind": checked.kind,
         "payload": checked.payload,
     }
-    _announce(events.CALL_SIGNAL, data)
+    _announce(events.CALL_SIGNAL, data, required=True)
     return checked
 
 
