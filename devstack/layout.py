@@ -58,6 +58,11 @@ class Layout:
         return self.port_base + 5
 
     @property
+    def turn_port(self) -> int:
+        """coturn (STUN/TURN for calls), UDP and TCP."""
+        return self.port_base + 9
+
+    @property
     def gateway_metrics_port(self) -> int:
         return self.port_base  # the gateway serves /metrics itself
 
@@ -101,7 +106,12 @@ class Layout:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.writelines(f"{k}={v}\n" for k, v in values.items())
-        return dict(line.strip().split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+        values = dict(line.strip().split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+        if "TURN_SECRET" not in values:  # coturn's static-auth-secret (a data directory older than calls lacks it)
+            values["TURN_SECRET"] = secrets.token_urlsafe(32)
+            with open(path, "a") as f:
+                f.write(f"TURN_SECRET={values['TURN_SECRET']}\n")
+        return values
 
     def env(self) -> dict[str, str]:
         """Environment shared by every process of the region."""

@@ -20,6 +20,7 @@ PYTHON = sys.executable
 RABBIT_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
 RABBIT_CTL = "/usr/lib/rabbitmq/bin/rabbitmqctl"  # not /usr/sbin/rabbitmqctl: that one switches user and HOME
 REDIS_SERVER = "/usr/bin/redis-server"
+TURN_SERVER = "/usr/bin/turnserver"  # Debian coturn
 
 
 @dataclass
@@ -101,6 +102,20 @@ def _queues_consumed(amqp_uri: str, queues: list[str]) -> bool:
         return False
     except Exception:  # noqa: BLE001 - any broker-side refusal means "not ready yet"
         return False
+
+
+def _stun_answers(port: int) -> bool:
+    """A STUN binding request over UDP gets a binding success response (RFC 5389)."""
+    txid = os.urandom(12)
+    request = b"\x00\x01\x00\x00\x21\x12\xa4\x42" + txid
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.5)
+        try:
+            s.sendto(request, ("127.0.0.1", port))
+            reply, _ = s.recvfrom(2048)
+        except OSError:
+            return False
+    return reply[:2] == b"\x01\x01" and reply[8:20] == txid
 
 
 def _search_index_ready(root: Path) -> bool:
@@ -199,6 +214,7 @@ class Stack:
                 ],
                 ready=lambda: _redis_ready(lay.redis_port),
             ),
+            self._coturn(),
             Process(
                 "identity",
                 [PYTHON, "-m", "services.identity.server"],
@@ -247,7 +263,7 @@ class Stack:
                 "media",
                 [PYTHON, "-m", "services.media.server"],
                 ready=lambda: _grpc_serving(media_grpc),
-                env={"GRPC_PORT": str(media_grpc), "METRICS_PORT": str(media_metrics)},
+                env={"GRPC_PORT": str(media_grpc), "METRICS_PORT": str(media_metrics), **self._turn_env()},
             ),
             Process(
                 "media-worker",
@@ -268,6 +284,41 @@ class Stack:
                 env={"HTTP_PORT": str(lay.gateway_port)},
             ),
         ]
+
+    # -- coturn (STUN/TURN for calls) --------------------------------------------------------------
+    def _coturn(self) -> Process:
+        """The region's STUN/TURN server with coturn's REST-API auth (TURN_SECRET). Loopback peers are allowed
+        because every peer of the local stack is on this machine; production must never allow them (a relay
+        to 127.0.0.1 reaches the server's own services)."""
+        lay, turn_dir = self.layout, self.layout.data_dir / "coturn"
+        return Process(
+            "coturn",
+            [
+                TURN_SERVER,
+                "-n",  # no configuration file: everything is here
+                "--listening-ip=127.0.0.1",
+                f"--listening-port={lay.turn_port}",
+                "--relay-ip=127.0.0.1",
+                f"--realm={lay.region}",
+                "--use-auth-secret",
+                f"--static-auth-secret={self.env['TURN_SECRET']}",
+                "--no-tls",
+                "--no-dtls",
+                "--allow-loopback-peers",
+                "--no-cli",
+                "--log-file=stdout",  # into the region's log directory with the others (coturn.log)
+                f"--pidfile={turn_dir / 'turnserver.pid'}",
+                f"--userdb={turn_dir / 'turndb'}",  # unused (REST-API auth), but coturn opens one
+            ],
+            ready=lambda: _tcp_open(lay.turn_port) and _stun_answers(lay.turn_port),
+        )
+
+    def _turn_env(self) -> dict[str, str]:
+        at = f"127.0.0.1:{self.layout.turn_port}"
+        return {
+            "TURN_URLS": f"stun:{at},turn:{at}?transport=udp,turn:{at}?transport=tcp",
+            "TURN_TTL_SECONDS": "3600",
+        }
 
     def process(self, name: str) -> Process:
         return next(p for p in self.processes if p.name == name)
@@ -392,6 +443,9 @@ class Stack:
         (self.layout.data_dir / "redis").mkdir(exist_ok=True)
         if not Path(REDIS_SERVER).exists():
             raise SystemExit("Redis is not installed: run `make deps` (apt-get install redis-server)")
+        if not Path(TURN_SERVER).exists():
+            raise SystemExit("coturn is not installed: run `make deps` (apt-get install coturn)")
+        (self.layout.data_dir / "coturn").mkdir(exist_ok=True)
         self._prepare_rabbit()
         self.run_tool("-m", "services.identity.manage", "init-keys")
         for proc in self.processes:

@@ -1,7 +1,8 @@
 """Live delivery: the gateway's WebSocket (`/api/v1/ws`) and its feed from the broker.
 
 Every gateway process binds a queue of its own (exclusive: it goes with the process) to content's events
-`chat_message_sent`, `chat_read` and `inbox_updated`, consumed by a kombu thread that hands each event to
+`chat_message_sent`, `chat_read` and `inbox_updated`, and to media's transient call announcements (calls:
+gateway/live_calls.py), consumed by a kombu thread that hands each event to
 the event loop. The hub then offers the event to the sockets of the people it concerns, here.
 
 Nothing is lost by being live-only: the database is the record. A socket starts with `sync` (what came
@@ -34,6 +35,7 @@ from google.protobuf.json_format import MessageToDict
 from prometheus_client import Counter, Gauge
 from starlette.websockets import WebSocketState
 
+from gateway import live_calls
 from gateway.routes.notifications import titled
 from jiceng.content.v1 import chat_pb2 as pb
 from kernel import messages
@@ -127,6 +129,7 @@ class Session:
         self.synced = False  # live chat frames wait until the client's first sync
         self.pending: asyncio.Queue = asyncio.Queue()
         self.resync_needed = False
+        self.rooms: set[str] = set()  # call rooms this socket joined (live_calls.py)
         self._send_lock = asyncio.Lock()
 
     # -- from the hub (event loop) -----------------------------------------------------------------
@@ -181,6 +184,8 @@ class Session:
             await self.deliver_message(payload)
         elif kind == "read":
             await self.send({"type": "read", **payload})
+        elif kind == "call":  # a call frame, ready as it is (live_calls.dispatch)
+            await self.send(payload)
         elif kind == "notification":
             await self.send({"type": "notification", "notification": titled(payload, self.locale)})
         elif kind == "sync":
@@ -311,6 +316,8 @@ class LiveHub:
             notification["id"] = notification.pop("notification_id", "")
             for session in self.sessions.get(data.get("account_id", ""), ()):
                 session.offer(("notification", notification))
+        elif kind in live_calls.ROUTING_KEYS:
+            live_calls.dispatch(self, kind, data)
 
     def _resync_all(self) -> None:
         for sessions in self.sessions.values():
@@ -325,6 +332,7 @@ class LiveHub:
             try:
                 with kombu.Connection(self.amqp_uri, heartbeat=30, connect_timeout=5) as conn:
                     bindings = [kombu.binding(ex, routing_key=key) for key in ROUTING_KEYS]
+                    bindings += [kombu.binding(exchange("media"), routing_key=k) for k in live_calls.ROUTING_KEYS]
                     queue = kombu.Queue(
                         self.queue_name, bindings=bindings, exclusive=True, auto_delete=True, durable=False
                     )
@@ -420,6 +428,7 @@ async def live_socket(websocket: WebSocket) -> None:
         return
     delivery = asyncio.create_task(session.deliver_forever())
     expiry = asyncio.create_task(_close_at_expiry(session))
+    seats = asyncio.create_task(live_calls.keep_seats(session))
     try:
         await session.send(
             {
@@ -438,6 +447,8 @@ async def live_socket(websocket: WebSocket) -> None:
             await websocket.close(INTERNAL, _close_reason("internal", locale))
     finally:
         hub.remove(session)
+        seats.cancel()
+        await live_calls.leave_all(session)
         delivery.cancel()
         expiry.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -544,4 +555,11 @@ async def _on_read(session: Session, frame: dict, request_id) -> None:
     await session.send({"type": "ack", "id": request_id, "conversation": _conversation_json(reply)})
 
 
-_HANDLERS = {"ping": _on_ping, "auth": _on_auth, "sync": _on_sync, "send": _on_send, "read": _on_read}
+_HANDLERS = {
+    "ping": _on_ping,
+    "auth": _on_auth,
+    "sync": _on_sync,
+    "send": _on_send,
+    "read": _on_read,
+    **live_calls.HANDLERS,
+}

@@ -7,6 +7,7 @@ need=()
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 command -v wrk >/dev/null || need+=(wrk)  # make bench's HTTP load generator
 command -v ffmpeg >/dev/null || need+=(ffmpeg)  # media: probing, thumbnails of videos, HLS transcoding
+[ -x /usr/bin/turnserver ] || need+=(coturn)  # media: STUN/TURN for calls
 if ((${#need[@]})); then
   echo "installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -20,4 +21,9 @@ if command -v service >/dev/null && pgrep -f 'rabbit@' >/dev/null 2>&1; then
 fi
 if command -v service >/dev/null && pgrep -f 'redis-server 127.0.0.1:6379' >/dev/null 2>&1; then
   service redis-server stop >/dev/null 2>&1 || true
+fi
+# coturn's package may start a system-wide TURN server (3478, its /etc/turnserver.conf); the platform runs
+# its own per region (devstack: turnserver -n …), which this leaves alone.
+if command -v service >/dev/null && pgrep -f 'turnserver -c /etc/turnserver.conf' >/dev/null 2>&1; then
+  service coturn stop >/dev/null 2>&1 || true
 fi

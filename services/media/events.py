@@ -9,6 +9,17 @@ Published (`data` below; envelope in kernel/outbox.py), files (uploads.py, proce
                  everything of the item was deleted and the org's quota given back
 - media_deleted  {media_id, org_id, owner_id}
 
+calls (calls.py), through the outbox:
+- meeting_room_joined {meeting_id, account_id, joined_at}   an invitee entered the meeting's room (joined_at
+                 ISO 8601 UTC); orgs' worker records them present, method online, if joined_at is inside the
+                 meeting's check-in window (idempotent: present once)
+
+calls, transient (signals.py: straight to the broker, not persistent, no outbox; for the gateways' sockets):
+- call_invited   {room_id, from_account_id, account_ids, media}   an ad hoc room was created for them
+- call_participant_joined {room_id, account_id, participant_ids}  participant_ids: everyone in now
+- call_participant_left   {room_id, account_id, participant_ids}  participant_ids: everyone still in
+- call_signal    {room_id, from_account_id, to_account_id, kind, payload}   kind: offer, answer, candidate, bye
+
 Consumed: orgs' org_created, org_moved, org_merged, membership_added, membership_status_changed,
 memberships_imported, transfer_completed (mirror.py: the org paths that scope permissions and quotas).
 """
@@ -19,6 +30,11 @@ MEDIA_PROGRESS = "media_progress"
 MEDIA_READY = "media_ready"
 MEDIA_FAILED = "media_failed"
 MEDIA_DELETED = "media_deleted"
+MEETING_ROOM_JOINED = "meeting_room_joined"
+CALL_INVITED = "call_invited"
+CALL_PARTICIPANT_JOINED = "call_participant_joined"
+CALL_PARTICIPANT_LEFT = "call_participant_left"
+CALL_SIGNAL = "call_signal"
 
 ORGS = "orgs"
 ORG_CREATED = "org_created"

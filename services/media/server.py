@@ -6,16 +6,17 @@ One gRPC service per area of its contract (protos/jiceng/media/v1/); each is one
 
 from __future__ import annotations
 
-from jiceng.media.v1 import media_pb2_grpc
+from jiceng.media.v1 import call_pb2_grpc, media_pb2_grpc
 from kernel import config as kconfig
 from kernel import store
 from kernel.grpc_server import ServiceSpec, run
-from services.media import api, blobs
+from services.media import api, api_calls, blobs, calls
 from services.media import store as media_store
 from services.media.settings import MediaConfig
 
 SERVICERS: list = [
     (api.MediaApi, media_pb2_grpc.add_MediaServiceServicer_to_server, api.SERVICE),
+    (api_calls.CallApi, call_pb2_grpc.add_CallServiceServicer_to_server, api_calls.SERVICE),
 ]
 ANONYMOUS = api.ANONYMOUS
 
@@ -27,6 +28,7 @@ def main() -> None:
         store.connect(config, "media")
         media_store.ensure_indexes()
         blobs.configure(config).ensure_bucket()
+        calls.configure(config)
 
     run(ServiceSpec.of("media", SERVICERS, anonymous_methods=ANONYMOUS), config, on_start=on_start)
 

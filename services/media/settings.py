@@ -33,7 +33,16 @@ class TranscodeSettings(BaseConfig):
     work_dir: str = ""  # temporary files; "" is the system's temp dir
 
 
-class MediaConfig(ServiceConfig, MediaStoreSettings, TranscodeSettings):
+class CallSettings(BaseConfig):
+    """Calls: orgs (who may enter a meeting's room) and the region's STUN/TURN server (coturn, REST-API auth)."""
+
+    orgs_addr: str = "127.0.0.1:50061"
+    turn_urls: str = ""  # comma-separated stun:/turn: urls handed to clients; "" offers no ICE servers
+    turn_secret: str = ""  # coturn's static-auth-secret; "" offers no TURN (STUN urls only)
+    turn_ttl_seconds: int = Field(3600, ge=60, le=24 * 3600)
+
+
+class MediaConfig(ServiceConfig, MediaStoreSettings, TranscodeSettings, CallSettings):
     pass
 
 

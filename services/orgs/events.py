@@ -45,6 +45,9 @@ Consumed:
   yet started follow the person (services/orgs/life.py follow_members)
 - memberships_imported {org_id, members: [{membership_id, account_id, org_id, status, roles}]}: the
   roster import's memberships in one event (instead of one membership_added per row)
+- media.meeting_room_joined {meeting_id, account_id, joined_at}: an invitee entered the meeting's online room
+  (media's calls); recorded present, method online, at joined_at if inside the check-in window
+  (life.record_room_joined; attendance_recorded follows as for any check-in)
 """
 
 SOURCE = "orgs"
@@ -69,6 +72,9 @@ ROSTER_IMPORTED = "roster_imported"
 
 IDENTITY = "identity"
 ACCOUNT_REGISTERED = "account_registered"
+
+MEDIA = "media"
+MEETING_ROOM_JOINED = "meeting_room_joined"
 
 TRANSFER_REQUESTED = "transfer_requested"
 TRANSFER_APPROVED_OUT = "transfer_approved_out"

@@ -529,8 +529,11 @@ def decide_leave(meeting_id: str, account_id: str, approve: bool, note: str) -> 
 # -- presence -----------------------------------------------------------------------------------------
 
 
-def record_presence(meeting: Meeting, row: Attendance, method: str) -> tuple[Meeting, Attendance]:
-    """Mark an invitee present (once: a second check-in changes nothing) and announce it."""
+def record_presence(
+    meeting: Meeting, row: Attendance, method: str, at: dt.datetime | None = None
+) -> tuple[Meeting, Attendance]:
+    """Mark an invitee present (once: a second check-in changes nothing) and announce it; `at` is when they
+    came (now unless another service saw it earlier)."""
     if method not in rules.METHODS:
         raise ValueError(f"unknown check-in method {method!r}")
     rules.step(row.status, rules.CHECK_IN)
@@ -539,7 +542,7 @@ def record_presence(meeting: Meeting, row: Attendance, method: str) -> tuple[Mee
         first = uow.update_one(
             Attendance,
             {"_id": row.id, "status": {"$ne": rules.PRESENT}},
-            {"$set": {"status": rules.PRESENT, "method": method, "checked_in_at": _now()}},
+            {"$set": {"status": rules.PRESENT, "method": method, "checked_in_at": at or _now()}},
         )
         if first:
             uow.update_one(Meeting, {"_id": meeting.id}, {"$inc": {"present_count": 1}})
@@ -576,6 +579,29 @@ def join_online(meeting_id: str) -> tuple[Meeting, Attendance]:
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "life_meeting_not_online", "meeting_id")
     rules.check_window(aware(meeting.starts_at), aware(meeting.ends_at), _now())
     return record_presence(meeting, row, rules.ONLINE)
+
+
+def record_room_joined(tenant: str, meeting_id: str, account_id: str, joined_at: dt.datetime) -> bool:
+    """Media saw an invitee enter the meeting's online room at joined_at (its `meeting_room_joined`): present,
+    method online, checked in at joined_at — if the meeting is online, not cancelled, and joined_at falls in
+    its check-in window. No actor: media checked the caller with orgs (GetMeeting) before the event. True
+    when presence was recorded now; False when it was already, or the event cannot count (not invited, no
+    such meeting, outside the window): a redelivery changes nothing."""
+    try:
+        meeting = Meeting.in_tenant(tenant).filter(id=ObjectId(meeting_id)).first()
+    except (InvalidId, TypeError):
+        meeting = None
+    row = _row(meeting, account_id) if meeting is not None else None
+    if meeting is None or row is None or row.status == rules.PRESENT:
+        return False
+    if meeting.status == CANCELLED or not meeting.online_url:
+        return False
+    try:
+        rules.check_window(aware(meeting.starts_at), aware(meeting.ends_at), aware(joined_at))
+    except DomainError:
+        return False
+    _, fresh = record_presence(meeting, row, rules.ONLINE, at=aware(joined_at))
+    return fresh.status == rules.PRESENT
 
 
 # -- compliance ---------------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 """orgs' event worker (nameko, eventlet): `python -m services.orgs.worker`.
 
 Mirrors identity's accounts (who may be made a member); keeps meetings' org paths after tree moves and
-the rosters of meetings not yet started in step with memberships.
+the rosters of meetings not yet started in step with memberships; records online presence when media says
+an invitee entered a meeting's room.
 """
 
 import eventlet
 
 eventlet.monkey_patch()  # must precede every other import in a worker process
+
+import datetime as dt
 
 from kernel import config as kconfig
 from kernel import store
@@ -92,6 +95,18 @@ class MeetingInvitations:
             self._follow(event)
 
 
+class OnlinePresence:
+    """Entering a meeting's online room (media's meeting_room_joined) counts as presence, method online."""
+
+    name = "orgs_online_presence"
+
+    @handles(events.MEDIA, events.MEETING_ROOM_JOINED)
+    def room_joined(self, event: Event) -> None:
+        d = event.data
+        joined_at = dt.datetime.fromisoformat(d["joined_at"])
+        life.record_room_joined(event.tenant, d["meeting_id"], d["account_id"], joined_at)
+
+
 def main() -> None:
     config = kconfig.load(WorkerConfig)
 
@@ -106,6 +121,7 @@ def main() -> None:
         PeopleMirror,
         MeetingPaths,
         MeetingInvitations,
+        OnlinePresence,
         worker_network.ContactPaths,
         on_start=on_start,
     )
