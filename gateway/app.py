@@ -18,6 +18,7 @@ from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import RateLimiter
 from gateway.routes import (
     apps,
+    channels,
     chat,
     education,
     forums,
@@ -119,6 +120,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(search.router)
     app.include_router(media.router)
     app.include_router(media.files_router)
+    app.include_router(channels.router)
 
     @app.get("/", include_in_schema=False)
     async def index():

@@ -7,6 +7,8 @@ need=()
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 command -v wrk >/dev/null || need+=(wrk)  # make bench's HTTP load generator
 command -v ffmpeg >/dev/null || need+=(ffmpeg)  # media: probing, thumbnails of videos, HLS transcoding
+[ -x /usr/sbin/nginx ] || need+=(nginx)  # media: the live edge (RTMP in, HLS out)
+[ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || need+=(libnginx-mod-rtmp)
 if ((${#need[@]})); then
   echo "installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -20,4 +22,8 @@ if command -v service >/dev/null && pgrep -f 'rabbit@' >/dev/null 2>&1; then
 fi
 if command -v service >/dev/null && pgrep -f 'redis-server 127.0.0.1:6379' >/dev/null 2>&1; then
   service redis-server stop >/dev/null 2>&1 || true
+fi
+# nginx's package starts a web server on :80; the platform runs its own nginx-rtmp per region.
+if command -v service >/dev/null && pgrep -f 'nginx: master process /usr/sbin/nginx -g' >/dev/null 2>&1; then
+  service nginx stop >/dev/null 2>&1 || true
 fi

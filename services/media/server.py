@@ -6,18 +6,19 @@ One gRPC service per area of its contract (protos/jiceng/media/v1/); each is one
 
 from __future__ import annotations
 
-from jiceng.media.v1 import media_pb2_grpc
+from jiceng.media.v1 import channel_pb2_grpc, media_pb2_grpc
 from kernel import config as kconfig
 from kernel import store
 from kernel.grpc_server import ServiceSpec, run
-from services.media import api, blobs
+from services.media import api, api_channels, blobs, broadcasts, ingest
 from services.media import store as media_store
 from services.media.settings import MediaConfig
 
 SERVICERS: list = [
     (api.MediaApi, media_pb2_grpc.add_MediaServiceServicer_to_server, api.SERVICE),
+    (api_channels.ChannelApi, channel_pb2_grpc.add_ChannelServiceServicer_to_server, api_channels.SERVICE),
 ]
-ANONYMOUS = api.ANONYMOUS
+ANONYMOUS = api.ANONYMOUS | api_channels.ANONYMOUS
 
 
 def main() -> None:
@@ -27,6 +28,8 @@ def main() -> None:
         store.connect(config, "media")
         media_store.ensure_indexes()
         blobs.configure(config).ensure_bucket()
+        broadcasts.configure(config)
+        ingest.serve(config.region, config)  # nginx-rtmp's callbacks (live broadcasts)
 
     run(ServiceSpec.of("media", SERVICERS, anonymous_methods=ANONYMOUS), config, on_start=on_start)
 

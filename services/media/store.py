@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from services.media import files, mirror
+from services.media import broadcasts, channels, files, mirror
 
 # each area module lists its documents in DOCUMENTS
-AREAS = [mirror, files]
+AREAS = [mirror, files, channels, broadcasts]
 
 
 def ensure_indexes() -> None:
