@@ -18,7 +18,8 @@ Recordings: when nginx closes a recording file it reports its path; a broadcast 
 as a media item of the channel's org (audio for radio, video for TV), charged to the org's quota like an
 upload and announced as `media_uploaded`, so the transcoder makes its HLS as for any upload. A file is
 imported once (its name is remembered on the broadcast); one that does not fit the quota is dropped and
-`broadcast_recording_failed` says why. The local file is removed either way.
+`broadcast_recording_failed` says why. The local file is removed once handled; a file whose callback failed
+(or never came: media was down) is imported by the hook's periodic sweep of the recordings directory.
 """
 
 from __future__ import annotations
@@ -177,7 +178,7 @@ def revoke(broadcast_id: str) -> Broadcast:
 
 def revoke_all(channel: Channel) -> None:
     """Every key of the channel stops working (the channel goes)."""
-    Broadcast.in_tenant(channel.tenant).filter(channel_id=str(channel.id), revoked=False).update(set__revoked=True)
+    Broadcast.in_tenant(channel.tenant).filter(channel_id=str(channel.id)).update(set__revoked=True)
 
 
 def on_air(tenant: str, broadcast_id: str) -> bool:
@@ -254,11 +255,11 @@ def end_by_id(tenant: str, broadcast_id: str) -> None:
 
 def import_recording(tenant: str, broadcast_id: str, path: Path) -> str:
     """A finished recording file of the broadcast becomes a media item (see the module docstring); returns its
-    media id, or "" when it was not kept. The file is removed in every case."""
-    try:
-        return _import(tenant, broadcast_id, path)
-    finally:
-        path.unlink(missing_ok=True)
+    media id, or "" when it is not kept. The file is removed once handled; when the import fails (the store or
+    the database refused) it stays, and the ingest hook's sweep tries again."""
+    media_id = _import(tenant, broadcast_id, path)
+    path.unlink(missing_ok=True)
+    return media_id
 
 
 def _import(tenant: str, broadcast_id: str, path: Path) -> str:

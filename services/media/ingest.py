@@ -13,7 +13,8 @@ secret keeps anything else that reaches it from starting broadcasts). What nginx
 - publish, tvhls or radiohls (name = broadcast id): 200 only for a broadcast on air (the push from its
   ingest application), 403 otherwise.
 - record_done, tvhls or radiohls (path = the recording): 200; the file is imported
-  (broadcasts.import_recording).
+  (broadcasts.import_recording). Files left behind (a failed import, media down) are swept every
+  SWEEP_SECONDS.
 
 Another region's tenant is never at stake: a media process serves one region (REGION), its ingest too.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 import hmac
 import logging
 import threading
+import time
 import urllib.parse
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +37,8 @@ from services.media.settings import LiveSettings
 log = logging.getLogger(__name__)
 
 FORM_MAX = 16 * 1024
+SWEEP_SECONDS = 300.0  # how often recordings left behind are looked for
+SETTLED_SECONDS = 120.0  # a recording untouched this long is complete (a live one is written continuously)
 # the RTMP applications (devstack/live_edge.py): where publishers connect, by channel kind, and their edges
 INGEST_APPS = {"tv": rules.TV, "radio": rules.RADIO}
 EDGE_APPS = ("tvhls", "radiohls")
@@ -74,6 +78,24 @@ class Hook:
                 log.info("recording imported", extra={"broadcast_id": name, "media_id": media_id})
             return HTTPStatus.OK, ""
         return HTTPStatus.NOT_FOUND, ""
+
+    def sweep_recordings(self, now: float | None = None) -> int:
+        """Import recordings whose record_done failed or never came (media was down); returns how many were
+        handled. A file still written to, or of a broadcast on air, is left for later."""
+        if self.recordings is None or not self.recordings.is_dir():
+            return 0
+        settled = (now or time.time()) - SETTLED_SECONDS
+        handled = 0
+        for path in sorted(self.recordings.glob("*.flv")):
+            broadcast_id = path.name.split("-", 1)[0]
+            if path.stat().st_mtime > settled or broadcasts.on_air(self.tenant, broadcast_id):
+                continue
+            try:
+                broadcasts.import_recording(self.tenant, broadcast_id, path)
+                handled += 1
+            except Exception:  # noqa: BLE001 - one file's failure must not stop the others; tried again next sweep
+                log.exception("recording not imported", extra={"file": path.name})
+        return handled
 
     def _recording(self, raw: str) -> Path | None:
         """The reported file, if it is inside the recordings directory (anything else is never read)."""
@@ -129,5 +151,15 @@ def serve(tenant: str, settings: LiveSettings) -> ThreadingHTTPServer | None:
     server = ThreadingHTTPServer(address, _handler(hook, settings.media_ingest_secret))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="ingest-hook", daemon=True).start()
+
+    def sweep() -> None:
+        while True:
+            time.sleep(SWEEP_SECONDS)
+            try:
+                hook.sweep_recordings()
+            except Exception:  # noqa: BLE001 - the next round tries again
+                log.exception("recordings sweep failed")
+
+    threading.Thread(target=sweep, name="recordings-sweep", daemon=True).start()
     log.info("ingest hook listening", extra={"port": settings.media_ingest_hook_port})
     return server
