@@ -12,7 +12,10 @@ by the key. The public name is the broadcast id: a key never appears in an addre
 
 While a broadcast is on air nginx-rtmp asks again every few seconds (on_update): a revoked key is answered
 403 and nginx drops the publisher. `broadcast_started` and `broadcast_ended` are announced with the change
-(conditional updates of `on_air`: a repeated callback announces nothing twice).
+(conditional updates of `on_air`: a repeated callback announces nothing twice). Each update also stamps
+`seen_at`: a broadcast counts as live only while nginx keeps asking (STALE_AFTER), so one whose end was never
+reported (nginx killed) is not shown on air forever; and an update for a valid key of a broadcast marked off
+air puts it back on air (a second publisher with the same key, refused by nginx, reports its own end).
 
 Recordings: when nginx closes a recording file it reports its path; a broadcast that keeps recordings gets it
 as a media item of the channel's org (audio for radio, video for TV), charged to the org's quota like an
@@ -24,6 +27,7 @@ imported once (its name is remembered on the broadcast); one that does not fit t
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import secrets
@@ -43,6 +47,7 @@ from services.media.settings import LiveSettings
 log = logging.getLogger(__name__)
 
 IDLE, LIVE, ENDED, REVOKED = "idle", "live", "ended", "revoked"
+STALE_AFTER = dt.timedelta(seconds=30)  # nginx asks every 5 s while a publisher is on air (live_edge.py)
 RECORDING_TYPE = "video/x-flv"  # nginx-rtmp records FLV
 
 
@@ -55,6 +60,7 @@ class Broadcast(TenantDocument):
     record = me.BooleanField(default=False)
     revoked = me.BooleanField(default=False)
     on_air = me.BooleanField(default=False)
+    seen_at = me.DateTimeField()  # nginx's last word on it while on air
     created_by = me.StringField(required=True)
     created_at = me.DateTimeField(required=True)
     started_at = me.DateTimeField()
@@ -82,10 +88,16 @@ def settings() -> LiveSettings:
     return _settings or LiveSettings()
 
 
+def is_live(b: Broadcast, now: dt.datetime | None = None) -> bool:
+    """On air, and nginx said so recently."""
+    seen = aware(b.seen_at)
+    return bool(b.on_air and not b.revoked and seen and seen > (now or utcnow()) - STALE_AFTER)
+
+
 def status(b: Broadcast) -> str:
     if b.revoked:
         return REVOKED
-    if b.on_air:
+    if is_live(b):
         return LIVE
     return ENDED if b.started_at else IDLE
 
@@ -183,7 +195,7 @@ def revoke_all(channel: Channel) -> None:
 
 def on_air(tenant: str, broadcast_id: str) -> bool:
     b = Broadcast.by_id(tenant, broadcast_id)
-    return bool(b and b.on_air and not b.revoked)
+    return b is not None and is_live(b)
 
 
 def _data(b: Broadcast) -> dict:
@@ -211,7 +223,7 @@ def start(tenant: str, key: str, kind: str) -> Broadcast | None:
         changed = uow.update_one(
             Broadcast,
             {"_id": b.id, "revoked": False, "on_air": False},
-            {"$set": {"on_air": True, "started_at": now, "ended_at": None}},
+            {"$set": {"on_air": True, "started_at": now, "ended_at": None, "seen_at": now}},
         )
         if changed:
             uow.emit(events.SOURCE, events.BROADCAST_STARTED, {**_data(b), "live_url": live_url(str(b.id))}, "")
@@ -220,13 +232,20 @@ def start(tenant: str, key: str, kind: str) -> Broadcast | None:
     return b
 
 
-def still_valid(tenant: str, key: str) -> bool:
+def still_on_air(tenant: str, key: str, kind: str) -> bool:
+    """nginx's periodic question about a publisher: False for a revoked or unknown key (nginx drops it);
+    otherwise the broadcast is stamped as seen (and put back on air if an end was reported meanwhile)."""
     b = by_key(tenant, key)
-    return b is not None and not b.revoked
+    if b is None or b.revoked or b.kind != kind:
+        return False
+    if not b.on_air:
+        return start(tenant, key, kind) is not None
+    Broadcast.in_tenant(tenant).filter(id=b.id, on_air=True).update_one(set__seen_at=utcnow())
+    return True
 
 
 def may_push(tenant: str, broadcast_id: str) -> bool:
-    """The `live` application's push of an accepted stream to `hls`: only of a broadcast on air."""
+    """An ingest application's push of an accepted stream to its edge: only of a broadcast on air."""
     b = Broadcast.by_id(tenant, broadcast_id)
     return b is not None and b.on_air and not b.revoked
 

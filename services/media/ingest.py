@@ -7,8 +7,8 @@ secret keeps anything else that reaches it from starting broadcasts). What nginx
 - publish, application tv or radio (name = the stream key): 302 Location: <broadcast id> for a valid key of a
   broadcast of that kind of channel (nginx renames the stream and pushes it to its edge under that name),
   403 otherwise.
-- update, tv or radio (every few seconds on air): 200 while the key is valid, 403 once revoked (nginx drops
-  the publisher).
+- update, tv or radio (every few seconds on air): 200 while the key is valid (the broadcast is stamped as
+  seen: broadcasts.STALE_AFTER), 403 once revoked (nginx drops the publisher).
 - publish_done, any application: the broadcast went off air (whichever nginx reports first counts).
 - publish, tvhls or radiohls (name = broadcast id): 200 only for a broadcast on air (the push from its
   ingest application), 403 otherwise.
@@ -62,7 +62,8 @@ class Hook:
             ok = broadcasts.may_push(self.tenant, name)
             return (HTTPStatus.OK if ok else HTTPStatus.FORBIDDEN), ""
         if event == "update":
-            if call == "update_publish" and app in INGEST_APPS and not broadcasts.still_valid(self.tenant, name):
+            publishing = call == "update_publish" and app in INGEST_APPS
+            if publishing and not broadcasts.still_on_air(self.tenant, name, INGEST_APPS[app]):
                 return HTTPStatus.FORBIDDEN, ""
             return HTTPStatus.OK, ""
         if event == "publish_done":

@@ -362,19 +362,24 @@ def test_a_live_broadcast_is_pushed_over_rtmp_read_as_hls_relayed_and_recorded(w
     assert not list(Path(stack.layout.live_dir / "recordings").glob(f"{broadcast['id']}*"))  # imported, removed
 
 
-def test_radio_goes_live_as_hls_audio(world):
+def test_radio_goes_live_as_hls_audio_and_its_recording_is_audio(world):
     radio = _channel(world, "sec1", "B1", "radio")
-    created = ok(world.post("sec1", f"/channels/{radio['id']}/broadcasts", {"title": "午间广播"}), 201)
+    created = ok(world.post("sec1", f"/channels/{radio['id']}/broadcasts", {"title": "午间广播", "record": True}), 201)
+    assert created["ingest_url"].endswith("/radio")
+    broadcast = created["broadcast"]
     publisher = push(f"{created['ingest_url']}/{created['stream_key']}", seconds=6, audio_only=True)
     try:
-        wait_playlist(created["broadcast"]["live_url"])
-        kinds = [s["codec_type"] for s in probe(created["broadcast"]["live_url"])["streams"]]
+        wait_playlist(broadcast["live_url"])
+        kinds = [s["codec_type"] for s in probe(broadcast["live_url"])["streams"]]
         assert kinds == ["audio"]
     finally:
         assert _finish(publisher) == 0
-    # not recorded: nothing kept
-    time.sleep(1)
-    assert ok(world.get("sec1", f"/broadcasts/{created['broadcast']['id']}"))["recordings"] == []
+    recorded = eventually(
+        lambda: ok(world.get("sec1", f"/broadcasts/{broadcast['id']}"))["recordings"], "a recording", 30
+    )
+    item = media_corner.wait_processed(world, "sec1", recorded[0])
+    assert (item["status"], item["kind"], item["has_hls"]) == ("ready", "audio", True)
+    assert [r["name"] for r in item["renditions"]] == ["audio-64k", "audio-128k"]
 
 
 def test_a_wrong_or_revoked_stream_key_is_refused_and_revoking_drops_a_live_publisher(world, media_events, stack):

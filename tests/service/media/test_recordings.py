@@ -55,6 +55,7 @@ def _broadcast(tenant: str, record: bool = True, on_air: bool = False) -> broadc
         key_hash=broadcasts.hash_key(secrets.token_urlsafe(24)),
         record=record,
         on_air=on_air,
+        seen_at=utcnow() if on_air else None,  # nginx asked about it just now
         created_by="someone",
         created_at=utcnow(),
         started_at=utcnow(),
@@ -101,6 +102,9 @@ def test_recordings_left_behind_are_imported_by_the_sweep_once_settled(media, tm
     assert hook.sweep_recordings() == 2
     assert not paths["kept"].exists() and not paths["dropped"].exists()  # handled: gone
     assert paths["live"].exists() and paths["fresh"].exists()  # on air, still written: left for later
+    # a broadcast nginx stopped asking about (killed before it reported the end) is no longer on air
+    broadcasts.Broadcast.in_tenant(tenant).filter(id=live.id).update_one(set__seen_at=utcnow() - broadcasts.STALE_AFTER)
+    assert hook.sweep_recordings() == 1 and not paths["live"].exists()
     assert broadcasts.Broadcast.by_id(tenant, str(dropped.id)).recordings == []
 
     recordings = broadcasts.Broadcast.by_id(tenant, str(kept.id)).recordings
