@@ -131,6 +131,8 @@ def update(channel_id: str, name: str, description: str, visibility: str) -> Cha
         changes["description"] = rules.channel_description(description)
     if visibility:
         changes["visibility"] = rules.visibility(visibility)
+        if changes["visibility"] == rules.PUBLIC and channel.visibility != rules.PUBLIC:
+            _check_public_schedule(channel)
     if changes:
         Channel.in_tenant(channel.tenant).filter(id=channel.id).update_one(
             **{f"set__{field}": value for field, value in changes.items()}
@@ -138,6 +140,18 @@ def update(channel_id: str, name: str, description: str, visibility: str) -> Cha
         for field, value in changes.items():
             setattr(channel, field, value)
     return channel
+
+
+def _check_public_schedule(channel: Channel) -> None:
+    """A channel going public plays public items only from now on: FAILED_PRECONDITION if its schedule holds
+    others (the manager reschedules them, or makes the items public, first)."""
+    now = utcnow()
+    ids = {s.media_id for s in slots_between(channel.tenant, str(channel.id), now, now + rules.GUIDE_HORIZON)}
+    ids.discard("")
+    oids = [oid for oid in map(object_id, ids) if oid is not None]
+    items = files.MediaItem.in_tenant(channel.tenant).filter(id__in=oids).only("visibility") if oids else []
+    if any(item.visibility != file_rules.PUBLIC for item in items):
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "schedule_media_not_visible", "visibility")
 
 
 def delete(channel_id: str) -> Channel:

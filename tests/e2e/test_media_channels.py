@@ -272,9 +272,14 @@ def test_a_public_channel_is_read_without_a_token_and_plays_public_items_only(wo
     tv = _channel(world, "sec1", "B1", visibility="public")
     start = _now() + dt.timedelta(days=3)
     body = {"kind": "media", "media_id": video["id"], "starts_at": _iso(start)}
-    error(
-        world.post("sec1", f"/channels/{tv['id']}/slots", body), 409, "failed_precondition", "media_id"
-    )  # members item
+    members_item = world.post("sec1", f"/channels/{tv['id']}/slots", body)
+    error(members_item, 409, "failed_precondition", "media_id")
+    # a members channel with a members item on its schedule cannot go public
+    members = _channel(world, "sec1", "B1")
+    ok(world.post("sec1", f"/channels/{members['id']}/slots", body), 201)
+    patch = {"visibility": "public"}
+    error(world.patch("sec1", f"/channels/{members['id']}", patch), 409, "failed_precondition", "visibility")
+    assert ok(world.get("sec1", f"/channels/{members['id']}"))["visibility"] == "members"
     public = ok(media_corner.upload(world, "sec1", "B1", clip, "video/mp4", "public.mp4", visibility="public"))
     assert media_corner.wait_processed(world, "sec1", public["id"])["status"] == "ready"
     ok(world.post("sec1", f"/channels/{tv['id']}/slots", {**body, "media_id": public["id"]}), 201)

@@ -43,6 +43,7 @@ SLOT_MIN = dt.timedelta(seconds=1)
 SLOT_MAX = dt.timedelta(hours=24)  # also bounds the look-back of the overlap and guide queries
 MAX_RELAY_HOPS = 3
 GUIDE_DAYS_AHEAD = 366  # a guide of a date further out (or back) is refused
+GUIDE_HORIZON = dt.timedelta(days=GUIDE_DAYS_AHEAD + 1)  # as far ahead as a schedule can matter
 
 
 @dataclass(frozen=True)
