@@ -30,11 +30,15 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from prometheus_client import Counter
+
 from services.media import broadcasts
 from services.media.domain import schedule as rules
 from services.media.settings import LiveSettings
 
 log = logging.getLogger(__name__)
+
+HOOK_CALLS = Counter("jiceng_media_ingest_hook_total", "nginx-rtmp callbacks answered", ["event", "status"])
 
 FORM_MAX = 16 * 1024
 SWEEP_SECONDS = 300.0  # how often recordings left behind are looked for
@@ -116,15 +120,21 @@ def _handler(hook: Hook, secret: str) -> type[BaseHTTPRequestHandler]:
             path = self.path.split("?", 1)[0]
             if not hmac.compare_digest(path[: len(prefix)].encode(), prefix.encode()):
                 return self._answer(HTTPStatus.NOT_FOUND)
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > FORM_MAX:
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                return self._answer(HTTPStatus.BAD_REQUEST)
+            if not 0 <= length <= FORM_MAX:
                 return self._answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
             form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode(errors="replace")))
+            event = path[len(prefix) :]
             try:
-                status, location = hook.handle(path[len(prefix) :], form)
+                status, location = hook.handle(event, form)
             except Exception:  # noqa: BLE001 - a failed callback refuses (nginx then drops or refuses the stream)
-                log.exception("ingest hook failed", extra={"path": path[len(prefix) :], "app": form.get("app")})
+                log.exception("ingest hook failed", extra={"event": event, "app": form.get("app")})
                 status, location = HTTPStatus.INTERNAL_SERVER_ERROR, ""
+            if status != HTTPStatus.NOT_FOUND:  # unknown events are not counted (no label per guess)
+                HOOK_CALLS.labels(event, int(status)).inc()
             self._answer(status, location)
 
         def do_GET(self) -> None:  # noqa: N802
