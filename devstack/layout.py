@@ -58,6 +58,21 @@ class Layout:
         return self.port_base + 5
 
     @property
+    def rtmp_port(self) -> int:
+        """nginx-rtmp: broadcasters publish here (media's live broadcasts)."""
+        return self.port_base + 6
+
+    @property
+    def live_http_port(self) -> int:
+        """nginx-rtmp's HTTP side: live HLS for players."""
+        return self.port_base + 7
+
+    @property
+    def ingest_hook_port(self) -> int:
+        """media's ingest hook: nginx-rtmp's callbacks (loopback)."""
+        return self.port_base + 8
+
+    @property
     def turn_port(self) -> int:
         """coturn (STUN/TURN for calls), UDP and TCP."""
         return self.port_base + 9
@@ -87,6 +102,11 @@ class Layout:
         return self.data_dir / "search"
 
     @property
+    def live_dir(self) -> Path:
+        """nginx-rtmp's files: its generated config, live HLS (hls/) and recordings (recordings/)."""
+        return self.data_dir / "live"
+
+    @property
     def run_dir(self) -> Path:
         return self.data_dir / "run"
 
@@ -106,12 +126,18 @@ class Layout:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.writelines(f"{k}={v}\n" for k, v in values.items())
-        values = dict(line.strip().split("=", 1) for line in path.read_text().splitlines() if "=" in line)
-        if "TURN_SECRET" not in values:  # coturn's static-auth-secret (a data directory older than calls lacks it)
-            values["TURN_SECRET"] = secrets.token_urlsafe(32)
+        found = dict(line.strip().split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+        # secrets added after a region was first started are added to its file
+        later = {
+            "MEDIA_INGEST_SECRET": lambda: secrets.token_hex(24),
+            "TURN_SECRET": lambda: secrets.token_urlsafe(32),  # coturn's static-auth-secret
+        }
+        missing = {k: make() for k, make in later.items() if k not in found}
+        if missing:
             with open(path, "a") as f:
-                f.write(f"TURN_SECRET={values['TURN_SECRET']}\n")
-        return values
+                f.writelines(f"{k}={v}\n" for k, v in missing.items())
+            found |= missing
+        return found
 
     def env(self) -> dict[str, str]:
         """Environment shared by every process of the region."""
@@ -131,6 +157,11 @@ class Layout:
             "ORGS_ADDR": f"127.0.0.1:{orgs_grpc}",
             "CONTENT_ADDR": f"127.0.0.1:{content_grpc}",
             "MEDIA_ADDR": f"127.0.0.1:{media_grpc}",
+            # live broadcasts: where broadcasters publish, where players read HLS, nginx-rtmp's callbacks
+            "MEDIA_INGEST_URL": f"rtmp://127.0.0.1:{self.rtmp_port}",
+            "MEDIA_LIVE_BASE_URL": f"http://127.0.0.1:{self.live_http_port}",
+            "MEDIA_INGEST_HOOK_PORT": str(self.ingest_hook_port),
+            "MEDIA_RECORDINGS_DIR": str(self.live_dir / "recordings"),
             "SEARCH_INDEX_DIR": str(self.search_index_dir),
             # webhook apps may call endpoints on this machine (the tests' receivers); never in production
             "CONTENT_WEBHOOK_ALLOW_PRIVATE": "true",

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devstack import live_edge
 from devstack.layout import Layout
 
 PYTHON = sys.executable
@@ -31,6 +32,7 @@ class Process:
     env: dict[str, str] = field(default_factory=dict)
     ready_timeout: float = 60.0
     stop: Callable[[], None] | None = None  # a graceful stop of its own, before SIGTERM
+    prepare: Callable[[], None] | None = None  # before each start (e.g. write its generated config)
 
 
 def _tcp_open(port: int) -> bool:
@@ -265,6 +267,12 @@ class Stack:
                 ready=lambda: _grpc_serving(media_grpc),
                 env={"GRPC_PORT": str(media_grpc), "METRICS_PORT": str(media_metrics), **self._turn_env()},
             ),
+            Process(  # the live edge: RTMP in, HLS out; asks media's ingest hook about each stream
+                "nginx-rtmp",
+                live_edge.argv(lay),
+                ready=lambda: _tcp_open(lay.rtmp_port) and _http_ok(f"http://127.0.0.1:{lay.live_http_port}/healthz"),
+                prepare=lambda: live_edge.prepare(lay, self.env["MEDIA_INGEST_SECRET"]),
+            ),
             Process(
                 "media-worker",
                 [PYTHON, "-m", "services.media.worker"],
@@ -366,6 +374,8 @@ class Stack:
     def start(self, proc: Process) -> None:
         if self.pid(proc.name) is not None:
             return
+        if proc.prepare is not None:
+            proc.prepare()
         self.layout.log_dir.mkdir(parents=True, exist_ok=True)
         self.layout.run_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.layout.log_dir / f"{proc.name}.log", "ab")  # noqa: SIM115 - handed to the child

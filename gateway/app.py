@@ -19,6 +19,7 @@ from gateway.ratelimit import RateLimiter
 from gateway.routes import (
     apps,
     calls,
+    channels,
     chat,
     education,
     forums,
@@ -121,6 +122,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(media.router)
     app.include_router(media.files_router)
     app.include_router(calls.router)
+    app.include_router(channels.router)
 
     @app.get("/", include_in_schema=False)
     async def index():

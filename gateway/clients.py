@@ -22,7 +22,7 @@ from jiceng.content.v1 import (
     site_pb2_grpc,
 )
 from jiceng.identity.v1 import identity_pb2_grpc
-from jiceng.media.v1 import call_pb2_grpc, media_pb2_grpc
+from jiceng.media.v1 import call_pb2_grpc, channel_pb2_grpc, media_pb2_grpc
 from jiceng.orgs.v1 import io_pb2_grpc, life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
 from kernel import context, logs
 from kernel.errors import from_rpc_error
@@ -59,6 +59,7 @@ class Services:
         self.knowledge = knowledge_pb2_grpc.KnowledgeServiceStub(self._channels["content"])
         self.media = media_pb2_grpc.MediaServiceStub(self._channels["media"])
         self.calls = call_pb2_grpc.CallServiceStub(self._channels["media"])
+        self.channels = channel_pb2_grpc.ChannelServiceStub(self._channels["media"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
 
     async def call(self, method, request, token: str | None = None, client_ip: str = "", timeout: float | None = None):
@@ -112,6 +113,7 @@ class CallerServices:
         self.knowledge = services.knowledge
         self.media = services.media
         self.calls = services.calls
+        self.channels = services.channels
         self.client_ip = client_ip
 
     async def call(self, method, request, token: str | None = None, timeout: float | None = None):

@@ -8,6 +8,8 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 command -v wrk >/dev/null || need+=(wrk)  # make bench's HTTP load generator
 command -v ffmpeg >/dev/null || need+=(ffmpeg)  # media: probing, thumbnails of videos, HLS transcoding
 [ -x /usr/bin/turnserver ] || need+=(coturn)  # media: STUN/TURN for calls
+[ -x /usr/sbin/nginx ] || need+=(nginx)  # media: the live edge (RTMP in, HLS out)
+[ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || need+=(libnginx-mod-rtmp)
 if ((${#need[@]})); then
   echo "installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -26,4 +28,8 @@ fi
 # its own per region (devstack: turnserver -n …), which this leaves alone.
 if command -v service >/dev/null && pgrep -f 'turnserver -c /etc/turnserver.conf' >/dev/null 2>&1; then
   service coturn stop >/dev/null 2>&1 || true
+fi
+# nginx's package starts a web server on :80; the platform runs its own nginx-rtmp per region.
+if command -v service >/dev/null && pgrep -f 'nginx: master process /usr/sbin/nginx -g' >/dev/null 2>&1; then
+  service nginx stop >/dev/null 2>&1 || true
 fi

@@ -89,6 +89,9 @@ class Blobs:
 
         self.store.put_object(self.bucket, key, io.BytesIO(data), len(data), content_type=content_type)
 
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        self.store.fput_object(self.bucket, key, str(path), content_type=content_type)
+
     def upload_tree(self, root: Path, prefix: str) -> int:
         """Every file under root, to prefix + its relative path; returns the bytes put."""
         total = 0

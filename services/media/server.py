@@ -6,19 +6,20 @@ One gRPC service per area of its contract (protos/jiceng/media/v1/); each is one
 
 from __future__ import annotations
 
-from jiceng.media.v1 import call_pb2_grpc, media_pb2_grpc
+from jiceng.media.v1 import call_pb2_grpc, channel_pb2_grpc, media_pb2_grpc
 from kernel import config as kconfig
 from kernel import store
 from kernel.grpc_server import ServiceSpec, run
-from services.media import api, api_calls, blobs, calls
+from services.media import api, api_calls, api_channels, blobs, broadcasts, calls, ingest
 from services.media import store as media_store
 from services.media.settings import MediaConfig
 
 SERVICERS: list = [
     (api.MediaApi, media_pb2_grpc.add_MediaServiceServicer_to_server, api.SERVICE),
     (api_calls.CallApi, call_pb2_grpc.add_CallServiceServicer_to_server, api_calls.SERVICE),
+    (api_channels.ChannelApi, channel_pb2_grpc.add_ChannelServiceServicer_to_server, api_channels.SERVICE),
 ]
-ANONYMOUS = api.ANONYMOUS
+ANONYMOUS = api.ANONYMOUS | api_channels.ANONYMOUS
 
 
 def main() -> None:
@@ -29,6 +30,8 @@ def main() -> None:
         media_store.ensure_indexes()
         blobs.configure(config).ensure_bucket()
         calls.configure(config)
+        broadcasts.configure(config)
+        ingest.serve(config.region, config)  # nginx-rtmp's callbacks (live broadcasts)
 
     run(ServiceSpec.of("media", SERVICERS, anonymous_methods=ANONYMOUS), config, on_start=on_start)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from kernel.config import BaseConfig, BusConfig, StoreConfig
 from kernel.grpc_server import ServiceConfig
@@ -42,7 +42,28 @@ class CallSettings(BaseConfig):
     turn_ttl_seconds: int = Field(3600, ge=60, le=24 * 3600)
 
 
-class MediaConfig(ServiceConfig, MediaStoreSettings, TranscodeSettings, CallSettings):
+class LiveSettings(BaseConfig):
+    """Live broadcasts: where broadcasters push (RTMP), where players read (HLS), and the hook nginx-rtmp
+    calls on publish, update, publish-done and record-done (loopback or cluster-internal, with a secret)."""
+
+    # what a manager is told to publish to: <ingest url>/<tv or radio>/<stream key>
+    media_ingest_url: str = "rtmp://127.0.0.1:1935"
+    # the public address of live HLS: <base>/hls/<broadcast id>/index.m3u8
+    media_live_base_url: str = "http://127.0.0.1:8080"
+    media_ingest_hook_host: str = "127.0.0.1"
+    media_ingest_hook_port: int = Field(0, ge=0, le=65535)  # 0: no hook server (live ingest off)
+    media_ingest_secret: str = ""  # in the hook's URL path; required with a hook port
+    # recordings are imported only from here (nginx-rtmp's record_path)
+    media_recordings_dir: str = ""
+
+    @model_validator(mode="after")
+    def _hook_needs_secret(self):
+        if self.media_ingest_hook_port and len(self.media_ingest_secret) < 16:
+            raise ValueError("MEDIA_INGEST_SECRET of at least 16 characters is required with MEDIA_INGEST_HOOK_PORT")
+        return self
+
+
+class MediaConfig(ServiceConfig, MediaStoreSettings, TranscodeSettings, CallSettings, LiveSettings):
     pass
 
 

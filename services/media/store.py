@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from services.media import calls, files, mirror
+from services.media import broadcasts, calls, channels, files, mirror
 
 # each area module lists its documents in DOCUMENTS
-AREAS = [mirror, files, calls]
+AREAS = [mirror, files, channels, broadcasts, calls]
 
 
 def ensure_indexes() -> None:

@@ -458,6 +458,24 @@ MEDIA_SHAPES = {
     "mirror_orgs": [{"tenant": T, "org_id": "o"}, {"tenant": T, "path": "o"}],
     "mirror_people": [{"tenant": T, "account_id": "a"}, {"tenant": T, "org_id": "o"}],
 }
+# media's channels and live broadcasts (services/media/channels.py, broadcasts.py)
+MEDIA_SHAPES.update(
+    {
+        "channels": [
+            {"tenant": T, "org_id": "o", "_id": {"$gt": "c"}},  # an org's channels
+            {"tenant": T, "_id": {"$gt": "c"}},  # the region's
+        ],
+        "channel_slots": [
+            # the guide of a day, now playing, the overlap check: one channel's slots starting in a range
+            {"tenant": T, "channel_id": "c", "starts_at": {"$gte": 1, "$lt": 2}},
+            {"tenant": T, "channel_id": "c"},  # a channel deleted with its schedule
+        ],
+        "broadcasts": [
+            {"tenant": T, "key_hash": "h"},  # nginx-rtmp's on_publish and on_update
+            {"tenant": T, "channel_id": "c"},  # a channel's broadcasts (newest first by _id), revoked with it
+        ],
+    }
+)
 
 CASES = (
     [("orgs", c, s) for c, shapes in SHAPES.items() for s in shapes]
