@@ -372,7 +372,7 @@ def test_radio_goes_live_as_hls_audio_and_its_recording_is_audio(world):
     created = ok(world.post("sec1", f"/channels/{radio['id']}/broadcasts", {"title": "午间广播", "record": True}), 201)
     assert created["ingest_url"].endswith("/radio")
     broadcast = created["broadcast"]
-    publisher = push(f"{created['ingest_url']}/{created['stream_key']}", seconds=6, audio_only=True)
+    publisher = push(f"{created['ingest_url']}/{created['stream_key']}", seconds=12, audio_only=True)
     try:
         wait_playlist(broadcast["live_url"])
         kinds = [s["codec_type"] for s in probe(broadcast["live_url"])["streams"]]
