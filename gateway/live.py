@@ -1,9 +1,10 @@
 """Live delivery: the gateway's WebSocket (`/api/v1/ws`) and its feed from the broker.
 
 Every gateway process binds a queue of its own (exclusive: it goes with the process) to content's events
-`chat_message_sent`, `chat_read` and `inbox_updated`, and to media's transient call announcements (calls:
-gateway/live_calls.py), consumed by a kombu thread that hands each event to
-the event loop. The hub then offers the event to the sockets of the people it concerns, here.
+`chat_message_sent`, `chat_read` and `inbox_updated`, to media's transient call announcements (calls:
+gateway/live_calls.py) and to media's processing of uploads (`media` frames to their owner), consumed by a
+kombu thread that hands each event to the event loop. The hub then offers the event to the sockets of the
+people it concerns, here.
 
 Nothing is lost by being live-only: the database is the record. A socket starts with `sync` (what came
 after the seqs the client has), and per conversation the socket remembers the last seq it delivered:
@@ -54,6 +55,8 @@ SOCKETS_PER_ACCOUNT = 10
 RETRY_SECONDS = 2.0  # after a failed call to the service, the socket catches up this much later
 PENDING_MAX = 2000  # events waiting for one socket; beyond, the socket drops them and re-syncs instead
 ROUTING_KEYS = ("chat_message_sent", "chat_read", "inbox_updated")
+# media's processing of an upload, told to its owner's sockets (`media` frames)
+MEDIA_KEYS = ("media_progress", "media_ready", "media_failed")
 
 # Close codes (4000–4999 are the application's): also in docs/websocket.md.
 BAD_FRAME, UNAUTHENTICATED, FORBIDDEN, AUTH_TIMEOUT, TOO_MANY = 4400, 4401, 4403, 4408, 4429
@@ -75,6 +78,19 @@ class RedactTokens(logging.Filter):
         if "access_token=" in message:
             record.msg, record.args = self._TOKEN.sub(r"\1[redacted]", message), ()
         return True
+
+
+def _media_frame(kind: str, data: dict) -> dict:
+    """An upload's processing as its owner hears it: progress, then ready or failed (with the reason's key)."""
+    status = {"media_progress": "processing", "media_ready": "ready", "media_failed": "failed"}[kind]
+    progress = int(data.get("progress", 100 if status == "ready" else 0))
+    return {
+        "type": "media",
+        "media_id": data.get("media_id", ""),
+        "status": status,
+        "progress": progress,
+        "error": data.get("error", ""),
+    }
 
 
 def _message_frame(message: dict) -> dict:
@@ -184,7 +200,7 @@ class Session:
             await self.deliver_message(payload)
         elif kind == "read":
             await self.send({"type": "read", **payload})
-        elif kind == "call":  # a call frame, ready as it is (live_calls.dispatch)
+        elif kind == "call":  # a call or media frame, ready as it is (live_calls.dispatch, _media_frame)
             await self.send(payload)
         elif kind == "notification":
             await self.send({"type": "notification", "notification": titled(payload, self.locale)})
@@ -318,6 +334,10 @@ class LiveHub:
                 session.offer(("notification", notification))
         elif kind in live_calls.ROUTING_KEYS:
             live_calls.dispatch(self, kind, data)
+        elif kind in MEDIA_KEYS:
+            frame = _media_frame(kind, data)
+            for session in self.sessions.get(data.get("owner_id", ""), ()):
+                session.offer(("call", frame))
 
     def _resync_all(self) -> None:
         for sessions in self.sessions.values():
@@ -332,7 +352,8 @@ class LiveHub:
             try:
                 with kombu.Connection(self.amqp_uri, heartbeat=30, connect_timeout=5) as conn:
                     bindings = [kombu.binding(ex, routing_key=key) for key in ROUTING_KEYS]
-                    bindings += [kombu.binding(exchange("media"), routing_key=k) for k in live_calls.ROUTING_KEYS]
+                    media_keys = (*live_calls.ROUTING_KEYS, *MEDIA_KEYS)
+                    bindings += [kombu.binding(exchange("media"), routing_key=k) for k in media_keys]
                     queue = kombu.Queue(
                         self.queue_name, bindings=bindings, exclusive=True, auto_delete=True, durable=False
                     )

@@ -17,6 +17,7 @@ from PIL import Image
 
 from tests.conftest import tap_events
 from tests.e2e import media_corner
+from tests.e2e.chat_corner import Live
 from tests.e2e.corner import error
 from tests.e2e.media_corner import upload, wait_processed
 from tests.e2e.test_transfers import ok
@@ -274,3 +275,23 @@ def test_public_media_is_read_without_a_token(world, samples, gateway_url):
         assert anonymous.get(f"/media/{members['id']}").status_code == 404
         assert anonymous.get(f"/api/v1/media/{public['id']}").status_code == 401
         assert anonymous.get(f"/api/v1/public/media/{public['id']}/hls/../../x").status_code in (404, 422)
+
+
+def test_the_owner_hears_processing_on_the_websocket(world, samples, gateway_url):
+    url = gateway_url.replace("http://", "ws://") + "/api/v1/ws"
+    owner, other = Live.open(url, world.people["m2"].access_token), Live.open(url, world.people["m1"].access_token)
+    try:
+        media_id = ok(upload(world, "m2", "B1", samples["video"], "video/mp4", "frames.mp4"))["id"]
+        done = owner.wait_for(lambda f: f["type"] == "media" and f["media_id"] == media_id and f["status"] == "ready")
+        assert (done["progress"], done["error"]) == (100, "")
+        progress = [f for f in owner.frames if f["type"] == "media" and f["status"] == "processing"]
+        assert progress and all(f["media_id"] == media_id and 0 <= f["progress"] < 100 for f in progress)
+        with pytest.raises(TimeoutError):  # nobody else hears it (m1's socket stays silent)
+            while True:
+                assert other.recv(timeout=1.0)["type"] != "media"
+        failed_id = ok(upload(world, "m2", "B1", samples["truncated_moov"], "video/mp4", "cut.mp4"))["id"]
+        failed = owner.wait_for(lambda f: f["type"] == "media" and f["media_id"] == failed_id)
+        assert (failed["status"], failed["error"]) == ("failed", "media_unreadable")
+    finally:
+        owner.close()
+        other.close()
