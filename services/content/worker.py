@@ -19,6 +19,7 @@ from kernel import store
 from kernel.cache import Cache
 from kernel.config import BusConfig, CacheConfig, StoreConfig
 from kernel.events import Event, handles
+from kernel.mirroring import HomeOrgMirror
 from kernel.worker import run
 from services.content import cache, events, mirror, notices, notifications, service_requests, timelines, webhooks
 from services.content import store as content_store
@@ -31,58 +32,25 @@ class WorkerConfig(StoreConfig, BusConfig, CacheConfig, MicroblogSettings, Webho
     pass
 
 
-class Mirror:
-    """What content knows of people, orgs and the network: orgs remains their system of record."""
+class Mirror(HomeOrgMirror):
+    """What content knows of people, orgs and the network: orgs remains their system of record. The org tree
+    and home orgs as every service's copy keeps them (kernel/mirroring.py), and content's own below."""
 
     name = "content_mirror"
+    mirror = mirror
 
     @handles(events.IDENTITY, events.ACCOUNT_REGISTERED)
     def account_registered(self, event: Event) -> None:
         mirror.account_registered(event.tenant, event.data["account_id"], event.data.get("display_name", ""))
-
-    @handles(events.ORGS, events.ORG_CREATED)
-    def org_created(self, event: Event) -> None:
-        d = event.data
-        mirror.org_created(event.tenant, d["org_id"], d.get("name", ""), list(d["path"]))
 
     @handles(events.ORGS, events.ORG_UPDATED)
     def org_updated(self, event: Event) -> None:
         if "name" in event.data.get("changes", {}):
             mirror.org_renamed(event.tenant, event.data["org_id"], event.data["changes"]["name"])
 
-    @handles(events.ORGS, events.ORG_MOVED)
-    def org_moved(self, event: Event) -> None:
-        d = event.data
-        mirror.org_moved(event.tenant, d["org_id"], list(d["old_path"]), list(d["new_path"]))
-
-    @handles(events.ORGS, events.ORG_MERGED)
-    def org_merged(self, event: Event) -> None:
-        mirror.org_merged(event.tenant, event.data["source_id"], event.data["target_id"])
-
     @handles(events.ORGS, events.ORG_DISSOLVED)
     def org_dissolved(self, event: Event) -> None:
         mirror.org_dissolved(event.tenant, event.data["org_id"])
-
-    @handles(events.ORGS, events.MEMBERSHIP_ADDED)
-    def membership_added(self, event: Event) -> None:
-        d = event.data
-        mirror.home_org(event.tenant, d["account_id"], d["org_id"], d["status"] in mirror.PRESENT)
-
-    @handles(events.ORGS, events.MEMBERSHIPS_IMPORTED)
-    def memberships_imported(self, event: Event) -> None:
-        for m in event.data["members"]:
-            mirror.home_org(event.tenant, m["account_id"], m["org_id"], m["status"] in mirror.PRESENT)
-
-    @handles(events.ORGS, events.MEMBERSHIP_STATUS_CHANGED)
-    def membership_status_changed(self, event: Event) -> None:
-        d = event.data
-        mirror.home_org(event.tenant, d["account_id"], d["org_id"], d["to"] in mirror.PRESENT)
-
-    @handles(events.ORGS, events.TRANSFER_COMPLETED)
-    def transfer_completed(self, event: Event) -> None:
-        d = event.data
-        here = d.get("to_region", "") in ("", event.tenant)  # to another region: no home org here any more
-        mirror.home_org(event.tenant, d["account_id"], d["to_org_id"] if here else "", here)
 
     @handles(events.ORGS, events.FRIENDSHIP_FORMED)
     def friendship_formed(self, event: Event) -> None:

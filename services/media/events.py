@@ -32,7 +32,8 @@ Published, channels (channels.py, broadcasts.py):
 - broadcast_recording_failed {broadcast_id, channel_id, org_id, title, error}   not kept (the org's quota)
 
 Consumed: orgs' org_created, org_moved, org_merged, membership_added, membership_status_changed,
-memberships_imported, transfer_completed (mirror.py: the org paths that scope permissions and quotas).
+memberships_imported, transfer_completed (mirror.py, through kernel/mirroring.py: the org paths that scope
+permissions and quotas).
 """
 
 SOURCE = "media"
@@ -57,11 +58,3 @@ BROADCAST_ENDED = "broadcast_ended"
 BROADCAST_RECORDED = "broadcast_recorded"
 BROADCAST_RECORDING_FAILED = "broadcast_recording_failed"
 
-ORGS = "orgs"
-ORG_CREATED = "org_created"
-ORG_MOVED = "org_moved"
-ORG_MERGED = "org_merged"
-MEMBERSHIP_ADDED = "membership_added"
-MEMBERSHIP_STATUS_CHANGED = "membership_status_changed"
-MEMBERSHIPS_IMPORTED = "memberships_imported"
-TRANSFER_COMPLETED = "transfer_completed"

@@ -17,6 +17,7 @@ from nameko.timer import timer
 from kernel import config as kconfig
 from kernel import store
 from kernel.events import Event, handles
+from kernel.mirroring import HomeOrgMirror
 from kernel.worker import run
 from services.media import blobs, events, files, mirror, processing
 from services.media import store as media_store
@@ -26,43 +27,11 @@ from services.media.settings import MediaWorkerConfig
 CONFIG: MediaWorkerConfig | None = None
 
 
-class Mirror:
+class Mirror(HomeOrgMirror):
+    """media's copy of the org tree and of people's home orgs (kernel/mirroring.py)."""
+
     name = "media_mirror"
-
-    @handles(events.ORGS, events.ORG_CREATED)
-    def org_created(self, event: Event) -> None:
-        d = event.data
-        mirror.org_created(event.tenant, d["org_id"], d.get("name", ""), list(d["path"]))
-
-    @handles(events.ORGS, events.ORG_MOVED)
-    def org_moved(self, event: Event) -> None:
-        d = event.data
-        mirror.org_moved(event.tenant, d["org_id"], list(d["old_path"]), list(d["new_path"]))
-
-    @handles(events.ORGS, events.ORG_MERGED)
-    def org_merged(self, event: Event) -> None:
-        mirror.org_merged(event.tenant, event.data["source_id"], event.data["target_id"])
-
-    @handles(events.ORGS, events.MEMBERSHIP_ADDED)
-    def membership_added(self, event: Event) -> None:
-        d = event.data
-        mirror.home_org(event.tenant, d["account_id"], d["org_id"], d["status"] in mirror.PRESENT)
-
-    @handles(events.ORGS, events.MEMBERSHIPS_IMPORTED)
-    def memberships_imported(self, event: Event) -> None:
-        for m in event.data["members"]:
-            mirror.home_org(event.tenant, m["account_id"], m["org_id"], m["status"] in mirror.PRESENT)
-
-    @handles(events.ORGS, events.MEMBERSHIP_STATUS_CHANGED)
-    def membership_status_changed(self, event: Event) -> None:
-        d = event.data
-        mirror.home_org(event.tenant, d["account_id"], d["org_id"], d["to"] in mirror.PRESENT)
-
-    @handles(events.ORGS, events.TRANSFER_COMPLETED)
-    def transfer_completed(self, event: Event) -> None:
-        d = event.data
-        here = d.get("to_region", "") in ("", event.tenant)
-        mirror.home_org(event.tenant, d["account_id"], d["to_org_id"] if here else "", here)
+    mirror = mirror
 
 
 class Thumbnails:
