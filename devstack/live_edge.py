@@ -129,11 +129,12 @@ http {{
     root {live};
 
     location = /healthz {{ return 200 "ok\\n"; }}
-    location ~ "^/hls/[0-9a-f]{{24}}/index\\.m3u8$" {{
+    # broadcast ids: 32 hex digits (services/media/broadcasts.py ID)
+    location ~ "^/hls/[0-9a-f]{{32}}/index\\.m3u8$" {{
       add_header Cache-Control "no-cache" always;
       add_header Access-Control-Allow-Origin "*" always;
     }}
-    location ~ "^/hls/[0-9a-f]{{24}}/[0-9]+\\.ts$" {{
+    location ~ "^/hls/[0-9a-f]{{32}}/[0-9]+\\.ts$" {{
       add_header Cache-Control "max-age=60" always;
       add_header Access-Control-Allow-Origin "*" always;
     }}

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 import secrets
 from pathlib import Path
 
@@ -47,11 +48,15 @@ from services.media.settings import LiveSettings
 log = logging.getLogger(__name__)
 
 IDLE, LIVE, ENDED, REVOKED = "idle", "live", "ended", "revoked"
+ID = re.compile(r"[0-9a-f]{32}")  # a broadcast's id (random: see Broadcast.id)
 STALE_AFTER = dt.timedelta(seconds=30)  # nginx asks every 5 s while a publisher is on air (live_edge.py)
 RECORDING_TYPE = "video/x-flv"  # nginx-rtmp records FLV
 
 
 class Broadcast(TenantDocument):
+    # Random, not an ObjectId: the id names the live stream's public HLS address, which anyone who knows it can
+    # play (the edge checks nothing), so it must not be guessable from another broadcast's id or its time.
+    id = me.StringField(primary_key=True, default=lambda: secrets.token_hex(16))
     channel_id = me.StringField(required=True)
     org_id = me.StringField(required=True)
     kind = me.StringField(required=True, choices=rules.KINDS)  # the channel's, for its recordings
@@ -70,8 +75,15 @@ class Broadcast(TenantDocument):
 
     meta = {
         "collection": "broadcasts",
-        "indexes": [{"fields": ["tenant", "key_hash"], "unique": True}, ("tenant", "channel_id", "_id")],
+        "indexes": [{"fields": ["tenant", "key_hash"], "unique": True}, ("tenant", "channel_id", "-created_at")],
     }
+
+    @classmethod
+    def by_id(cls, tenant: str, value: str):
+        """The tenant's broadcast of this id, or None (unknown, or not an id at all)."""
+        if not (isinstance(value, str) and ID.fullmatch(value)):
+            return None
+        return cls.in_tenant(tenant).filter(id=value).first()
 
 
 DOCUMENTS = (Broadcast,)
@@ -172,7 +184,8 @@ def of_channel(channel: Channel, broadcast_id: str) -> Broadcast:
 def list_channel(channel_id: str, page_size: int) -> list[Broadcast]:
     channel = managed(channel_id)
     size = min(max(page_size or 50, 1), 200)
-    return list(Broadcast.in_tenant(channel.tenant).filter(channel_id=str(channel.id)).order_by("-id").limit(size))
+    query = Broadcast.in_tenant(channel.tenant).filter(channel_id=str(channel.id))
+    return list(query.order_by("-created_at").limit(size))
 
 
 def revoke(broadcast_id: str) -> Broadcast:

@@ -472,7 +472,7 @@ MEDIA_SHAPES.update(
         ],
         "broadcasts": [
             {"tenant": T, "key_hash": "h"},  # nginx-rtmp's on_publish and on_update
-            {"tenant": T, "channel_id": "c"},  # a channel's broadcasts (newest first by _id), revoked with it
+            {"tenant": T, "channel_id": "c"},  # a channel's broadcasts (newest first), revoked with it
         ],
     }
 )
