@@ -131,6 +131,7 @@ class Layout:
         later = {
             "MEDIA_INGEST_SECRET": lambda: secrets.token_hex(24),
             "TURN_SECRET": lambda: secrets.token_urlsafe(32),  # coturn's static-auth-secret
+            "MEDIA_URL_SECRET": lambda: secrets.token_urlsafe(32),  # media's signed playlist addresses
         }
         missing = {k: make() for k, make in later.items() if k not in found}
         if missing:

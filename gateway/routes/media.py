@@ -4,7 +4,8 @@ its HLS playlists, delete it; an org's files and storage. Limits and permissions
 An upload: `POST /api/v1/media/uploads` → PUT the bytes to `put_url` (with the same Content-Type) →
 `POST /api/v1/media/{id}/finalize`. Images, audio and video then process (status `processing`, progress on
 the WebSocket as `media` frames) until `ready` or `failed`. HLS: `GET /api/v1/media/{id}/hls/master.m3u8`
-and each variant `…/hls/<rendition>/index.m3u8` (segments are presigned addresses of the store). Public
+and each variant `…/hls/<rendition>/index.m3u8` (segments are presigned addresses of the store), with the
+caller's token or, for players that cannot send one, the signed `?t=` that `hls_url` carries. Public
 items (org sites) are read without a token at `/api/v1/public/media/{id}` and their playlists likewise.
 """
 
@@ -12,11 +13,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 from starlette.responses import RedirectResponse, Response
 
-from gateway.auth import CallerDep
+from gateway.auth import CallerDep, bearer_scheme, caller
 from gateway.clients import as_json, call_for
 from gateway.routes.common import Body, Cursor, Id, PageSize, PathId
 from jiceng.media.v1 import media_pb2 as pb
@@ -93,7 +95,9 @@ class UsageOut(BaseModel):
 def _media(data: dict, public: bool = False) -> dict:
     data["size"] = int(data.get("size", 0))
     base = "/api/v1/public/media" if public else "/api/v1/media"
-    data["hls_url"] = f"{base}/{data['id']}/hls/master.m3u8" if data.get("has_hls") else ""
+    token = data.pop("hls_token", "")
+    query = f"?t={token}" if token and not public else ""
+    data["hls_url"] = f"{base}/{data['id']}/hls/master.m3u8{query}" if data.get("has_hls") else ""
     return data
 
 
@@ -131,12 +135,23 @@ async def delete_media(media_id: PathId, request: Request, who: CallerDep):
 @router.get(
     "/media/{media_id}/hls/{name:path}",
     response_class=Response,
-    summary="An HLS playlist of the item (segments presigned)",
+    summary="An HLS playlist of the item (segments presigned); with ?t= (the item's hls_token) no login",
     responses={200: {"content": {HLS_TYPE: {}}}},
 )
-async def playlist(media_id: PathId, name: PlaylistName, request: Request, who: CallerDep):
-    data = await call(request, who, "GetPlaylist", pb.PlaylistRequest(media_id=media_id, name=name))
-    return Response(data["text"], media_type=HLS_TYPE, headers={"Cache-Control": "private, max-age=60"})
+async def playlist(
+    media_id: PathId,
+    name: PlaylistName,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    t: Annotated[str, Query(max_length=64, description="a signed playlist token (MediaOut.hls_url carries it)")] = "",
+):
+    message = pb.PlaylistRequest(media_id=media_id, name=name, token=t)
+    if t:  # a player that cannot send a header (a native <video>): the token is the permission
+        services = request.app.state.services
+        text = (await services.call(services.media.GetPlaylist, message)).text
+    else:
+        text = (await call(request, await caller(request, credentials), "GetPlaylist", message))["text"]
+    return Response(text, media_type=HLS_TYPE, headers={"Cache-Control": "private, max-age=60"})
 
 
 @router.get("/public/media/{media_id}", response_model=MediaOut, summary="A public media item (no login)")

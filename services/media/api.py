@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 
 from minio.error import S3Error
 
@@ -20,14 +21,19 @@ ANONYMOUS = {f"/{SERVICE}/GetPublicMedia", f"/{SERVICE}/GetPlaylist"}
 
 
 def media(item: files.MediaItem, addresses: bool = False) -> pb.Media:
-    """The item as a message; with addresses (presigned GETs) when the caller may read its bytes."""
+    """The item as a message; with addresses (presigned GETs, a signed playlist token) when the caller may
+    read its bytes."""
     store = blobs.current()
     ready = item.status == files.READY
-    url = thumb = ""
+    url = thumb = token = ""
     if addresses and ready:
         url = store.get_url(store.key(item.tenant, str(item.id), blobs.ORIGINAL))
         if item.has_thumbnail:
             thumb = store.get_url(store.key(item.tenant, str(item.id), blobs.THUMBNAIL))
+        secret = store.config.media_url_secret
+        if item.has_hls and secret:
+            expires = int(time.time()) + hls.PLAYLIST_TOKEN_SECONDS
+            token = hls.playlist_token(secret.encode(), item.tenant, str(item.id), expires)
     return pb.Media(
         id=str(item.id),
         org_id=item.org_id,
@@ -49,11 +55,13 @@ def media(item: files.MediaItem, addresses: bool = False) -> pb.Media:
         url=url,
         thumbnail_url=thumb,
         has_hls=item.has_hls and ready,
+        hls_token=token,
     )
 
 
-def playlist(item: files.MediaItem, name: str) -> str:
-    """An HLS playlist of the item with each URI presigned (segments) or left to the gateway (variants)."""
+def playlist(item: files.MediaItem, name: str, token: str = "") -> str:
+    """An HLS playlist of the item with each URI presigned (segments) or left to the gateway (variants, with
+    the token that granted this one)."""
     if not hls.valid_playlist_name(name) or not (item.has_hls and item.status == files.READY):
         raise DomainError(ErrorCode.NOT_FOUND, "media_playlist_not_found", "name")
     store = blobs.current()
@@ -62,8 +70,8 @@ def playlist(item: files.MediaItem, name: str) -> str:
     text = _stored_playlist(store, base + name)
     if text is None:
         raise DomainError(ErrorCode.NOT_FOUND, "media_playlist_not_found", "name")
-    if name == "master.m3u8":
-        return text  # variant playlists are relative: the player asks the gateway for them in turn
+    if name == "master.m3u8":  # variant playlists are relative: the player asks the gateway for them in turn
+        return hls.with_token(text, token) if token else text
     return hls.rewrite(text, lambda uri: store.get_url(base + folder + uri))
 
 
@@ -95,9 +103,13 @@ class MediaApi(media_pb2_grpc.MediaServiceServicer):
         return media(files.public(request.media_id), addresses=True)
 
     def GetPlaylist(self, request, context_):
-        ctx = context.current()
-        item = files.public(request.media_id) if ctx.actor is None else files.readable(request.media_id)
-        return pb.Playlist(text=playlist(item, request.name))
+        if request.token:
+            item = _signed(request.media_id, request.token)
+        elif context.current().actor is None:
+            item = files.public(request.media_id)
+        else:
+            item = files.readable(request.media_id)
+        return pb.Playlist(text=playlist(item, request.name, request.token))
 
     def DeleteMedia(self, request, context_):
         return media(files.delete(request.media_id))
@@ -111,6 +123,15 @@ class MediaApi(media_pb2_grpc.MediaServiceServicer):
 
     def SetQuota(self, request, context_):
         return _usage(files.set_quota(request.org_id, request.quota_bytes))
+
+
+def _signed(media_id: str, token: str) -> files.MediaItem:
+    """The item a playlist token was granted for (by GetMedia to someone who may read it), or NOT_FOUND."""
+    secret = blobs.current().config.media_url_secret
+    tenant = context.current().tenant
+    if not (secret and hls.token_valid(secret.encode(), tenant, media_id, token, time.time())):
+        raise DomainError(ErrorCode.NOT_FOUND, "media_playlist_not_found", "t")
+    return files.by_id(tenant, media_id)
 
 
 def _usage(usage: files.OrgUsage) -> pb.Usage:

@@ -57,4 +57,3 @@ BROADCAST_STARTED = "broadcast_started"
 BROADCAST_ENDED = "broadcast_ended"
 BROADCAST_RECORDED = "broadcast_recorded"
 BROADCAST_RECORDING_FAILED = "broadcast_recording_failed"
-

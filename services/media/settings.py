@@ -19,6 +19,8 @@ class MediaStoreSettings(ObjectStoreConfig):
     # how long a presigned PUT or GET stays valid
     upload_url_seconds: int = Field(900, ge=60, le=24 * 3600)
     download_url_seconds: int = Field(3600, ge=60, le=7 * 24 * 3600)
+    # signs playlist addresses for players that cannot send a token (domain/hls.py); "" turns them off
+    media_url_secret: str = ""
 
 
 class TranscodeSettings(BaseConfig):

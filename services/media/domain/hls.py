@@ -9,6 +9,9 @@ upload) fail instead of yielding a short video.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -147,3 +150,30 @@ PLAYLIST_NAME = re.compile(r"^(master\.m3u8|[a-z0-9-]{1,32}/index\.m3u8)$")
 
 def valid_playlist_name(name: str) -> bool:
     return bool(PLAYLIST_NAME.fullmatch(name))
+
+
+# -- signed playlist addresses --------------------------------------------------------------------------
+# A player that cannot send an Authorization header (a native <video> on iOS Safari) reads a members or
+# private item's playlists by a signed address instead: `?t=<expires>.<signature>`, granted by GetMedia to
+# whoever may read the item, valid PLAYLIST_TOKEN_SECONDS, for that item only.
+
+PLAYLIST_TOKEN_SECONDS = 4 * 3600  # a long lecture, watched with pauses
+
+
+def playlist_token(secret: bytes, tenant: str, media_id: str, expires: int) -> str:
+    mac = hmac.new(secret, f"{tenant}|{media_id}|{expires}".encode(), hashlib.sha256).digest()[:18]
+    return f"{expires}.{base64.urlsafe_b64encode(mac).decode()}"
+
+
+def token_valid(secret: bytes, tenant: str, media_id: str, token: str, now: float) -> bool:
+    expires_text, _, _ = token.partition(".")
+    if not expires_text.isdigit() or len(token) > 64:
+        return False
+    expires = int(expires_text)
+    expected = playlist_token(secret, tenant, media_id, expires)
+    return hmac.compare_digest(expected.encode(), token.encode()) and now < expires
+
+
+def with_token(playlist: str, token: str) -> str:
+    """A master playlist whose variant addresses carry the token (the player asks for them in turn)."""
+    return rewrite(playlist, lambda uri: f"{uri}?t={token}")

@@ -93,3 +93,21 @@ def test_a_playlist_pointing_elsewhere_is_refused(uri):
 def test_playlist_names():
     assert hls.valid_playlist_name("master.m3u8") and hls.valid_playlist_name("720p/index.m3u8")
     assert not hls.valid_playlist_name("../master.m3u8") and not hls.valid_playlist_name("720p/seg0000.ts")
+
+
+def test_a_playlist_token_reads_one_item_until_it_expires():
+    secret = b"s" * 32
+    token = hls.playlist_token(secret, "tianjin", "m1", expires=1000)
+    assert hls.token_valid(secret, "tianjin", "m1", token, now=999.0)
+    assert not hls.token_valid(secret, "tianjin", "m1", token, now=1000.0)  # expired
+    assert not hls.token_valid(secret, "tianjin", "m2", token, now=10.0)  # another item
+    assert not hls.token_valid(secret, "beijing", "m1", token, now=10.0)  # another region
+    assert not hls.token_valid(b"t" * 32, "tianjin", "m1", token, now=10.0)  # another secret
+    assert not hls.token_valid(secret, "tianjin", "m1", "2000." + token.split(".")[1], now=10.0)  # longer life
+    for junk in ("", ".", "abc.def", "1000", "x" * 100):
+        assert not hls.token_valid(secret, "tianjin", "m1", junk, now=10.0)
+
+
+def test_a_master_playlist_hands_its_token_to_the_variants():
+    master = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n240p/index.m3u8\n"
+    assert "240p/index.m3u8?t=123.abc" in hls.with_token(master, "123.abc")
