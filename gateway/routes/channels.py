@@ -145,7 +145,9 @@ def _now(data: dict, public: bool = False) -> dict:
     data["slot"] = slot or None
     if slot and slot["kind"] == "media" and data["on_air"]:
         base = "/api/v1/public/media" if public else "/api/v1/media"
-        data["media_hls_url"] = f"{base}/{slot['media_id']}/hls/master.m3u8"
+        token = "" if public else data.get("media_hls_token", "")
+        data["media_hls_url"] = f"{base}/{slot['media_id']}/hls/master.m3u8" + (f"?t={token}" if token else "")
+    data.pop("media_hls_token", None)
     return data
 
 

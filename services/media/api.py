@@ -30,10 +30,8 @@ def media(item: files.MediaItem, addresses: bool = False) -> pb.Media:
         url = store.get_url(store.key(item.tenant, str(item.id), blobs.ORIGINAL))
         if item.has_thumbnail:
             thumb = store.get_url(store.key(item.tenant, str(item.id), blobs.THUMBNAIL))
-        secret = store.config.media_url_secret
-        if item.has_hls and secret:
-            expires = int(time.time()) + hls.PLAYLIST_TOKEN_SECONDS
-            token = hls.playlist_token(secret.encode(), item.tenant, str(item.id), expires)
+        if item.has_hls:
+            token = hls_token(item.tenant, str(item.id))
     return pb.Media(
         id=str(item.id),
         org_id=item.org_id,
@@ -57,6 +55,15 @@ def media(item: files.MediaItem, addresses: bool = False) -> pb.Media:
         has_hls=item.has_hls and ready,
         hls_token=token,
     )
+
+
+def hls_token(tenant: str, media_id: str) -> str:
+    """A signed token that reads the item's playlists without a login ("" when the deployment signs none): for
+    whoever may read the item (the caller decided)."""
+    secret = blobs.current().config.media_url_secret
+    if not secret:
+        return ""
+    return hls.playlist_token(secret.encode(), tenant, media_id, int(time.time()) + hls.PLAYLIST_TOKEN_SECONDS)
 
 
 def playlist(item: files.MediaItem, name: str, token: str = "") -> str:

@@ -7,7 +7,7 @@ from jiceng.media.v1 import channel_pb2_grpc
 from kernel.clock import aware
 from kernel.errors import DomainError, ErrorCode
 from kernel.wire import timestamp
-from services.media import broadcasts, channels
+from services.media import api, broadcasts, channels
 from services.media.domain import schedule as rules
 
 SERVICE = "jiceng.media.v1.ChannelService"
@@ -129,6 +129,8 @@ class ChannelApi(channel_pb2_grpc.ChannelServiceServicer):
         )
         if playing.slot is not None:
             reply.slot.CopyFrom(slot(playing.slot, cid))
+            if reply.slot.media_id and playing.on_air:  # the reader may read the channel, so its items
+                reply.media_hls_token = api.hls_token(row.tenant, reply.slot.media_id)
         return reply
 
     def CreateBroadcast(self, request, context_):

@@ -263,6 +263,10 @@ def test_now_playing_an_on_demand_item_says_where_in_it_we_are(world, video):
     assert 590 < now["remaining_seconds"] < 600 - 4
     master = world.get("m5", now["media_hls_url"].removeprefix("/api/v1"))
     assert master.status_code == 200 and "#EXTM3U" in master.text
+    # a phone's native player sends no token: the address is signed for it
+    assert "?t=" in now["media_hls_url"]
+    native = world.http.get(now["media_hls_url"])
+    assert native.status_code == 200 and "?t=" in native.text
     # nothing scheduled: nothing playing
     empty = _channel(world, "sec1", "B1")
     assert ok(world.get("m5", f"/channels/{empty['id']}/now"))["slot"] is None
