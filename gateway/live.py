@@ -200,7 +200,7 @@ class Session:
             await self.deliver_message(payload)
         elif kind == "read":
             await self.send({"type": "read", **payload})
-        elif kind == "call":  # a call or media frame, ready as it is (live_calls.dispatch, _media_frame)
+        elif kind == "frame":  # a frame ready as it is: calls (live_calls.dispatch), media (_media_frame)
             await self.send(payload)
         elif kind == "notification":
             await self.send({"type": "notification", "notification": titled(payload, self.locale)})
@@ -337,7 +337,7 @@ class LiveHub:
         elif kind in MEDIA_KEYS:
             frame = _media_frame(kind, data)
             for session in self.sessions.get(data.get("owner_id", ""), ()):
-                session.offer(("call", frame))
+                session.offer(("frame", frame))
 
     def _resync_all(self) -> None:
         for sessions in self.sessions.values():

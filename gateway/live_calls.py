@@ -117,7 +117,7 @@ def dispatch(hub, kind: str, data: dict) -> None:
         }
         for session in hub.sessions.get(data.get("to_account_id", ""), ()):
             if room_id in session.rooms:
-                session.offer(("call", frame))
+                session.offer(("frame", frame))
     elif kind in ("call_participant_joined", "call_participant_left"):
         mover = data.get("account_id", "")
         frame = {
@@ -130,7 +130,7 @@ def dispatch(hub, kind: str, data: dict) -> None:
         for account_id in set(frame["participant_ids"]) - {mover}:
             for session in hub.sessions.get(account_id, ()):
                 if room_id in session.rooms:
-                    session.offer(("call", frame))
+                    session.offer(("frame", frame))
     elif kind == "call_invited":
         frame = {
             "type": "call_invited",
@@ -140,4 +140,4 @@ def dispatch(hub, kind: str, data: dict) -> None:
         }
         for account_id in set(data.get("account_ids", [])):
             for session in hub.sessions.get(account_id, ()):
-                session.offer(("call", frame))
+                session.offer(("frame", frame))

@@ -26,9 +26,14 @@ def org_path(org_id: str, field: str = "org_id") -> list[str]:
         raise DomainError(ErrorCode.NOT_FOUND, "org_unknown", field, org_id=org_id) from None
 
 
-def may(action: str, org_id: str) -> bool:
+def allowed(action: str, path: list[str]) -> bool:
+    """May the caller do action on the org of this path (an org_path already read)?"""
     who = actor()
-    return authz.decide(action, org_path(org_id), who.grants, who.platform_roles).allowed
+    return authz.decide(action, path, who.grants, who.platform_roles).allowed
+
+
+def may(action: str, org_id: str) -> bool:
+    return allowed(action, org_path(org_id))
 
 
 def require(action: str, org_id: str) -> None:

@@ -8,6 +8,7 @@ that never connects anywhere (it is given the region, so it asks the server noth
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from pathlib import Path
 
@@ -85,8 +86,6 @@ class Blobs:
         self.store.fget_object(self.bucket, key, str(path))
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
-        import io
-
         self.store.put_object(self.bucket, key, io.BytesIO(data), len(data), content_type=content_type)
 
     def put_file(self, key: str, path: Path, content_type: str) -> None:

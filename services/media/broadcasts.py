@@ -40,7 +40,7 @@ from bson import ObjectId
 from kernel.clock import aware
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
-from services.media import access, blobs, events, files
+from services.media import access, blobs, events, files, mirror
 from services.media.channels import Channel, managed, readable
 from services.media.domain import schedule as rules
 from services.media.settings import LiveSettings
@@ -302,7 +302,7 @@ def _import(tenant: str, broadcast_id: str, path: Path) -> str:
     if size == 0:
         return ""
     try:
-        files._charge(tenant, b.org_id, size)
+        files.charge(tenant, b.org_id, size)
     except DomainError as err:
         _recording_failed(b, err.key)
         return ""
@@ -337,28 +337,18 @@ def _import(tenant: str, broadcast_id: str, path: Path) -> str:
         if not kept:
             return False  # imported already (a repeated callback)
         uow.insert(item)
-        uploaded = {
-            "media_id": str(item.id),
-            "org_id": item.org_id,
-            "owner_id": item.owner_id,
-            "kind": item.kind,
-            "content_type": RECORDING_TYPE,
-            "size": size,
-        }
-        uow.emit(events.SOURCE, events.MEDIA_UPLOADED, uploaded, item.owner_id)
+        uow.emit(events.SOURCE, events.MEDIA_UPLOADED, files.uploaded_data(item), item.owner_id)
         uow.emit(events.SOURCE, events.BROADCAST_RECORDED, {**_data(b), "media_id": str(item.id)}, item.owner_id)
         return True
 
     if not atomically(tenant, work):
-        files._refund(tenant, b.org_id, size, items=1)
+        files.refund(tenant, b.org_id, size, items=1)
         store.delete_prefix(blobs.Blobs.prefix(tenant, str(item.id)))
         return ""
     return str(item.id)
 
 
 def _org_path(tenant: str, org_id: str) -> list[str]:
-    from services.media import mirror
-
     try:
         return mirror.org_path(tenant, org_id)
     except mirror.MirrorLag:

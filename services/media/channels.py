@@ -17,6 +17,7 @@ import datetime as dt
 import mongoengine as me
 
 from kernel import context
+from kernel.clock import aware
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
 from kernel.store import TenantDocument, UnitOfWork, atomically, object_id, utcnow
@@ -190,18 +191,14 @@ def _slot(row: ScheduleSlot) -> rules.Slot:
     return rules.Slot(
         id=str(row.id),
         kind=row.kind,
-        starts_at=_aware(row.starts_at),
-        ends_at=_aware(row.ends_at),
+        starts_at=aware(row.starts_at),
+        ends_at=aware(row.ends_at),
         title=row.title,
         media_id=row.media_id,
         media_seconds=row.media_seconds,
         broadcast_id=row.broadcast_id,
         source_channel_id=row.source_channel_id,
     )
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def slots_between(tenant: str, channel_id: str, start: dt.datetime, end: dt.datetime) -> list[rules.Slot]:

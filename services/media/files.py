@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import mongoengine as me
 
+from kernel import context
 from kernel.errors import DomainError, ErrorCode
-from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
+from kernel.store import TenantDocument, UnitOfWork, atomically, object_id, utcnow
 from services.media import access, blobs, events
 from services.media.domain import files as rules
 
@@ -86,13 +87,13 @@ class Upload:
     expires_at: dt.datetime
 
 
-def _usage_id(tenant: str, org_id: str) -> str:
+def usage_id(tenant: str, org_id: str) -> str:
     return f"{tenant}:{org_id}"
 
 
 def usage_of(tenant: str, org_id: str) -> OrgUsage:
-    found = OrgUsage.in_tenant(tenant).filter(id=_usage_id(tenant, org_id)).first()
-    return found or OrgUsage(id=_usage_id(tenant, org_id), tenant=tenant, org_id=org_id)
+    found = OrgUsage.in_tenant(tenant).filter(id=usage_id(tenant, org_id)).first()
+    return found or OrgUsage(id=usage_id(tenant, org_id), tenant=tenant, org_id=org_id)
 
 
 def quota_of(usage: OrgUsage) -> int:
@@ -105,7 +106,7 @@ def quota_of(usage: OrgUsage) -> int:
 def create_upload(org_id: str, filename: str, content_type: str, size: int, visibility: str) -> Upload:
     declared = rules.declare(filename, content_type, size, visibility)
     path = access.org_path(org_id)
-    if not (access.belongs(org_id) or access.may(access.MANAGE, org_id)):
+    if not (access.belongs(org_id) or access.allowed(access.MANAGE, path)):
         raise DomainError(ErrorCode.PERMISSION_DENIED, "media_not_member", "org_id")
     tenant = access.tenant()
     usage = usage_of(tenant, org_id)
@@ -146,53 +147,42 @@ def finalize(media_id: str) -> MediaItem:
     size = int(stat.size or 0)
     try:
         sniffed = rules.verify(item.kind, store.head(key, rules.SNIFF_BYTES) if size else b"", size)
-        _charge(tenant, item.org_id, size)
+        charge(tenant, item.org_id, size)
     except DomainError:
         _discard(item)
         raise
     status = READY if item.kind == rules.DOCUMENT else PROCESSING
 
+    written = {"status": status, "size": size, "charged": size, "content_type": sniffed}
+    if status == READY:
+        written["ready_at"] = utcnow()
+    for field, value in written.items():  # the item as it is written (returned without reading it back)
+        setattr(item, field, value)
+
     def work(uow: UnitOfWork) -> int:
-        now = utcnow()
-        changed = uow.update_one(
-            MediaItem,
-            {"_id": item.id, "status": PENDING},
-            {
-                "$set": {
-                    "status": status,
-                    "size": size,
-                    "charged": size,
-                    "content_type": sniffed,
-                    **({"ready_at": now} if status == READY else {}),
-                }
-            },
-        )
+        changed = uow.update_one(MediaItem, {"_id": item.id, "status": PENDING}, {"$set": written})
         if changed:
-            data = {
-                "media_id": str(item.id),
-                "org_id": item.org_id,
-                "owner_id": item.owner_id,
-                "kind": item.kind,
-                "content_type": sniffed,
-                "size": size,
-            }
-            uow.emit(events.SOURCE, events.MEDIA_UPLOADED, data, item.owner_id)
+            uow.emit(events.SOURCE, events.MEDIA_UPLOADED, uploaded_data(item), item.owner_id)
             if status == READY:
-                uow.emit(events.SOURCE, events.MEDIA_READY, _ready_data(item, [], 0.0), item.owner_id)
+                uow.emit(events.SOURCE, events.MEDIA_READY, ready_data(item, [], 0.0), item.owner_id)
         return changed
 
     if not atomically(tenant, work):  # finalized concurrently by another call: it charged; give ours back
-        _refund(tenant, item.org_id, size, items=1)
-    return _get(media_id)
+        refund(tenant, item.org_id, size, items=1)
+        return _get(media_id)
+    return item
 
 
-def _charge(tenant: str, org_id: str, size: int) -> None:
+def charge(tenant: str, org_id: str, size: int) -> None:
     """Count size against the org's quota, or FAILED_PRECONDITION when it does not fit (conditional: two
     concurrent uploads cannot overrun the quota together)."""
     usage = usage_of(tenant, org_id)
     quota = quota_of(usage)
     rules.check_quota(usage.used, quota, size)
-    OrgUsage.in_tenant(tenant).filter(id=usage.id).update_one(upsert=True, set_on_insert__org_id=org_id, inc__used=0)
+    if not usage.items:  # maybe the org's first file: its row must exist for the conditional increment
+        OrgUsage.in_tenant(tenant).filter(id=usage.id).update_one(
+            upsert=True, set_on_insert__org_id=org_id, set_on_insert__used=0, set_on_insert__items=0
+        )
     charged = (
         OrgUsage.in_tenant(tenant).filter(id=usage.id, used__lte=quota - size).update_one(inc__used=size, inc__items=1)
     )
@@ -200,9 +190,9 @@ def _charge(tenant: str, org_id: str, size: int) -> None:
         rules.check_quota(quota, quota, size)  # raises media_quota_exceeded
 
 
-def _refund(tenant: str, org_id: str, size: int, items: int) -> None:
+def refund(tenant: str, org_id: str, size: int, items: int) -> None:
     if size or items:
-        OrgUsage.in_tenant(tenant).filter(id=_usage_id(tenant, org_id)).update_one(inc__used=-size, inc__items=-items)
+        OrgUsage.in_tenant(tenant).filter(id=usage_id(tenant, org_id)).update_one(inc__used=-size, inc__items=-items)
 
 
 def _discard(item: MediaItem) -> None:
@@ -211,7 +201,19 @@ def _discard(item: MediaItem) -> None:
     MediaItem.in_tenant(item.tenant).filter(id=item.id, status=PENDING).delete()
 
 
-def _ready_data(item: MediaItem, renditions: list[dict], duration: float) -> dict:
+def uploaded_data(item: MediaItem) -> dict:
+    """media_uploaded's data: the item's bytes verified and charged (an upload's, or a recording's)."""
+    return {
+        "media_id": str(item.id),
+        "org_id": item.org_id,
+        "owner_id": item.owner_id,
+        "kind": item.kind,
+        "content_type": item.content_type,
+        "size": item.size,
+    }
+
+
+def ready_data(item: MediaItem, renditions: list[dict], duration: float) -> dict:
     return {
         "media_id": str(item.id),
         "org_id": item.org_id,
@@ -256,8 +258,6 @@ def readable(media_id: str) -> MediaItem:
 
 def public(media_id: str) -> MediaItem:
     """A public item, ready, for anyone (no actor)."""
-    from kernel import context
-
     item = _get(media_id, context.current().tenant)
     if item.visibility != rules.PUBLIC or item.status != READY:
         raise DomainError(ErrorCode.NOT_FOUND, "media_not_found", "media_id")
@@ -273,8 +273,6 @@ def list_org(org_id: str, kind: str, page_size: int, cursor: str) -> tuple[list[
     if kind:
         query = query.filter(kind=kind)
     if cursor:
-        from kernel.store import object_id
-
         after = object_id(cursor)
         if after is None:
             raise DomainError(ErrorCode.INVALID_ARGUMENT, "cursor_invalid", "cursor")
@@ -305,7 +303,7 @@ def delete(media_id: str) -> MediaItem:
         return changed
 
     if atomically(item.tenant, work) and item.status != PENDING:
-        _refund(item.tenant, item.org_id, item.charged, items=1)
+        refund(item.tenant, item.org_id, item.charged, items=1)
     item.status = DELETED
     return item
 
@@ -327,18 +325,16 @@ def sweep_abandoned(tenant: str | None = None, now: dt.datetime | None = None) -
 
 
 def usage(org_id: str) -> OrgUsage:
-    access.org_path(org_id)
     access.require(access.MANAGE, org_id)
     return usage_of(access.tenant(), org_id)
 
 
 def set_quota(org_id: str, quota: int) -> OrgUsage:
-    access.org_path(org_id)
     access.require(access.QUOTA, org_id)
     if not 0 <= quota <= rules.MAX_QUOTA:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "media_quota_invalid", "quota_bytes")
     tenant = access.tenant()
-    OrgUsage.in_tenant(tenant).filter(id=_usage_id(tenant, org_id)).update_one(
-        upsert=True, set_on_insert__org_id=org_id, set__quota=quota
+    OrgUsage.in_tenant(tenant).filter(id=usage_id(tenant, org_id)).update_one(
+        upsert=True, set_on_insert__org_id=org_id, set_on_insert__used=0, set_on_insert__items=0, set__quota=quota
     )
     return usage_of(tenant, org_id)

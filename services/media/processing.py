@@ -30,7 +30,7 @@ from kernel.store import UnitOfWork, atomically, utcnow
 from services.media import blobs, events
 from services.media.domain import files as rules
 from services.media.domain import hls
-from services.media.files import FAILED, PROCESSING, READY, MediaItem, OrgUsage, _ready_data, _usage_id
+from services.media.files import FAILED, PROCESSING, READY, MediaItem, OrgUsage, ready_data, usage_id
 from services.media.settings import TranscodeSettings
 
 log = logging.getLogger(__name__)
@@ -278,8 +278,8 @@ def finish(item: MediaItem, derived: int, thumbnail: bool = False, has_hls: bool
         )
         if changed:
             # what was derived counts against the org too (never refused: the original was accepted)
-            uow.update_one(OrgUsage, {"_id": _usage_id(item.tenant, item.org_id)}, {"$inc": {"used": derived}})
-            uow.emit(events.SOURCE, events.MEDIA_READY, _ready_data(item, renditions, duration), item.owner_id)
+            uow.update_one(OrgUsage, {"_id": usage_id(item.tenant, item.org_id)}, {"$inc": {"used": derived}})
+            uow.emit(events.SOURCE, events.MEDIA_READY, ready_data(item, renditions, duration), item.owner_id)
         return changed
 
     if atomically(item.tenant, work):
@@ -300,7 +300,7 @@ def fail(item: MediaItem, key: str) -> None:
         )
         if changed:
             refund = {"$inc": {"used": -item.charged, "items": -1}}
-            uow.update_one(OrgUsage, {"_id": _usage_id(item.tenant, item.org_id)}, refund)
+            uow.update_one(OrgUsage, {"_id": usage_id(item.tenant, item.org_id)}, refund)
             data = {"media_id": str(item.id), "org_id": item.org_id, "owner_id": item.owner_id, "error": key}
             uow.emit(events.SOURCE, events.MEDIA_FAILED, data, item.owner_id)
         return changed

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+from kernel.clock import aware
 from kernel.errors import DomainError, ErrorCode
 
 MAX_PARTICIPANTS = 6
@@ -45,8 +46,7 @@ SEAT_STALE = dt.timedelta(seconds=120)
 
 
 def is_stale(seen_at: dt.datetime, now: dt.datetime) -> bool:
-    seen = seen_at if seen_at.tzinfo else seen_at.replace(tzinfo=dt.UTC)
-    return now - seen > SEAT_STALE
+    return now - aware(seen_at) > SEAT_STALE
 
 
 def check_capacity(present: int, rejoining: bool) -> None:

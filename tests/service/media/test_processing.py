@@ -71,7 +71,7 @@ def test_concurrent_uploads_never_overrun_the_quota(objects):
 
     def charge() -> None:
         try:
-            files._charge(tenant, "o", 300)
+            files.charge(tenant, "o", 300)
             outcomes.append("charged")
         except DomainError as err:
             outcomes.append(err.key)
