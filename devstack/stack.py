@@ -141,6 +141,7 @@ class Stack:
         orgs_grpc, orgs_metrics, orgs_worker_metrics = lay.service_ports(2)
         content_grpc, content_metrics, content_worker_metrics = lay.service_ports(3)
         media_grpc, media_metrics, media_worker_metrics = lay.service_ports(4)
+        sms_grpc, sms_metrics, sms_worker_metrics = lay.service_ports(5)
         rabbit_dir = lay.data_dir / "rabbitmq"
         amqp_uri = self.env["AMQP_URI"]
         return [
@@ -284,6 +285,24 @@ class Stack:
                 [PYTHON, "-m", "services.media.worker", "transcoder"],
                 ready=lambda: _queues_consumed(amqp_uri, ["evt-media-media_uploaded--media_transcoder.media_uploaded"]),
                 env={"METRICS_PORT": str(media_worker_metrics + 1)},
+            ),
+            Process(
+                "sms",
+                [PYTHON, "-m", "services.sms.server"],
+                ready=lambda: _grpc_serving(sms_grpc),
+                env={"GRPC_PORT": str(sms_grpc), "METRICS_PORT": str(sms_metrics)},
+            ),
+            Process(
+                "sms-worker",
+                [PYTHON, "-m", "services.sms.worker"],
+                ready=lambda: _queues_consumed(amqp_uri, ["evt-identity-phone_registered--sms_mirror.phone_registered"]),
+                env={"METRICS_PORT": str(sms_worker_metrics)},
+            ),
+            Process(  # hands queued messages to the provider (the local SMSC), at its TPS
+                "sms-sender",
+                [PYTHON, "-m", "services.sms.sender"],
+                ready=lambda: _http_ok(f"http://127.0.0.1:{sms_worker_metrics + 1}/metrics"),
+                env={"METRICS_PORT": str(sms_worker_metrics + 1)},
             ),
             Process(
                 "gateway",

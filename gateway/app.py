@@ -38,6 +38,7 @@ from gateway.routes import (
     search,
     service_requests,
     sites,
+    sms,
 )
 from gateway.routes import transfers as transfer_routes
 from gateway.settings import GatewayConfig
@@ -58,6 +59,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
             "orgs": config.orgs_addr,
             "content": config.content_addr,
             "media": config.media_addr,
+            "sms": config.sms_addr,
         }
         app.state.services = Services(config.region, addresses, config.grpc_timeout_seconds)
         app.state.live = live.LiveHub(config.amqp_uri, config.region, app.state.services, app.state.verifier)
@@ -121,6 +123,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(search.router)
     app.include_router(media.router)
     app.include_router(media.files_router)
+    app.include_router(sms.router)
     app.include_router(calls.router)
     app.include_router(channels.router)
 

@@ -60,6 +60,12 @@ ACTIONS: dict[str, frozenset[str]] = {
     "media.manage": _COMMITTEE,
     # an org's storage quota: region admins only
     "media.quota": frozenset(),
+    # sms (services/sms): send text messages for the org (people of its subtree, phone lists; it pays, within
+    # its monthly quota), see its sends and what they cost
+    "sms.send": _OFFICERS,
+    # the region's SMS templates and signature, and every org's monthly SMS quota: region admins only
+    "sms.templates": frozenset(),
+    "sms.quota": frozenset(),
     "stats.read": _COMMITTEE,
     "audit.read": frozenset(),
 }

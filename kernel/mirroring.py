@@ -1,12 +1,13 @@
 """The handlers of orgs' events that keep a service's copy of the org tree and of people's home orgs.
 
-content and media each keep such a copy (their `mirror.py`: org paths scope permissions, home orgs say who
-belongs where). The events and how they apply are the same for both; each service's worker subclasses
-`HomeOrgMirror`, names its nameko service (`name`) and its mirror module, and adds handlers of its own:
+content keeps such a copy (its `mirror.py`), media and sms the shared one of kernel/home_orgs.py (org paths
+scope permissions, home orgs say who belongs where). The events and how they apply are the same for all;
+each service's worker subclasses `HomeOrgMirror`, names its nameko service (`name`) and its mirror module,
+and adds handlers of its own:
 
     class Mirror(HomeOrgMirror):
         name = "media_mirror"
-        mirror = services.media.mirror
+        mirror = kernel.home_orgs
 
 The mirror module provides org_created(tenant, org_id, name, path), org_moved(tenant, org_id, old_path,
 new_path), org_merged(tenant, source_id, target_id), home_org(tenant, account_id, org_id, present) and

@@ -1,46 +1,11 @@
-"""Who may do what in media: the caller's token grants against an org's path in media's mirror."""
+"""Who may do what in media: the caller's token grants against an org's path in media's copy of the org tree
+(kernel/org_access.py)."""
 
 from __future__ import annotations
 
-from kernel import authz, context
-from kernel.context import Actor
-from kernel.errors import DomainError, ErrorCode
-from services.media import mirror
+from kernel.org_access import actor, allowed, belongs, may, org_path, require, tenant
 
 MANAGE = "media.manage"  # the org's files and channels, its storage report
 QUOTA = "media.quota"  # set an org's storage quota: region admins
 
-
-def actor() -> Actor:
-    return context.current().require_actor()
-
-
-def tenant() -> str:
-    return context.current().tenant
-
-
-def org_path(org_id: str, field: str = "org_id") -> list[str]:
-    try:
-        return mirror.org_path(tenant(), org_id)
-    except mirror.MirrorLag:
-        raise DomainError(ErrorCode.NOT_FOUND, "org_unknown", field, org_id=org_id) from None
-
-
-def allowed(action: str, path: list[str]) -> bool:
-    """May the caller do action on the org of this path (an org_path already read)?"""
-    who = actor()
-    return authz.decide(action, path, who.grants, who.platform_roles).allowed
-
-
-def may(action: str, org_id: str) -> bool:
-    return allowed(action, org_path(org_id))
-
-
-def require(action: str, org_id: str) -> None:
-    if not may(action, org_id):
-        raise DomainError(ErrorCode.PERMISSION_DENIED)
-
-
-def belongs(org_id: str) -> bool:
-    """The caller's home org is the org or below it."""
-    return org_id in mirror.home_path(tenant(), actor().account_id)
+__all__ = ["MANAGE", "QUOTA", "actor", "allowed", "belongs", "may", "org_path", "require", "tenant"]

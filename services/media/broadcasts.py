@@ -37,10 +37,11 @@ from pathlib import Path
 import mongoengine as me
 from bson import ObjectId
 
+from kernel import home_orgs as mirror
 from kernel.clock import aware
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
-from services.media import access, blobs, events, files, mirror
+from services.media import access, blobs, events, files
 from services.media.channels import Channel, managed, readable
 from services.media.domain import schedule as rules
 from services.media.settings import LiveSettings

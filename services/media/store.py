@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from services.media import broadcasts, calls, channels, files, mirror
+from kernel import home_orgs as mirror
+from services.media import broadcasts, calls, channels, files
 
 # each area module lists its documents in DOCUMENTS
 AREAS = [mirror, files, channels, broadcasts, calls]

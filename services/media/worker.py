@@ -15,11 +15,12 @@ import sys
 from nameko.timer import timer
 
 from kernel import config as kconfig
+from kernel import home_orgs as mirror
 from kernel import store
 from kernel.events import Event, handles
 from kernel.mirroring import HomeOrgMirror
 from kernel.worker import run
-from services.media import blobs, events, files, mirror, processing
+from services.media import blobs, events, files, processing
 from services.media import store as media_store
 from services.media.domain.files import AUDIO, IMAGE, VIDEO
 from services.media.settings import MediaWorkerConfig

@@ -1,5 +1,7 @@
-"""What media knows of the org tree and of people's home orgs (orgs remains their system of record): the
-paths that scope permissions and quotas, kept from orgs' events by media's worker."""
+"""A service's copy of the org tree and of people's home orgs (orgs remains their system of record): the
+paths that scope permissions and quotas, and who belongs to an org's subtree. Kept from orgs' events by the
+service's worker (kernel/mirroring.py HomeOrgMirror with `mirror = kernel.home_orgs`); media and sms use it,
+each in its own database (collections mirror_orgs, mirror_people)."""
 
 from __future__ import annotations
 
@@ -34,7 +36,11 @@ class HomeOrg(TenantDocument):
 
     meta = {
         "collection": "mirror_people",
-        "indexes": [{"fields": ["tenant", "account_id"], "unique": True}, ("tenant", "org_id", "account_id")],
+        "indexes": [
+            {"fields": ["tenant", "account_id"], "unique": True},
+            ("tenant", "org_id", "account_id"),
+            ("tenant", "org_path", "account_id"),  # who belongs to a subtree (sms's sends), in account order
+        ],
     }
 
 

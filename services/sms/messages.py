@@ -1,0 +1,240 @@
+"""One text message to one phone, and its life: queued → submitting (leased by a sender) → submitted (the
+provider took it; provider ids per part) → delivered | failed | expired, by its receipts; or cancelled.
+
+The sender's side of the queue lives here: lease due messages (priority first), record what the provider
+said, requeue transient failures with backoff, give up on messages past their validity, apply receipts
+(stored first, so a receipt that overtakes its submit's record is applied by the next sweep), and return the
+leases of a sender that died."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import mongoengine as me
+from bson import ObjectId
+
+from kernel.store import TenantDocument, utcnow
+from services.sms.domain import rules
+from services.sms.providers.base import DELIVERED
+
+
+class Message(TenantDocument):
+    send_id = me.StringField(required=True)
+    org_id = me.StringField(default="")  # who pays ("" for the region: one-time codes)
+    month = me.StringField(required=True)  # the billing month its parts were reserved in
+    account_id = me.StringField(default="")
+    phone = me.StringField(required=True)
+    parts = me.IntField(required=True)
+    priority = me.IntField(default=2)
+    status = me.StringField(required=True)
+    due_at = me.DateTimeField(required=True)
+    expires_at = me.DateTimeField(required=True)
+    attempts = me.IntField(default=0)
+    lease = me.StringField(default="")
+    lease_until = me.DateTimeField()
+    provider_ids = me.ListField(me.StringField())
+    delivered_ids = me.ListField(me.StringField())  # parts whose receipt said delivered
+    error = me.StringField(default="")
+    submitted_at = me.DateTimeField()
+    final_at = me.DateTimeField()
+    reply_feature = me.StringField(default="")  # a reply to it goes to this feature (domain: "meeting")
+    reply_ref = me.StringField(default="")
+
+    meta = {
+        "collection": "messages",
+        "indexes": [
+            {"fields": ["tenant", "send_id", "phone"], "unique": True},  # a resolve run twice adds nobody twice
+            ("tenant", "send_id", "status", "id"),
+            ("tenant", "status", "priority", "due_at"),  # the sender's lease
+            ("tenant", "status", "lease_until"),  # leases of a sender that died
+            ("tenant", "provider_ids"),  # receipts
+            ("tenant", "phone", "submitted_at"),  # replies: the latest message to a phone
+        ],
+    }
+
+
+class PendingReceipt(TenantDocument):
+    """A receipt whose message is not (yet) known by its provider id: applied by the sweep."""
+
+    provider_id = me.StringField(required=True)
+    state = me.StringField(required=True)
+    error = me.StringField(default="")
+    received_at = me.DateTimeField(required=True)
+
+    meta = {
+        "collection": "pending_receipts",
+        "indexes": [("tenant", "received_at"), {"fields": ["received_at"], "expireAfterSeconds": 2 * 86400}],
+    }
+
+
+DOCUMENTS = (Message, PendingReceipt)
+
+
+@dataclass(frozen=True)
+class Leased:
+    id: str
+    send_id: str
+    org_id: str
+    month: str
+    phone: str
+    parts: int
+    attempts: int
+    expires_at: dt.datetime
+
+
+def lease(tenant: str, limit: int, lease_seconds: int, now: dt.datetime | None = None) -> list[Leased]:
+    """Claim up to limit due messages, the most urgent first; each is this sender's for lease_seconds."""
+    now = now or utcnow()
+    rows = (
+        Message.in_tenant(tenant)
+        .filter(status=rules.M_QUEUED, due_at__lte=now)
+        .order_by("priority", "due_at")
+        .only("id")
+        .limit(limit)
+        .as_pymongo()
+    )
+    ids = [r["_id"] for r in rows]
+    if not ids:
+        return []
+    token = uuid.uuid4().hex
+    Message.in_tenant(tenant).filter(id__in=ids, status=rules.M_QUEUED).update(
+        set__status=rules.M_SUBMITTING,
+        set__lease=token,
+        set__lease_until=now + dt.timedelta(seconds=lease_seconds),
+    )
+    claimed = (
+        Message.in_tenant(tenant)
+        .filter(id__in=ids)
+        .only(
+            "id",
+            "send_id",
+            "org_id",
+            "month",
+            "phone",
+            "parts",
+            "attempts",
+            "expires_at",
+            "lease",
+            "priority",
+            "due_at",
+        )
+    )
+    found = [m for m in claimed if m.lease == token]
+    found.sort(key=lambda m: (m.priority, m.due_at))
+    return [Leased(str(m.id), m.send_id, m.org_id, m.month, m.phone, m.parts, m.attempts, m.expires_at) for m in found]
+
+
+def submitted(tenant: str, message_id: str, provider_ids: list[str]) -> bool:
+    return bool(
+        Message.in_tenant(tenant)
+        .filter(id=ObjectId(message_id), status=rules.M_SUBMITTING)
+        .update_one(
+            set__status=rules.M_SUBMITTED,
+            set__provider_ids=provider_ids,
+            set__submitted_at=utcnow(),
+            inc__attempts=1,
+            set__lease="",
+        )
+    )
+
+
+def retry(tenant: str, message: Leased, counted: bool, now: dt.datetime | None = None) -> str:
+    """A transient failure: back in the queue (after a backoff when counted: the provider answered; at once
+    when it was not there at all), or expired past its validity. The new status."""
+    now = now or utcnow()
+    attempts = message.attempts + (1 if counted else 0)
+    due = now + rules.retry_delay(attempts) if counted else now
+    rows = Message.in_tenant(tenant).filter(id=ObjectId(message.id), status=rules.M_SUBMITTING)
+    if due >= message.expires_at.replace(tzinfo=due.tzinfo):
+        rows.update_one(
+            set__status=rules.M_EXPIRED, set__error="not_sent_in_time", set__final_at=now, set__attempts=attempts
+        )
+        return rules.M_EXPIRED
+    rows.update_one(set__status=rules.M_QUEUED, set__due_at=due, set__attempts=attempts, set__lease="")
+    return rules.M_QUEUED
+
+
+def failed(tenant: str, message_id: str, code: str) -> bool:
+    """The provider refused it for good: failed, never sent (its parts are given back by the caller)."""
+    return bool(
+        Message.in_tenant(tenant)
+        .filter(id=ObjectId(message_id), status=rules.M_SUBMITTING)
+        .update_one(set__status=rules.M_FAILED, set__error=code[:64], set__final_at=utcnow(), inc__attempts=1)
+    )
+
+
+def release_stale(tenant: str, now: dt.datetime | None = None) -> int:
+    """Messages leased by a sender that stopped answering go back to the queue. A sender that died between the
+    provider's acceptance and its record sends such a message again: at least once, never lost."""
+    now = now or utcnow()
+    return (
+        Message.in_tenant(tenant)
+        .filter(status=rules.M_SUBMITTING, lease_until__lt=now)
+        .update(set__status=rules.M_QUEUED, set__lease="", set__due_at=now)
+    )
+
+
+# -- receipts -----------------------------------------------------------------------------------------
+
+FAILURE = {"undeliverable": rules.M_FAILED, "rejected": rules.M_FAILED, "expired": rules.M_EXPIRED}
+
+
+def apply_receipt(tenant: str, provider_id: str, state: str, error: str) -> bool:
+    """Apply a part's receipt to its message; False when no message has that provider id (yet)."""
+    rows = Message.in_tenant(tenant)
+    row = rows.filter(provider_ids=provider_id).only("id", "parts", "status").first()
+    if row is None:
+        return False
+    if state == DELIVERED:
+        rows.filter(id=row.id, status=rules.M_SUBMITTED).update_one(add_to_set__delivered_ids=provider_id)
+        fresh = rows.filter(id=row.id).only("delivered_ids", "parts").first()
+        if fresh and len(fresh.delivered_ids) >= fresh.parts:
+            rows.filter(id=row.id, status=rules.M_SUBMITTED).update_one(
+                set__status=rules.M_DELIVERED, set__final_at=utcnow()
+            )
+    else:
+        rows.filter(id=row.id, status=rules.M_SUBMITTED).update_one(
+            set__status=FAILURE.get(state, rules.M_FAILED), set__error=f"{state}:{error}"[:64], set__final_at=utcnow()
+        )
+    return True
+
+
+def receipt(tenant: str, provider_id: str, state: str, error: str) -> None:
+    if not apply_receipt(tenant, provider_id, state, error):
+        PendingReceipt(tenant=tenant, provider_id=provider_id, state=state, error=error, received_at=utcnow()).save()
+
+
+def sweep_receipts(tenant: str, limit: int = 1000) -> int:
+    """Apply the receipts that overtook their message's record; those still unknown wait (2 days at most)."""
+    applied = 0
+    for row in PendingReceipt.in_tenant(tenant).order_by("received_at").limit(limit):
+        if apply_receipt(tenant, row.provider_id, row.state, row.error):
+            row.delete()
+            applied += 1
+    return applied
+
+
+# -- replies ------------------------------------------------------------------------------------------
+
+
+def latest_asking(tenant: str, phone: str, now: dt.datetime) -> Message | None:
+    """The latest message to the phone that asked for a reply, sent within the reply window."""
+    recent = (
+        Message.in_tenant(tenant)
+        .filter(phone=phone, submitted_at__gte=now - rules.REPLY_WINDOW)
+        .order_by("-submitted_at")
+        .only("id", "send_id", "org_id", "account_id", "reply_feature", "reply_ref")
+        .limit(20)
+    )
+    return next((m for m in recent if m.reply_feature), None)
+
+
+def drop(tenant: str, message_id: str, reason: str) -> bool:
+    """Not sent after all (the phone opted out while it waited): cancelled, its parts given back by the caller."""
+    return bool(
+        Message.in_tenant(tenant)
+        .filter(id=ObjectId(message_id), status=rules.M_SUBMITTING)
+        .update_one(set__status=rules.M_CANCELLED, set__error=reason, set__final_at=utcnow())
+    )

@@ -1,0 +1,415 @@
+"""A send: one template's text to people, phone numbers or an org's subtree, now or later.
+
+Accepting a send (an officer's Send, or the platform's own: one-time codes, notice and meeting reminders)
+checks everything that can be checked before anything costs money — the template and its variables, every
+phone number, the org's rate of sends, the org's and the region's quotas (the estimated parts reserved) —
+then writes the send and `send_accepted`. sms's worker resolves the recipients (people → phones through
+sms's copy, the subtree through its copy of home orgs), leaves out the opted out and those without a
+phone, queues one message per phone, and gives back what was reserved for nobody. A scheduled send is
+resolved when it is due (who belongs to the subtree then). The sender (sender.py) does the rest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import mongoengine as me
+import pymongo.errors
+from bson import ObjectId
+
+from kernel import paging
+from kernel.errors import DomainError, ErrorCode
+from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
+from services.sms import access, events, mirror, optouts, templates, usage
+from services.sms.domain import rules
+from services.sms.messages import Message
+
+RESOLVE_CHUNK = 1000
+
+
+class Send(TenantDocument):
+    key = me.StringField(required=True)  # idempotency: an officer's key, or the event that asked for it
+    org_id = me.StringField(default="")
+    org_path = me.ListField(me.StringField())
+    kind = me.StringField(required=True)
+    template_code = me.StringField(required=True)
+    provider_code = me.StringField(default="")
+    params = me.DictField()  # the variables' values as used
+    signature = me.StringField(required=True)
+    text = me.StringField(required=True)  # signed: what each handset shows
+    parts = me.IntField(required=True)
+    account_ids = me.ListField(me.StringField())
+    phones = me.ListField(me.StringField())
+    to_subtree = me.BooleanField(default=False)
+    status = me.StringField(required=True)
+    scheduled_at = me.DateTimeField()
+    month = me.StringField(required=True)  # the billing month its parts are reserved in
+    reserved = me.IntField(default=0)  # parts reserved and not yet settled by resolving
+    recipients = me.IntField(default=0)
+    skipped = me.IntField(default=0)
+    reply_feature = me.StringField(default="")
+    reply_ref = me.StringField(default="")
+    ref = me.StringField(default="")  # what the platform's send is about (a meeting id): cancelled with it
+    refusal = me.StringField(default="")
+    created_by = me.StringField(default="")
+    created_at = me.DateTimeField(required=True)
+
+    meta = {
+        "collection": "sends",
+        "indexes": [
+            {"fields": ["tenant", "key"], "unique": True},
+            ("tenant", "org_id", "id"),
+            ("tenant", "org_id", "kind", "created_at"),  # an org's rate of sends
+            ("tenant", "status", "scheduled_at"),  # the worker's due scheduled sends
+            ("tenant", "ref", "status"),
+        ],
+    }
+
+
+DOCUMENTS = (Send,)
+
+
+@dataclass
+class Request:
+    """A send asked for: by an officer (Send) or by the platform (kind other than manual)."""
+
+    org_id: str
+    kind: str
+    template_code: str
+    variables: dict[str, str]
+    account_ids: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    to_subtree: bool = False
+    scheduled_at: dt.datetime | None = None
+    key: str = ""
+    reply_feature: str = ""
+    reply_ref: str = ""
+    ref: str = ""
+
+
+def _by_key(tenant: str, key: str) -> Send | None:
+    return Send.in_tenant(tenant).filter(key=key).first()
+
+
+def _estimate(tenant: str, req: Request) -> int:
+    """Recipients at most: the listed ones plus the subtree's people (a send never reaches more)."""
+    return len(req.account_ids) + len(req.phones) + (mirror.subtree_size(tenant, req.org_id) if req.to_subtree else 0)
+
+
+def _rate_check(tenant: str, org_id: str, defaults, now: dt.datetime) -> None:
+    hour_ago = now - dt.timedelta(hours=1)
+    recent = Send.in_tenant(tenant).filter(org_id=org_id, kind=rules.MANUAL, created_at__gt=hour_ago)
+    if recent.count() >= defaults.sms_org_sends_per_hour:
+        oldest = recent.order_by("created_at").only("created_at").first()
+        wait = int((oldest.created_at.replace(tzinfo=dt.UTC) + dt.timedelta(hours=1) - now).total_seconds()) + 1
+        raise DomainError(ErrorCode.RATE_LIMITED, "sms_rate_limited", "org_id", retry_after=max(1, wait))
+
+
+def officer_send(req: Request, defaults) -> Send:
+    """An officer's Send: sms.send on the org; a template of the region's own (not a built-in)."""
+    tenant = access.tenant()
+    path = access.org_path(req.org_id)
+    if not access.allowed(access.SEND, path):
+        raise DomainError(ErrorCode.PERMISSION_DENIED)
+    who = access.actor().account_id
+    if req.key:
+        req.key = f"{who}:{req.key[:100]}"
+        found = _by_key(tenant, req.key)
+        if found is not None:
+            return found
+    template = templates.find(tenant, req.template_code)
+    if template is None or template.system or not template.active:
+        raise DomainError(ErrorCode.NOT_FOUND, "sms_template_not_found", "template_code")
+    req.account_ids = rules.check_accounts(req.account_ids)
+    req.phones = rules.check_phones(req.phones)
+    if not (req.account_ids or req.phones or req.to_subtree):
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "sms_no_recipients", "account_ids")
+    if req.account_ids:  # only people of the org's subtree: an officer reaches no one else's members
+        homes = _home_paths(tenant, req.account_ids)
+        for index, account_id in enumerate(req.account_ids):
+            if req.org_id not in homes.get(account_id, []):
+                raise DomainError(ErrorCode.INVALID_ARGUMENT, "sms_account_outside", f"account_ids[{index}]")
+    _rate_check(tenant, req.org_id, defaults, utcnow())
+    return accept(tenant, req, defaults, who, path=path)
+
+
+def _home_paths(tenant: str, account_ids: list[str]) -> dict[str, list[str]]:
+    rows = mirror.HomeOrg.in_tenant(tenant).filter(account_id__in=account_ids).only("account_id", "org_path")
+    return {r["account_id"]: r.get("org_path", []) for r in rows.as_pymongo()}
+
+
+def accept(tenant: str, req: Request, defaults, actor_id: str = "", path: list[str] | None = None) -> Send:
+    """Render, reserve and record a send (any kind). Raises sms_quota_exceeded when it does not fit."""
+    now = utcnow()
+    if req.key:
+        found = _by_key(tenant, req.key)
+        if found is not None:
+            return found
+    else:
+        req.key = str(ObjectId())
+    template = templates.find(tenant, req.template_code)
+    if template is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "sms_template_not_found", "template_code")
+    region = templates.region(tenant, defaults)
+    body, used = rules.render(template.text, req.variables, strict=req.kind == rules.MANUAL)
+    text = rules.signed(region.signature, body)
+    parts = rules.parts_of(text)
+    scheduled_at = rules.check_schedule(req.scheduled_at, now)
+    month = rules.month_of(scheduled_at or now)
+    reserved = _estimate(tenant, req) * parts
+    if path is None and req.org_id:
+        path = mirror.OrgNode.in_tenant(tenant).filter(org_id=req.org_id).only("path").first()
+        path = list(path.path) if path else []
+    usage.reserve(tenant, req.org_id, month, reserved, defaults, enforce=req.kind != rules.OTP)
+    row = Send(
+        id=ObjectId(),
+        tenant=tenant,
+        key=req.key,
+        org_id=req.org_id,
+        org_path=path or [],
+        kind=req.kind,
+        template_code=req.template_code,
+        provider_code=template.provider_code,
+        params=used,
+        signature=region.signature,
+        text=text,
+        parts=parts,
+        account_ids=req.account_ids,
+        phones=req.phones,
+        to_subtree=req.to_subtree,
+        status=rules.SCHEDULED if scheduled_at else rules.RESOLVING,
+        scheduled_at=scheduled_at,
+        month=month,
+        reserved=reserved,
+        reply_feature=req.reply_feature,
+        reply_ref=req.reply_ref,
+        ref=req.ref,
+        created_by=actor_id,
+        created_at=now,
+    )
+
+    def write(uow: UnitOfWork) -> None:
+        uow.insert(row)
+        if not scheduled_at:
+            uow.emit(events.SOURCE, events.SEND_ACCEPTED, {"send_id": str(row.id)}, actor_id)
+
+    try:
+        atomically(tenant, write)
+    except pymongo.errors.DuplicateKeyError:  # the same key, at the same moment: the first one stands
+        usage.refund(tenant, req.org_id, month, reserved)
+        return _by_key(tenant, req.key)
+    except Exception:
+        usage.refund(tenant, req.org_id, month, reserved)
+        raise
+    return row
+
+
+def refused(tenant: str, req: Request, error: DomainError) -> None:
+    """A send the platform asked for (a reminder) that could not be accepted: kept, refused, so the org's
+    officers see why their members were not reminded."""
+    if _by_key(tenant, req.key) is not None:
+        return
+    try:
+        Send(
+            tenant=tenant,
+            key=req.key,
+            org_id=req.org_id,
+            kind=req.kind,
+            template_code=req.template_code,
+            signature="",
+            text="",
+            parts=0,
+            status=rules.REFUSED,
+            month=rules.month_of(utcnow()),
+            refusal=error.key,
+            ref=req.ref,
+            created_at=utcnow(),
+        ).save()
+    except me.NotUniqueError:
+        pass
+
+
+# -- resolving (sms's worker) --------------------------------------------------------------------------
+
+
+def _recipients(tenant: str, row: Send) -> Iterator[list[tuple[str, str]]]:
+    """(account id, phone) in chunks: listed people, listed phones, then the subtree's people."""
+    if row.account_ids:
+        for start in range(0, len(row.account_ids), RESOLVE_CHUNK):
+            chunk = row.account_ids[start : start + RESOLVE_CHUNK]
+            phones = mirror.phones_of(tenant, chunk)
+            yield [(a, phones.get(a, "")) for a in chunk]
+    if row.phones:
+        yield [(mirror.account_of(tenant, p), p) for p in row.phones]
+    if row.to_subtree:
+        after = ""
+        while True:
+            chunk = mirror.subtree_members(tenant, row.org_id, after, RESOLVE_CHUNK)
+            if not chunk:
+                return
+            phones = mirror.phones_of(tenant, chunk)
+            yield [(a, phones.get(a, "")) for a in chunk]
+            after = chunk[-1]
+
+
+def resolve(tenant: str, send_id: str) -> int:
+    """Queue one message per phone of the send's recipients (run again after a crash, it adds nobody twice);
+    the parts reserved for nobody are given back once. The number of messages queued."""
+    rows = Send.in_tenant(tenant)
+    row = rows.filter(id=ObjectId(send_id)).first()
+    if row is None or row.status != rules.RESOLVING:
+        return 0
+    now = utcnow()
+    validity = rules.VALIDITY.get(row.kind, rules.DEFAULT_VALIDITY)
+    seen: set[str] = set()
+    skipped = 0
+    for chunk in _recipients(tenant, row):
+        with_phone = [(a, p) for a, p in chunk if p and p not in seen]
+        skipped += len(chunk) - len(with_phone)
+        if row.kind != rules.OTP:  # codes still come to the opted out: they asked for them
+            out = optouts.opted_out(tenant, [p for _, p in with_phone])
+            skipped += sum(1 for _, p in with_phone if p in out)
+            with_phone = [(a, p) for a, p in with_phone if p not in out]
+        seen.update(p for _, p in with_phone)
+        docs = [
+            {
+                "_id": ObjectId(),
+                "tenant": tenant,
+                "send_id": send_id,
+                "org_id": row.org_id,
+                "month": row.month,
+                "account_id": a,
+                "phone": p,
+                "parts": row.parts,
+                "priority": rules.PRIORITY[row.kind],
+                "status": rules.M_QUEUED,
+                "due_at": now,
+                "expires_at": now + validity,
+                "attempts": 0,
+                "reply_feature": row.reply_feature,
+                "reply_ref": row.reply_ref,
+            }
+            for a, p in with_phone
+        ]
+        if docs:
+            try:
+                Message._get_collection().insert_many(docs, ordered=False)
+            except pymongo.errors.BulkWriteError as exc:  # a second run: those already queued stay as they are
+                if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                    raise
+    queued = Message.in_tenant(tenant).filter(send_id=send_id).count()
+    settled = rows.filter(id=row.id, status=rules.RESOLVING).update_one(
+        set__status=rules.QUEUED, set__recipients=queued, set__skipped=skipped, set__reserved=0
+    )
+    if settled:
+        usage.refund(tenant, row.org_id, row.month, row.reserved - queued * row.parts)
+    return queued
+
+
+def due_scheduled(tenant: str, now: dt.datetime | None = None) -> list[str]:
+    """Scheduled sends whose time has come, now resolving (the caller resolves them)."""
+    now = now or utcnow()
+    due = []
+    for row in Send.in_tenant(tenant).filter(status=rules.SCHEDULED, scheduled_at__lte=now).only("id").limit(100):
+        if Send.in_tenant(tenant).filter(id=row.id, status=rules.SCHEDULED).update_one(set__status=rules.RESOLVING):
+            due.append(str(row.id))
+    return due
+
+
+# -- cancelling ----------------------------------------------------------------------------------------
+
+
+def _cancel(tenant: str, row: Send) -> Send:
+    rows = Send.in_tenant(tenant)
+    if rows.filter(id=row.id, status=rules.SCHEDULED).update_one(set__status=rules.CANCELLED, set__reserved=0):
+        usage.refund(tenant, row.org_id, row.month, row.reserved)
+    elif row.status in (rules.QUEUED, rules.RESOLVING):
+        if row.status == rules.RESOLVING:  # resolving stops adding: the rest of its reservation is refunded then
+            rows.filter(id=row.id, status=rules.RESOLVING).update_one(set__status=rules.CANCELLED)
+        else:
+            rows.filter(id=row.id, status=rules.QUEUED).update_one(set__status=rules.CANCELLED)
+        stopped = (
+            Message.in_tenant(tenant)
+            .filter(send_id=str(row.id), status=rules.M_QUEUED)
+            .update(set__status=rules.M_CANCELLED, set__final_at=utcnow())
+        )
+        usage.refund(tenant, row.org_id, row.month, stopped * row.parts)
+    return rows.filter(id=row.id).first()
+
+
+def cancel(send_id: str) -> Send:
+    row = get(send_id)
+    if row.status not in (rules.SCHEDULED, rules.RESOLVING, rules.QUEUED):
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "sms_send_not_cancellable", "send_id", status=row.status)
+    return _cancel(access.tenant(), row)
+
+
+def cancel_ref(tenant: str, ref: str) -> int:
+    """The platform's sends about something that is off (a cancelled meeting's invitation and reminder)."""
+    cancelled = 0
+    for status in (rules.SCHEDULED, rules.RESOLVING, rules.QUEUED):
+        for row in Send.in_tenant(tenant).filter(ref=ref, status=status):
+            _cancel(tenant, row)
+            cancelled += 1
+    return cancelled
+
+
+# -- reading -------------------------------------------------------------------------------------------
+
+
+def get(send_id: str) -> Send:
+    """A send of an org the caller may send for (others' answer NOT_FOUND, like missing ones)."""
+    oid = ObjectId(send_id) if ObjectId.is_valid(send_id) else None
+    row = Send.in_tenant(access.tenant()).filter(id=oid).first() if oid else None
+    if row is not None and row.org_id:
+        visible = bool(row.org_path) and access.allowed(access.SEND, list(row.org_path))
+    else:  # the region's own (one-time codes): its admins
+        visible = row is not None and access.may_in_region(access.QUOTA)
+    if not visible:
+        raise DomainError(ErrorCode.NOT_FOUND, "sms_send_not_found", "send_id")
+    return row
+
+
+def list_org(org_id: str, page_size: int, cursor: str) -> tuple[list[Send], str]:
+    access.require(access.SEND, org_id)
+    return paging.page(Send.in_tenant(access.tenant()).filter(org_id=org_id), page_size, cursor)
+
+
+@dataclass(frozen=True)
+class Counts:
+    queued: int = 0
+    submitted: int = 0
+    delivered: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+
+def counts(tenant: str, row: Send) -> Counts:
+    """Messages by status (an index count each): what the provider has, what reached the phones."""
+    if row.status in (rules.SCHEDULED, rules.REFUSED):
+        return Counts()
+    by = {}
+    for status in rules.MESSAGE_STATUSES:
+        by[status] = Message.in_tenant(tenant).filter(send_id=str(row.id), status=status).count()
+    return Counts(
+        queued=by[rules.M_QUEUED] + by[rules.M_SUBMITTING],
+        submitted=by[rules.M_SUBMITTED],
+        delivered=by[rules.M_DELIVERED],
+        failed=by[rules.M_FAILED] + by[rules.M_EXPIRED],
+        cancelled=by[rules.M_CANCELLED],
+    )
+
+
+def shown_status(row: Send, c: Counts) -> str:
+    return rules.DONE if row.status == rules.QUEUED and c.queued == 0 else row.status
+
+
+def messages_of(send_id: str, status: str, page_size: int, cursor: str) -> tuple[list[Message], str]:
+    row = get(send_id)
+    if status and status not in rules.MESSAGE_STATUSES:
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "sms_status_unknown", "status")
+    query = Message.in_tenant(row.tenant).filter(send_id=send_id)
+    if status:
+        query = query.filter(status=status)
+    return paging.page(query, page_size, cursor)
