@@ -15,11 +15,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sms_phone_unknown": {"zh-CN": "尚未登记您的手机号码", "en": "Your phone number is not known here yet"},
     "sms_provider_code_invalid": {"zh-CN": "服务商模板编号无效", "en": "Not a valid provider template code"},
     "sms_quota_exceeded": {
-        "zh-CN": "本组织本月短信额度不足（已用 {used} 条，额度 {quota} 条，本次需要 {needed} 条）",
+        "zh-CN": "本组织 {month} 短信额度不足（已用 {used} 条，额度 {quota} 条，本次需要 {needed} 条）",
         "en": "The org's SMS quota for {month} is used up ({used} of {quota} parts; this needs {needed})",
     },
     "sms_region_quota_exceeded": {
-        "zh-CN": "本地区本月短信额度不足（已用 {used} 条，额度 {quota} 条，本次需要 {needed} 条）",
+        "zh-CN": "本地区 {month} 短信额度不足（已用 {used} 条，额度 {quota} 条，本次需要 {needed} 条）",
         "en": "The region's SMS quota for {month} is used up ({used} of {quota} parts; this needs {needed})",
     },
     "sms_quota_invalid": {"zh-CN": "额度无效", "en": "Not a valid quota"},
@@ -52,8 +52,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "A text of 1 to {max} characters without control characters",
     },
     "sms_template_variable_invalid": {
-        "zh-CN": "变量须写作 ${name}（小写字母、数字、下划线）",
-        "en": "Variables are written ${name} (lower-case letters, digits, underscores)",
+        "zh-CN": "变量须写作 $ 加花括号括起的变量名（小写字母、数字、下划线）",
+        "en": "Variables are a $ and a name in braces (lower-case letters, digits, underscores)",
     },
     "sms_template_variables_fixed": {
         "zh-CN": "内置模板的变量不可更改，须包含：{variables}",

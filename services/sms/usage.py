@@ -71,14 +71,13 @@ def _charge(tenant: str, org_id: str, month: str, parts: int, quota: int | None)
 
 def _refused(tenant: str, org_id: str, month: str, parts: int, quota: int) -> DomainError:
     row = Usage.in_tenant(tenant).filter(id=usage_id(tenant, org_id, month)).first()
+    used = row.charged if row else 0
+    if org_id:
+        return DomainError(
+            ErrorCode.RATE_LIMITED, "sms_quota_exceeded", "org_id", used=used, quota=quota, needed=parts, month=month
+        )
     return DomainError(
-        ErrorCode.RATE_LIMITED,
-        "sms_quota_exceeded" if org_id else "sms_region_quota_exceeded",
-        "org_id",
-        used=row.charged if row else 0,
-        quota=quota,
-        needed=parts,
-        month=month,
+        ErrorCode.RATE_LIMITED, "sms_region_quota_exceeded", "org_id", used=used, quota=quota, needed=parts, month=month
     )
 
 
