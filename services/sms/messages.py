@@ -46,6 +46,7 @@ class Message(TenantDocument):
         "collection": "messages",
         "indexes": [
             {"fields": ["tenant", "send_id", "phone"], "unique": True},  # a resolve run twice adds nobody twice
+            ("tenant", "send_id", "id"),  # a send's messages
             ("tenant", "send_id", "status", "id"),
             ("tenant", "status", "priority", "due_at"),  # the sender's lease
             ("tenant", "status", "lease_until"),  # leases of a sender that died
@@ -87,15 +88,19 @@ class Leased:
 def lease(tenant: str, limit: int, lease_seconds: int, now: dt.datetime | None = None) -> list[Leased]:
     """Claim up to limit due messages, the most urgent first; each is this sender's for lease_seconds."""
     now = now or utcnow()
-    rows = (
-        Message.in_tenant(tenant)
-        .filter(status=rules.M_QUEUED, due_at__lte=now)
-        .order_by("priority", "due_at")
-        .only("id")
-        .limit(limit)
-        .as_pymongo()
-    )
-    ids = [r["_id"] for r in rows]
+    ids: list = []
+    for priority in sorted(set(rules.PRIORITY.values())):  # one query per level: each served by the index
+        rows = (
+            Message.in_tenant(tenant)
+            .filter(status=rules.M_QUEUED, priority=priority, due_at__lte=now)
+            .order_by("due_at")
+            .only("id")
+            .limit(limit - len(ids))
+            .as_pymongo()
+        )
+        ids += [r["_id"] for r in rows]
+        if len(ids) >= limit:
+            break
     if not ids:
         return []
     token = uuid.uuid4().hex

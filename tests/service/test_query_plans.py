@@ -477,8 +477,35 @@ MEDIA_SHAPES.update(
     }
 )
 
+# sms (services/sms): sends, the sender's queue, receipts, replies, opt-outs, its copy of people
+SMS_SHAPES = {
+    "sends": [
+        {"tenant": T, "key": "k"},  # idempotency
+        {"tenant": T, "org_id": "o", "_id": {"$gt": "c"}},  # an org's sends
+        {"tenant": T, "org_id": "o", "kind": "manual", "created_at": {"$gt": 1}},  # the org's rate
+        {"tenant": T, "status": "scheduled", "scheduled_at": {"$lte": 1}},  # due scheduled sends
+        {"tenant": T, "ref": "m", "status": "queued"},  # a cancelled meeting's sends
+    ],
+    "messages": [
+        {"tenant": T, "status": "queued", "priority": 0, "due_at": {"$lte": 1}},  # the sender's lease
+        {"tenant": T, "status": "submitting", "lease_until": {"$lt": 1}},  # a dead sender's leases
+        {"tenant": T, "provider_ids": "p"},  # a receipt
+        {"tenant": T, "phone": "p", "submitted_at": {"$gte": 1}},  # a reply's message
+        {"tenant": T, "send_id": "s", "status": "queued"},  # counts, cancelling
+        {"tenant": T, "send_id": "s", "_id": {"$gt": "c"}},  # a send's messages
+        {"tenant": T, "send_id": "s", "status": "queued", "_id": {"$gt": "c"}},
+    ],
+    "optouts": [{"tenant": T, "phone": {"$in": ["p"]}}],
+    "mirror_phones": [{"tenant": T, "account_id": {"$in": ["a"]}}, {"tenant": T, "phone": "p"}],
+    "mirror_people": [
+        {"tenant": T, "org_path": "o", "account_id": {"$gt": "a"}},
+        {"tenant": T, "account_id": {"$in": ["a"]}},
+    ],
+}
+
 CASES = (
     [("orgs", c, s) for c, shapes in SHAPES.items() for s in shapes]
+    + [("sms", c, s) for c, shapes in SMS_SHAPES.items() for s in shapes]
     + [("media", c, s) for c, shapes in MEDIA_SHAPES.items() for s in shapes]
     + [("identity", c, s) for c, shapes in IDENTITY_SHAPES.items() for s in shapes]
     + [("content", c, s) for c, shapes in CONTENT_SHAPES.items() for s in shapes]
