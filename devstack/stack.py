@@ -285,6 +285,7 @@ class Stack:
                 ready=lambda: _queues_consumed(amqp_uri, ["evt-media-media_uploaded--media_transcoder.media_uploaded"]),
                 env={"METRICS_PORT": str(media_worker_metrics + 1)},
             ),
+            self._smsc(),
             Process(
                 "gateway",
                 [PYTHON, "-m", "gateway"],
@@ -319,6 +320,28 @@ class Stack:
                 f"--userdb={turn_dir / 'turndb'}",  # unused (REST-API auth), but coturn opens one
             ],
             ready=lambda: _tcp_open(lay.turn_port) and _stun_answers(lay.turn_port),
+        )
+
+    # -- the local SMSC (the carrier the sms sender talks to) ---------------------------------------
+    def _smsc(self) -> Process:
+        """devstack/smsc.py on the region's SMS ports, with the credentials the shared env gives the sender."""
+        lay, env = self.layout, self.env
+        return Process(
+            "smsc",
+            [
+                PYTHON,
+                "-m",
+                "devstack.smsc",
+                f"--smpp-port={lay.smpp_port}",
+                f"--http-port={lay.sms_http_port}",
+                f"--control-port={lay.smsc_control_port}",
+                f"--tps={env['SMS_PROVIDER_TPS']}",
+                f"--system-id={env['SMPP_SYSTEM_ID']}",
+                f"--password={env['SMPP_PASSWORD']}",
+                f"--http-key-id={env['SMS_HTTP_KEY_ID']}",
+                f"--http-key-secret={env['SMS_HTTP_KEY_SECRET']}",
+            ],
+            ready=lambda: _http_ok(f"http://127.0.0.1:{lay.smsc_control_port}/health"),
         )
 
     def _turn_env(self) -> dict[str, str]:
