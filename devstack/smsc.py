@@ -76,19 +76,22 @@ MAX_OCTETS = {segments.DEFAULT_ALPHABET: 160}  # any other coding: 140 octets
 
 # -- pieces --------------------------------------------------------------------------------------------
 class TokenBucket:
-    """`rate` per second, bursts up to one second's worth."""
+    """`rate` per second, bursts up to one second's worth (at least one)."""
 
     def __init__(self, rate: float):
         self.rate = float(rate)
-        self.tokens = self.rate
+        self.capacity = max(self.rate, 1.0)
+        self.tokens = self.capacity
         self.at = time.monotonic()
 
     def take(self, n: int = 1) -> bool:
+        """Take n tokens if there are; a request bigger than the bucket waits for a full one."""
         now = time.monotonic()
-        self.tokens = min(self.rate, self.tokens + (now - self.at) * self.rate)
+        self.tokens = min(self.capacity, self.tokens + (now - self.at) * self.rate)
         self.at = now
-        if self.tokens >= n:
-            self.tokens -= n
+        needed = min(n, self.capacity)
+        if self.tokens >= needed:
+            self.tokens -= needed
             return True
         return False
 

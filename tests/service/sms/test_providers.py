@@ -8,10 +8,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import httpx
 import pytest
 
 from devstack import smsc
 from services.sms.domain import segments
+from services.sms.providers import signing
 from services.sms.providers.base import (
     DELIVERED,
     UNDELIVERABLE,
@@ -328,3 +330,40 @@ def test_http_refusals(sim):
 
     run(test)
     assert all(m["text"].startswith("【基层通知】") for m in sim.messages("13800138010"))
+
+
+def test_the_http_api_refuses_stale_replayed_and_tampered_requests(sim):
+    body = b'{"Limit":10}'
+
+    def post(headers: dict[str, str], content: bytes = body) -> httpx.Response:
+        return httpx.post(f"{sim.http_url}/sms/status/pull", content=content, headers=headers, timeout=5)
+
+    fresh = signing.headers(sim.http_key_id, sim.http_key_secret, "POST", "/sms/status/pull", body)
+    assert post(fresh).status_code == 200
+    replayed = post(fresh)
+    assert (replayed.status_code, replayed.json()["Code"]) == (401, "AuthFailure.NonceReused")
+    stale = signing.headers(sim.http_key_id, sim.http_key_secret, "POST", "/sms/status/pull", body, time.time() - 301)
+    assert (post(stale).status_code, post(stale).json()["Code"]) == (401, "AuthFailure.SignatureExpire")
+    other = signing.headers(sim.http_key_id, sim.http_key_secret, "POST", "/sms/status/pull", body)
+    tampered = post(other, b'{"Limit":11}')
+    assert (tampered.status_code, tampered.json()["Code"]) == (401, "AuthFailure.SignatureFailure")
+    unknown = signing.headers("someone", sim.http_key_secret, "POST", "/sms/status/pull", body)
+    assert post(unknown).json()["Code"] == "AuthFailure.SecretIdNotFound"
+
+
+def test_stats_count_binds_sessions_and_the_busiest_second(sim):
+    before = sim.control("GET", "/stats")
+
+    async def test():
+        provider = await bound(sim, Heard())
+        try:
+            await asyncio.gather(*(provider.submit(outgoing("13800138011", f"n{i}", f"s{i}")) for i in range(8)))
+            assert sim.control("GET", "/stats")["sessions"] >= 1
+        finally:
+            await provider.close()
+
+    run(test)
+    after = sim.control("GET", "/stats")
+    assert after["binds"] == before["binds"] + 1
+    assert after["smpp_submits_accepted"] == before["smpp_submits_accepted"] + 8
+    assert after["max_submits_per_second"] >= 8
