@@ -69,7 +69,6 @@ ESME_RINVBNDSTS = 0x04
 ESME_RBINDFAIL = 0x0D
 ESME_RINVPASWD = 0x0E
 ESME_RINVSYSID = 0x0F
-ESME_RINVCMDID = 0x03
 MESSAGE_STATE = {"DELIVRD": 2, "EXPIRED": 3, "UNDELIV": 5, "REJECTD": 8}
 MAX_OCTETS = {segments.DEFAULT_ALPHABET: 160}  # any other coding: 140 octets
 
@@ -277,8 +276,8 @@ class Smsc:
 
     def _check_bind(self, command: int, body: bytes) -> int | None:
         """None to let the bind through, else the command_status that refuses it."""
-        if command not in BIND_KINDS:
-            return ESME_RINVBNDSTS if command != 0 else ESME_RINVCMDID
+        if command not in BIND_KINDS:  # anything before a bind
+            return ESME_RINVBNDSTS
         system_id, at = c_string(body, 0)
         password, _ = c_string(body, at)
         if not self.up:
@@ -305,7 +304,10 @@ class Smsc:
             elif isinstance(event, smpp34.Unbound):
                 self.esmes.pop(event.session_id, None)
             elif isinstance(event, smpp34.SubmitSmEvent):
-                self._submit_sm(event)
+                try:
+                    self._submit_sm(event)
+                except Exception:  # noqa: BLE001 - one odd PDU must not stop the SMSC (smpp34 NAKs it if unanswered)
+                    log.exception("submit_sm not handled")
 
     def _submit_sm(self, event: smpp34.SubmitSmEvent) -> None:
         phone = national(event.destination_addr)
@@ -342,7 +344,10 @@ class Smsc:
             if len(partial.parts) == partial.total:
                 del self.partials[key]
                 ordered = [partial.parts[i] for i in sorted(partial.parts)]
-                _, text = segments.join(ordered, coding) if coding in (0, 8) else (0, "")
+                try:
+                    _, text = segments.join(ordered, coding)
+                except UnicodeDecodeError:  # not the ASCII our default alphabet is read as
+                    text = decode_text(b"".join(part[part[0] + 1 :] for part in ordered), coding)
                 ids = [partial.ids[i] for i in sorted(partial.ids)]
                 self._to_handset(phone, text, total, "smpp", ids, source)
             preview = decode_text(data[6:], coding) if coding == segments.DEFAULT_ALPHABET else ""
