@@ -217,6 +217,7 @@ class Stack:
                 ready=lambda: _redis_ready(lay.redis_port),
             ),
             self._coturn(),
+            self._smsc(),  # the carrier: up before anything that sends SMS
             Process(
                 "identity",
                 [PYTHON, "-m", "services.identity.server"],
@@ -285,7 +286,6 @@ class Stack:
                 ready=lambda: _queues_consumed(amqp_uri, ["evt-media-media_uploaded--media_transcoder.media_uploaded"]),
                 env={"METRICS_PORT": str(media_worker_metrics + 1)},
             ),
-            self._smsc(),
             Process(
                 "gateway",
                 [PYTHON, "-m", "gateway"],
