@@ -13,6 +13,12 @@ from pathlib import Path
 KNOWN_REGIONS = {"tianjin": 8080, "beijing": 8180, "central": 8280}
 PORTS_PER_REGION = 100
 
+# The local SMSC simulator's fixed identities (its password and HTTP key secret are per-region secrets).
+SMSC_SYSTEM_ID = "jiceng"
+SMSC_HTTP_KEY_ID = "jiceng"
+SMSC_SOURCE_ADDR = "1069000"  # the region's number handsets see and reply to
+SMSC_TPS = 100  # the simulator's limit; the sender's token bucket (SMS_PROVIDER_TPS) matches it
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -78,6 +84,21 @@ class Layout:
         return self.port_base + 9
 
     @property
+    def smpp_port(self) -> int:
+        """the local SMSC simulator (devstack/smsc.py): SMPP 3.4, what the sms sender binds to."""
+        return self.port_base + 90
+
+    @property
+    def sms_http_port(self) -> int:
+        """the local SMSC simulator's cloud-style HTTP SMS API (the http provider's peer)."""
+        return self.port_base + 91
+
+    @property
+    def smsc_control_port(self) -> int:
+        """the local SMSC simulator's control API: handsets' messages and replies, up/down, config, stats."""
+        return self.port_base + 92
+
+    @property
     def gateway_metrics_port(self) -> int:
         return self.port_base  # the gateway serves /metrics itself
 
@@ -132,6 +153,8 @@ class Layout:
             "MEDIA_INGEST_SECRET": lambda: secrets.token_hex(24),
             "TURN_SECRET": lambda: secrets.token_urlsafe(32),  # coturn's static-auth-secret
             "MEDIA_URL_SECRET": lambda: secrets.token_urlsafe(32),  # media's signed playlist addresses
+            "SMPP_PASSWORD": lambda: secrets.token_hex(4),  # the local SMSC's bind; SMPP allows 8 characters
+            "SMS_HTTP_KEY_SECRET": lambda: secrets.token_urlsafe(32),  # the local SMSC's HTTP API key
         }
         missing = {k: make() for k, make in later.items() if k not in found}
         if missing:
@@ -168,6 +191,15 @@ class Layout:
             "SEARCH_INDEX_DIR": str(self.search_index_dir),
             # webhook apps may call endpoints on this machine (the tests' receivers); never in production
             "CONTENT_WEBHOOK_ALLOW_PRIVATE": "true",
+            # sms: the local SMSC simulator (devstack/smsc.py) as the carrier, over SMPP or its HTTP API
+            "SMPP_HOST": "127.0.0.1",
+            "SMPP_PORT": str(self.smpp_port),
+            "SMPP_SYSTEM_ID": SMSC_SYSTEM_ID,
+            "SMPP_SOURCE_ADDR": SMSC_SOURCE_ADDR,
+            "SMS_HTTP_URL": f"http://127.0.0.1:{self.sms_http_port}",
+            "SMS_HTTP_KEY_ID": SMSC_HTTP_KEY_ID,
+            "SMSC_CONTROL_URL": f"http://127.0.0.1:{self.smsc_control_port}",
+            "SMS_PROVIDER_TPS": str(SMSC_TPS),
             "APP_TOKEN_CACHE_SECONDS": "2",  # a revoked app token stops at once in tests (production: 30)
             **self.secrets(),
         }

@@ -218,6 +218,7 @@ class Stack:
                 ready=lambda: _redis_ready(lay.redis_port),
             ),
             self._coturn(),
+            self._smsc(),  # the carrier: up before anything that sends SMS
             Process(
                 "identity",
                 [PYTHON, "-m", "services.identity.server"],
@@ -338,6 +339,28 @@ class Stack:
                 f"--userdb={turn_dir / 'turndb'}",  # unused (REST-API auth), but coturn opens one
             ],
             ready=lambda: _tcp_open(lay.turn_port) and _stun_answers(lay.turn_port),
+        )
+
+    # -- the local SMSC (the carrier the sms sender talks to) ---------------------------------------
+    def _smsc(self) -> Process:
+        """devstack/smsc.py on the region's SMS ports, with the credentials the shared env gives the sender."""
+        lay, env = self.layout, self.env
+        return Process(
+            "smsc",
+            [
+                PYTHON,
+                "-m",
+                "devstack.smsc",
+                f"--smpp-port={lay.smpp_port}",
+                f"--http-port={lay.sms_http_port}",
+                f"--control-port={lay.smsc_control_port}",
+                f"--tps={env['SMS_PROVIDER_TPS']}",
+                f"--system-id={env['SMPP_SYSTEM_ID']}",
+                f"--password={env['SMPP_PASSWORD']}",
+                f"--http-key-id={env['SMS_HTTP_KEY_ID']}",
+                f"--http-key-secret={env['SMS_HTTP_KEY_SECRET']}",
+            ],
+            ready=lambda: _http_ok(f"http://127.0.0.1:{lay.smsc_control_port}/health"),
         )
 
     def _turn_env(self) -> dict[str, str]:
