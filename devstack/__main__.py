@@ -25,7 +25,10 @@ def main(argv: list[str]) -> int:
             f"  gateway:  http://127.0.0.1:{lay.gateway_port}/        API docs: http://127.0.0.1:{lay.gateway_port}/docs"
         )
         print(f"  admin:    phone {ADMIN_PHONE}, password {ADMIN_PASSWORD}")
-        print(f"  SMS codes are written to {lay.log_dir / 'identity-worker.log'} until the sms service exists.")
+        print(
+            "  SMS (codes, reminders) go to the local SMSC: read a phone's messages at "
+            f"http://127.0.0.1:{lay.smsc_control_port}/handsets/<phone>/messages"
+        )
     elif command == "down":
         stack.down()
         print(f"region '{lay.region}' stopped; data kept in {lay.data_dir}")

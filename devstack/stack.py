@@ -229,7 +229,7 @@ class Stack:
                 "identity-worker",
                 [PYTHON, "-m", "services.identity.worker"],
                 ready=lambda: _queues_consumed(amqp_uri, ["evt-orgs-org_created--identity_org_mirror.org_created"]),
-                env={"METRICS_PORT": str(identity_worker_metrics), "LOG_CODES": "true"},
+                env={"METRICS_PORT": str(identity_worker_metrics)},
             ),
             Process(
                 "orgs",
@@ -296,7 +296,9 @@ class Stack:
             Process(
                 "sms-worker",
                 [PYTHON, "-m", "services.sms.worker"],
-                ready=lambda: _queues_consumed(amqp_uri, ["evt-identity-phone_registered--sms_mirror.phone_registered"]),
+                ready=lambda: _queues_consumed(
+                    amqp_uri, ["evt-identity-phone_registered--sms_mirror.phone_registered"]
+                ),
                 env={"METRICS_PORT": str(sms_worker_metrics)},
             ),
             Process(  # hands queued messages to the provider (the local SMSC), at its TPS

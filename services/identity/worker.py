@@ -1,7 +1,7 @@
 """identity's event worker (nameko, eventlet): `python -m services.identity.worker`.
 
-Mirrors the org tree from orgs' events (for permission decisions) and, on the local stack only,
-logs one-time codes until the sms service delivers them.
+Mirrors the org tree from orgs' events (for permission decisions). One-time codes are delivered by the sms
+service (it consumes otp_requested).
 """
 
 import eventlet
@@ -22,7 +22,7 @@ log = logging.getLogger("identity.worker")
 
 
 class WorkerConfig(StoreConfig, BusConfig):
-    log_codes: bool = False
+    pass
 
 
 class OrgTreeMirror:
@@ -60,29 +60,14 @@ class OrgTreeMirror:
             roles.apply_imported_roles(event.tenant, event.data["members"], event.actor_id)
 
 
-class CodeLogger:
-    """Local stack only: prints codes to the worker log, standing in for SMS delivery."""
-
-    name = "identity_code_logger"
-
-    @handles(events.SOURCE, events.OTP_REQUESTED)
-    def log_code(self, event: Event) -> None:
-        d = event.data
-        log.info(
-            "one-time code (local stack: not sent by SMS)",
-            extra={"phone": d["phone"], "purpose": d["purpose"], "code": d["code"]},
-        )
-
-
 def main() -> None:
     config = kconfig.load(WorkerConfig)
-    services = [OrgTreeMirror, CodeLogger] if config.log_codes else [OrgTreeMirror]
 
     def on_start() -> None:
         store.connect(config, "identity")
         identity_store.ensure_indexes()
 
-    run("identity-worker", config, *services, on_start=on_start)
+    run("identity-worker", config, OrgTreeMirror, on_start=on_start)
 
 
 if __name__ == "__main__":
