@@ -39,6 +39,7 @@ class ScheduleBody(Body):
     place: Annotated[str, Field(max_length=200)] = ""
     online_url: Annotated[str, Field(max_length=500)] = ""
     recurrence: RecurrenceBody | None = None
+    sms_invite: bool = False  # invite by text message too (invitees may answer 1: attend, 2: leave)
 
 
 class CancelBody(Body):
@@ -78,6 +79,7 @@ class MeetingOut(BaseModel):
     ends_at: dt.datetime
     place: str
     online_url: str
+    sms_invite: bool
     series_id: str
     status: str
     cancel_reason: str
@@ -216,6 +218,7 @@ async def schedule_meeting(org_id: Id, body: ScheduleBody, request: Request, who
         place=body.place,
         online_url=body.online_url,
         recurrence=recurrence,
+        sms_invite=body.sms_invite,
     )
     return await call(request, who, "ScheduleMeeting", message)
 

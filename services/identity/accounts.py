@@ -37,7 +37,7 @@ def _may_ensure(tenant: str, account_id: str) -> bool:
 
 def ensure(people: list[tuple[str, str]], create_missing: bool) -> list[Ensured]:
     """(phone, name) -> the account of each distinct phone; with create_missing, new password-less
-    accounts (announced as account_registered and audited) for phones without one."""
+    accounts (announced as account_registered and phone_registered, and audited) for phones without one."""
     ctx = context.current()
     actor = ctx.require_actor()
     if len(people) > MAX_BATCH:
@@ -99,17 +99,7 @@ def _create(tenant: str, actor_id: str, wanted: dict[str, str]) -> dict[str, tup
 
     def write(uow: UnitOfWork) -> None:
         uow.insert_rows(Account, accounts)
-        announced = [
-            (
-                events.ACCOUNT_REGISTERED,
-                {
-                    "account_id": str(a["_id"]),
-                    "phone_masked": phones.mask(a["phone"]),
-                    "display_name": a["display_name"],
-                },
-            )
-            for a in accounts
-        ]
+        announced = [e for a in accounts for e in events.registered(str(a["_id"]), a["phone"], a["display_name"])]
         uow.emit_many(events.SOURCE, announced, actor_id=actor_id)
         uow.insert_rows(AuditEntry, entries)
 

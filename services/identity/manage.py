@@ -4,7 +4,7 @@ python -m services.identity.manage init-keys          # first signing key + jwks
 python -m services.identity.manage rotate-key         # a new signing key; old ones keep verifying
 python -m services.identity.manage create-admin --phone 13800000000 --password '...'
 python -m services.identity.manage seed-demo          # demo org tree, secretary and members
-python -m services.identity.manage announce           # account_registered again for every account (late consumers)
+python -m services.identity.manage announce           # account_registered and phone_registered again for every account
 """
 
 from __future__ import annotations
@@ -65,8 +65,7 @@ def ensure_account(tenant: str, phone: str, display_name: str, password: str, ha
 
     def write(uow: UnitOfWork) -> Account:
         uow.insert(account)
-        data = {"account_id": str(account.id), "phone_masked": phones.mask(phone), "display_name": display_name}
-        uow.emit(events.SOURCE, events.ACCOUNT_REGISTERED, data, actor_id="manage")
+        uow.emit_many(events.SOURCE, events.registered(str(account.id), phone, display_name), actor_id="manage")
         return account
 
     return atomically(tenant, write)
@@ -85,23 +84,21 @@ def seed_people(config: ManageConfig, hasher) -> None:
 
 
 def announce(tenant: str, account_ids: list[str] | None = None, chunk: int = 500) -> int:
-    """Publish account_registered again for every account (or the ones named), for a consumer that joined
-    late (a new service's copy of people); consumers are idempotent. Returns how many were announced."""
+    """Publish account_registered and phone_registered again for every account (or the ones named), for a
+    consumer that joined late (a new service's copy of people); consumers are idempotent. Returns how many
+    accounts were announced."""
     query: dict = {"tenant": tenant}
     if account_ids is not None:
         query["_id"] = {"$in": [ObjectId(a) for a in account_ids if ObjectId.is_valid(a)]}
-    accounts = Account._get_collection().find(query, {"phone": 1, "display_name": 1})
-    announced = [
-        (
-            events.ACCOUNT_REGISTERED,
-            {"account_id": str(a["_id"]), "phone_masked": phones.mask(a["phone"]), "display_name": a["display_name"]},
-        )
-        for a in accounts
-    ]
-    for start in range(0, len(announced), chunk):
-        part = announced[start : start + chunk]
+    accounts = list(Account._get_collection().find(query, {"phone": 1, "display_name": 1}))
+    for start in range(0, len(accounts), chunk):
+        part = [
+            e
+            for a in accounts[start : start + chunk]
+            for e in events.registered(str(a["_id"]), a["phone"], a["display_name"])
+        ]
         atomically(tenant, lambda uow, part=part: uow.emit_many(events.SOURCE, part, "manage"))
-    return len(announced)
+    return len(accounts)
 
 
 def main(argv: list[str] | None = None) -> int:

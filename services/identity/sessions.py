@@ -157,16 +157,8 @@ class Sessions:
 
         def write(uow: UnitOfWork) -> Account:
             uow.insert(account)
-            uow.emit(
-                events.SOURCE,
-                events.ACCOUNT_REGISTERED,
-                {
-                    "account_id": str(account.id),
-                    "phone_masked": phones.mask(phone),
-                    "display_name": account.display_name,
-                },
-                actor_id=str(account.id),
-            )
+            announced = events.registered(str(account.id), phone, account.display_name)
+            uow.emit_many(events.SOURCE, announced, actor_id=str(account.id))
             audit.record("account.registered", actor_id=str(account.id), target_id=str(account.id), uow=uow)
             return account
 

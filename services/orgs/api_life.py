@@ -31,6 +31,7 @@ def meeting_message(m: life.Meeting) -> pb.Meeting:
         ends_at=timestamp(m.ends_at),
         place=m.place,
         online_url=m.online_url,
+        sms_invite=m.sms_invite,
         series_id=m.series_id,
         status=m.status,
         cancel_reason=m.cancel_reason,
@@ -101,6 +102,7 @@ class OrgLifeApi(life_pb2_grpc.OrgLifeServiceServicer):
                 place=request.place,
                 online_url=request.online_url,
                 recurrence=recurrence,
+                sms_invite=request.sms_invite,
             )
         )
         return pb.ScheduleMeetingResponse(

@@ -11,9 +11,12 @@ Published (`data` below; envelope in kernel/outbox.py):
 - role_assigned  {account_id, org_id, role}            identity grants the scoped role
 - role_removed   {account_id, org_id, role}            identity revokes it
 - dues_recorded  {membership_id, account_id, org_id, month, amount_fen}
-- meeting_scheduled   {meeting_id, org_id, type, series_id, starts_at, ends_at, invitee_count, invitee_account_ids}
+- meeting_scheduled   {meeting_id, org_id, type, series_id, title, place, online, sms_invite, starts_at, ends_at,
+                       invitee_count, invitee_account_ids}
                       one per meeting (a series announces each of its meetings); times ISO 8601 UTC;
-                      starts_at may be past (a meeting entered afterwards): reminders skip those
+                      starts_at may be past (a meeting entered afterwards): reminders skip those;
+                      online: it has an online room (online_url set; the link itself is not announced);
+                      sms_invite: the organizer asked for invitations by text message (the sms service)
 - meeting_cancelled   {meeting_id, org_id, type, starts_at, reason}
 - attendance_recorded {meeting_id, account_id, method}  method: code, online (geo later)
 - invitations_changed {account_id, added: [meeting_id], removed: [meeting_id]}   orgs' worker changed the
@@ -48,6 +51,10 @@ Consumed:
 - media.meeting_room_joined {meeting_id, account_id, joined_at}: an invitee entered the meeting's online room
   (media's calls); recorded present, method online, at joined_at if inside the check-in window
   (life.record_room_joined; attendance_recorded follows as for any check-in)
+- sms.reply_received {reply_id, feature, ref, account_id, org_id, text, choice}: a handset answered a text
+  message; for feature "meeting" (ref: the meeting id) choice "1" is the invitee's RSVP yes and "2" a leave
+  request, the reason being the text after the "2" (life.answer_by_reply; anything that cannot count, an
+  account_id "" included, is logged and dropped; each reply_id counts once)
 """
 
 SOURCE = "orgs"
@@ -75,6 +82,10 @@ ACCOUNT_REGISTERED = "account_registered"
 
 MEDIA = "media"
 MEETING_ROOM_JOINED = "meeting_room_joined"
+
+SMS = "sms"
+REPLY_RECEIVED = "reply_received"
+MEETING_FEATURE = "meeting"  # reply_received's feature for an answer to a meeting's invitation
 
 TRANSFER_REQUESTED = "transfer_requested"
 TRANSFER_APPROVED_OUT = "transfer_approved_out"

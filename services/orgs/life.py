@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -31,6 +32,8 @@ from services.orgs.domain import life as rules
 from services.orgs.domain import mobile as mobile_rules
 from services.orgs.domain import tree as tree_rules
 from services.orgs.store import Membership, Org
+
+log = logging.getLogger(__name__)
 
 SCHEDULED, CANCELLED = "scheduled", "cancelled"
 MAX_ROSTER = 2_000  # invitees of one meeting: more is a mistake of org (schedule it lower in the tree)
@@ -54,6 +57,7 @@ class Meeting(TenantDocument):
     ends_at = me.DateTimeField(required=True)
     place = me.StringField(default="")
     online_url = me.StringField(default="")
+    sms_invite = me.BooleanField(default=False)  # invitees are texted too (the sms service) and may answer so
     series_id = me.StringField(default="")  # "" for a one-off meeting
     status = me.StringField(required=True)
     cancel_reason = me.StringField(default="")
@@ -97,6 +101,7 @@ class Attendance(TenantDocument):
     method = me.StringField(default="")  # code, online, geo
     checked_in_at = me.DateTimeField()
     code_failures = me.IntField(default=0)
+    sms_replies = me.ListField(me.StringField())  # the sms replies applied (their reply ids): each counts once
 
     meta = {
         "collection": "meeting_attendance",
@@ -248,6 +253,7 @@ class Schedule:
     place: str
     online_url: str
     recurrence: rules.Recurrence | None = None
+    sms_invite: bool = False
 
 
 def _insert_many(uow: UnitOfWork, docs: list[TenantDocument]) -> None:
@@ -290,6 +296,7 @@ def schedule(request: Schedule) -> list[Meeting]:
             ends_at=ends,
             place=place,
             online_url=online_url,
+            sms_invite=request.sms_invite,
             series_id=series_id,
             status=SCHEDULED,
             code=f"{secrets.randbelow(10**rules.CODE_LENGTH):0{rules.CODE_LENGTH}d}",
@@ -326,6 +333,10 @@ def schedule(request: Schedule) -> list[Meeting]:
                 "org_id": org.id,
                 "type": meeting_type,
                 "series_id": series_id,
+                "title": title,
+                "place": place,
+                "online": bool(online_url),
+                "sms_invite": request.sms_invite,
                 "starts_at": m.starts_at.isoformat(),
                 "ends_at": m.ends_at.isoformat(),
                 "invitee_count": len(account_ids),
@@ -479,18 +490,21 @@ def effective_status(meeting: Meeting, row: Attendance, now: dt.datetime | None 
 # -- the invitee's answers and the organizer's decisions ----------------------------------------------
 
 
-def _move(row: Attendance, action: str, changes: dict) -> Attendance:
-    """Apply one step of an attendance, guarded by the status it starts from (a race loses cleanly)."""
+def _move(row: Attendance, action: str, changes: dict, reply_id: str = "") -> Attendance:
+    """Apply one step of an attendance, guarded by the status it starts from (a race loses cleanly); with
+    the reply_id of an answer by text message, at most once for that reply."""
     to = rules.step(row.status, action)
     allowed, _ = rules.STEPS[action]
-    changed = atomically(
-        row.tenant,
-        lambda uow: uow.update_one(
-            Attendance, {"_id": row.id, "status": {"$in": sorted(allowed)}}, {"$set": {"status": to, **changes}}
-        ),
-    )
+    query: dict = {"_id": row.id, "status": {"$in": sorted(allowed)}}
+    update: dict = {"$set": {"status": to, **changes}}
+    if reply_id:
+        query["sms_replies"] = {"$ne": reply_id}
+        update["$push"] = {"sms_replies": reply_id}
+    changed = atomically(row.tenant, lambda uow: uow.update_one(Attendance, query, update))
     fresh = Attendance.in_tenant(row.tenant).filter(id=row.id).first()
-    if not changed:
+    if fresh is None:  # withdrawn from the roster meanwhile (rosters follow membership)
+        raise DomainError(ErrorCode.NOT_FOUND, "life_invitee_not_found", "account_id")
+    if not changed and not (reply_id and reply_id in fresh.sms_replies):
         rules.step(fresh.status, action)  # raises with the status it really had
     return fresh
 
@@ -510,6 +524,45 @@ def request_leave(meeting_id: str, reason: str) -> tuple[Meeting, Attendance]:
     reason = rules.check_text(reason, rules.REASON_MAX, "reason", required=True)
     changes = {"answered_at": _now(), "leave_reason": reason, "leave_decided_by": "", "leave_note": ""}
     return meeting, _move(row, rules.REQUEST_LEAVE, changes)
+
+
+def answer_by_reply(tenant: str, meeting_id: str, account_id: str, choice: str, reason: str, reply_id: str) -> bool:
+    """An invitee's answer to an invitation by text message (the sms service's reply_received; no actor, the
+    phone's account answers for itself): choice "1" is an RSVP yes, "2" a leave request with reason.
+
+    True when the roster row changed now. False, logged, when the answer cannot count: no account, an
+    unknown choice, no such meeting, not on its roster, the meeting cancelled or over, a step the row's
+    status does not allow (present, on leave), or this reply already applied (a redelivery changes nothing,
+    even after the invitee answered otherwise since)."""
+    action = rules.sms_step(choice)
+    outcome = {"meeting_id": meeting_id, "account_id": account_id, "choice": choice, "reply_id": reply_id}
+    if not account_id or not action:
+        log.info("sms reply ignored: no account or no known choice", extra=outcome)
+        return False
+    try:
+        meeting = Meeting.in_tenant(tenant).filter(id=ObjectId(meeting_id)).first()
+    except (InvalidId, TypeError):
+        meeting = None
+    row = _row(meeting, account_id) if meeting is not None else None
+    if meeting is None or row is None:
+        log.info("sms reply ignored: no such meeting or not on its roster", extra=outcome)
+        return False
+    if reply_id and reply_id in row.sms_replies:
+        log.info("sms reply ignored: already applied", extra=outcome)
+        return False
+    if meeting.status == CANCELLED or _now() >= aware(meeting.ends_at):
+        log.info("sms reply ignored: the meeting is cancelled or over", extra=outcome)
+        return False
+    changes: dict = {"answered_at": _now()}
+    if action == rules.REQUEST_LEAVE:
+        reason = (reason or "").strip()[: rules.REASON_MAX] or rules.SMS_LEAVE_REASON
+        changes |= {"leave_reason": reason, "leave_decided_by": "", "leave_note": ""}
+    try:
+        fresh = _move(row, action, changes, reply_id)
+    except DomainError:
+        log.info("sms reply ignored: the status does not allow it", extra={**outcome, "status": row.status})
+        return False
+    return not reply_id or reply_id in fresh.sms_replies
 
 
 def decide_leave(meeting_id: str, account_id: str, approve: bool, note: str) -> tuple[Meeting, Attendance]:

@@ -2,7 +2,7 @@
 
 Mirrors identity's accounts (who may be made a member); keeps meetings' org paths after tree moves and
 the rosters of meetings not yet started in step with memberships; records online presence when media says
-an invitee entered a meeting's room.
+an invitee entered a meeting's room; applies invitees' answers by text message (sms' reply_received).
 """
 
 import eventlet
@@ -10,6 +10,7 @@ import eventlet
 eventlet.monkey_patch()  # must precede every other import in a worker process
 
 import datetime as dt
+import logging
 
 from kernel import config as kconfig
 from kernel import store
@@ -20,6 +21,8 @@ from services.orgs import events, life, network, worker_network
 from services.orgs import store as orgs_store
 from services.orgs.domain import life as life_rules
 from services.orgs.store import Person
+
+log = logging.getLogger(__name__)
 
 
 class WorkerConfig(StoreConfig, BusConfig):
@@ -107,6 +110,28 @@ class OnlinePresence:
         life.record_room_joined(event.tenant, d["meeting_id"], d["account_id"], joined_at)
 
 
+class SmsReplies:
+    """An invitee answered a meeting's text-message invitation: "1" attends, "2" asks for leave (the rest of the
+    text is the reason). Answers that cannot count are logged and dropped, never retried."""
+
+    name = "orgs_sms_replies"
+
+    @handles(events.SMS, events.REPLY_RECEIVED)
+    def reply_received(self, event: Event) -> None:
+        d = event.data
+        if d.get("feature") != events.MEETING_FEATURE:
+            log.info("sms reply for another feature ignored", extra={"feature": d.get("feature"), "ref": d.get("ref")})
+            return
+        life.answer_by_reply(
+            event.tenant,
+            d.get("ref", ""),
+            d.get("account_id", ""),
+            d.get("choice", ""),
+            life_rules.sms_leave_reason(d.get("text", "")),
+            d.get("reply_id", ""),
+        )
+
+
 def main() -> None:
     config = kconfig.load(WorkerConfig)
 
@@ -122,6 +147,7 @@ def main() -> None:
         MeetingPaths,
         MeetingInvitations,
         OnlinePresence,
+        SmsReplies,
         worker_network.ContactPaths,
         on_start=on_start,
     )

@@ -33,6 +33,32 @@ def test_sign_up_log_in_and_see_yourself(api, identity_events):
         lambda m: m["type"] == "account_registered" and m["data"]["account_id"] == person.account_id
     )
     assert person.phone not in str(registered["data"])  # the event carries the masked phone only
+    # The full number goes to the sms service alone, in an event of its own.
+    phone = identity_events.wait_for(
+        lambda m: m["type"] == "phone_registered" and m["data"]["account_id"] == person.account_id
+    )
+    assert phone["data"] == {"account_id": person.account_id, "phone": person.phone}
+    assert phone["source"] == "identity" and phone["tenant"] == registered["tenant"]
+
+
+def test_announce_publishes_the_phone_again(api, identity_events, stack):
+    person = register(api, identity_events)
+    first = identity_events.wait_for(
+        lambda m: m["type"] == "phone_registered" and m["data"]["account_id"] == person.account_id
+    )
+    out = stack.run_tool("-m", "services.identity.manage", "announce", "--account", person.account_id)
+    assert "announced 1 accounts" in out
+    for event_type in ("account_registered", "phone_registered"):
+        again = identity_events.wait_for(
+            lambda m, t=event_type: (
+                m["type"] == t
+                and m["data"]["account_id"] == person.account_id
+                and m["id"] != first["id"]
+                and m["actor_id"] == "manage"
+            )
+        )
+        if event_type == "phone_registered":
+            assert again["data"] == {"account_id": person.account_id, "phone": person.phone}
 
 
 def test_a_phone_registers_once(api, identity_events):
@@ -90,6 +116,10 @@ def test_sms_code_login_creates_the_account_on_first_use(api, identity_events):
     assert reply.status_code == 200, reply.text
     account = reply.json()["account"]
     assert account["has_password"] is False
+    announced = identity_events.wait_for(
+        lambda m: m["type"] == "phone_registered" and m["data"]["account_id"] == account["id"]
+    )
+    assert announced["data"]["phone"] == phone
 
     # The code is used up, and this account has no password to log in with.
     replay = api.post("/api/v1/auth/login/code", json={"phone": phone, "code": code})

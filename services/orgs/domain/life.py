@@ -242,6 +242,32 @@ def step(current: str, action: str) -> str:
     return to
 
 
+# -- answers by text message ----------------------------------------------------------------------------
+
+# An invitation by text message (the sms service) offers two answers; sms reports the reply's choice.
+SMS_ATTEND, SMS_LEAVE = "1", "2"
+SMS_STEPS = {SMS_ATTEND: RSVP_YES, SMS_LEAVE: REQUEST_LEAVE}
+# The reason stored for a "2" that gives none: data shown as the reason given, not a message of the UI.
+SMS_LEAVE_REASON = "短信请假"
+# What may sit between the "2" and the reason: "2 出差", "2，出差", "2:出差", "2-出差".
+_SMS_SEPARATORS = " \t\r\n\u3000,.;:!?，。；：、！？-—_#*/"
+
+
+def sms_step(choice: str) -> str:
+    """The attendance step a reply's choice asks for (RSVP_YES, REQUEST_LEAVE), or "" for any other choice."""
+    return SMS_STEPS.get((choice or "").strip(), "")
+
+
+def sms_leave_reason(text: str) -> str:
+    """The reason of a "2" reply: its text without the leading 2 and the separators after it, trimmed and cut
+    to REASON_MAX; SMS_LEAVE_REASON when nothing is left."""
+    rest = (text or "").strip()
+    if rest[:1] in ("2", "２"):  # a handset may type the full-width digit
+        rest = rest[1:]
+    rest = rest.lstrip(_SMS_SEPARATORS).strip()
+    return rest[:REASON_MAX].strip() or SMS_LEAVE_REASON
+
+
 def effective_status(stored: str, ends_at: dt.datetime, now: dt.datetime) -> str:
     """What a roster row means now: after the meeting, anyone neither present nor excused was absent."""
     if now >= ends_at and stored not in (PRESENT, ON_LEAVE):

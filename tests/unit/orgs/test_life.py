@@ -323,3 +323,46 @@ def test_attendance_rates_leave_excused_members_out():
     assert (by_member["d"].expected, by_member["d"].rate) == (0, 0.0)  # nobody expected: no rate to speak of
     assert (by_org["b1"].invited, by_org["b1"].present, by_org["b1"].on_leave, by_org["b1"].rate) == (6, 3, 1, 0.6)
     assert (by_org["g1"].expected, by_org["g1"].rate) == (1, 0.0)
+
+
+# -- answers by text message --------------------------------------------------------------------------
+
+
+def test_a_text_reply_choice_names_its_step():
+    assert rules.sms_step("1") == rules.RSVP_YES
+    assert rules.sms_step("2") == rules.REQUEST_LEAVE
+    for other in ("", "3", "0", "12", "yes", None):
+        assert rules.sms_step(other) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("2 出差", "出差"),
+        ("2出差", "出差"),
+        ("  2，家里有事。", "家里有事。"),
+        ("2: 身体不适 ", "身体不适"),
+        ("2 - 值班", "值班"),
+        ("２　出差", "出差"),  # full-width digit and space, as some handsets type them
+        ("出差", "出差"),  # no leading 2: the whole text is the reason
+        ("2", rules.SMS_LEAVE_REASON),
+        (" 2 ，", rules.SMS_LEAVE_REASON),
+        ("", rules.SMS_LEAVE_REASON),
+        (None, rules.SMS_LEAVE_REASON),
+    ],
+)
+def test_the_leave_reason_is_the_text_after_the_2(text, reason):
+    assert rules.sms_leave_reason(text) == reason
+
+
+def test_a_long_leave_reason_is_cut_to_the_limit():
+    assert rules.sms_leave_reason("2 " + "出" * (rules.REASON_MAX + 50)) == "出" * rules.REASON_MAX
+
+
+def test_an_answer_by_text_again_keeps_its_status():
+    # A second "1" or "2" leaves the row where the first put it; one already decided or present is refused.
+    assert rules.step(rules.step(rules.INVITED, rules.RSVP_YES), rules.RSVP_YES) == rules.ATTENDING
+    assert rules.step(rules.step(rules.INVITED, rules.REQUEST_LEAVE), rules.REQUEST_LEAVE) == rules.LEAVE_REQUESTED
+    for decided in (rules.ON_LEAVE, rules.PRESENT):
+        for action in (rules.RSVP_YES, rules.REQUEST_LEAVE):
+            assert error_of(rules.step, decided, action).code == ErrorCode.FAILED_PRECONDITION
