@@ -148,7 +148,7 @@ INT_FIELDS = ("monthly_quota", "price_li", "recipients", "charged", "sent", "cos
 def _ints(data: dict) -> dict:
     """int64 fields arrive as strings in JSON from protobuf: numbers again."""
     for key in INT_FIELDS:
-        if key in data:
+        if isinstance(data.get(key), str | int):  # (a listing's "messages" is a list, not a count)
             data[key] = int(data[key])
     if "counts" in data:
         data["counts"] = {k: int(v) for k, v in data["counts"].items()}

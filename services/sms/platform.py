@@ -16,6 +16,7 @@ from services.sms.domain import rules
 log = logging.getLogger(__name__)
 
 REMIND_BEFORE = dt.timedelta(hours=24)
+INVITE_BEFORE = dt.timedelta(days=7)  # a meeting further away (a series' later ones) is invited a week before
 REMIND_AT_LEAST = dt.timedelta(hours=1)  # a meeting sooner than this after its invitation gets no reminder
 
 
@@ -54,8 +55,9 @@ def notice_reminder(tenant: str, event_id: str, data: dict, defaults) -> None:
 
 
 def meeting_scheduled(tenant: str, data: dict, defaults) -> None:
-    """An invitation now (its replies go back to orgs) and a reminder a day before, when the meeting asked for
-    SMS; nothing for a meeting already started."""
+    """An invitation (its replies go back to orgs) now, or a week before a meeting further away (a series
+    announces all its meetings at once: each is invited in its time), and a reminder a day before, when the
+    meeting asked for SMS; nothing for a meeting already started."""
     if not data.get("sms_invite"):
         return
     starts_at = dt.datetime.fromisoformat(data["starts_at"])
@@ -73,12 +75,14 @@ def meeting_scheduled(tenant: str, data: dict, defaults) -> None:
     invitees = list(data.get("invitee_account_ids", []))
     if not invitees:
         return
+    invite_at = starts_at - INVITE_BEFORE
     invitation = sends.Request(
         org_id=data["org_id"],
         kind=rules.MEETING_INVITATION,
         template_code=rules.MEETING_INVITATION,
         variables=variables,
         account_ids=invitees,
+        scheduled_at=invite_at if invite_at > now else None,
         key=f"meeting_invitation:{meeting_id}",
         reply_feature=events.FEATURE_MEETING,
         reply_ref=meeting_id,

@@ -155,7 +155,10 @@ def accept(tenant: str, req: Request, defaults, actor_id: str = "", path: list[s
     body, used = rules.render(template.text, req.variables, strict=req.kind == rules.MANUAL)
     text = rules.signed(region.signature, body)
     parts = rules.parts_of(text)
-    scheduled_at = rules.check_schedule(req.scheduled_at, now)
+    if req.kind == rules.MANUAL:
+        scheduled_at = rules.check_schedule(req.scheduled_at, now)
+    else:  # the platform's own: any time ahead (a meeting of a long series)
+        scheduled_at = req.scheduled_at if req.scheduled_at and req.scheduled_at > now else None
     month = rules.month_of(scheduled_at or now)
     reserved = _estimate(tenant, req) * parts
     if path is None and req.org_id:
