@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status seed announce test test-unit bench bench-orgs bench-import bench-content bench-media lint deps venv clean
+.PHONY: up down status seed announce test test-unit bench bench-orgs bench-import bench-content bench-media bench-sms lint deps venv clean
 
 ## up: install what is missing, start the local region with demo data, print where to open it
 up: deps venv
@@ -51,6 +51,10 @@ bench-content: deps venv
 ## bench-media: transcode throughput (media minutes per wall minute) and HLS serving; e.g. make bench-media MEDIA="--videos 2"
 bench-media: deps venv
 	$(PY) -m bench.media $(MEDIA)
+
+## bench-sms: a bulk send to 100,000 members: accept and queue time, submit rate against the SMSC's TPS; e.g. make bench-sms SMS="--people 20000 --tps 200"
+bench-sms: deps venv
+	$(PY) -m bench.sms $(SMS)
 
 ## bench-import: roster import throughput
 bench-import: deps venv
