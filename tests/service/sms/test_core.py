@@ -10,35 +10,19 @@ import datetime as dt
 import uuid
 from collections.abc import Iterator
 
-import mongoengine as me
 import pytest
 
-from kernel import context, home_orgs, store
-from kernel.config import StoreConfig
+from kernel import context, home_orgs
 from kernel.errors import DomainError
 from kernel.outbox import OutboxEvent
 from services.sms import messages, mirror, optouts, replies, sends, usage
-from services.sms import store as sms_store
 from services.sms.domain import rules
 from services.sms.settings import SmsSettings
 
 DEFAULTS = SmsSettings(sms_org_monthly_quota=100, sms_region_monthly_quota=1000, sms_org_sends_per_hour=3)
 
 
-def _forget_collections() -> None:
-    for model in [m for area in sms_store.AREAS for m in area.DOCUMENTS] + [OutboxEvent]:
-        model._collection = None
-
-
-@pytest.fixture(scope="module", autouse=True)
-def db(stack) -> Iterator[None]:
-    me.disconnect(alias="default")
-    _forget_collections()
-    store.connect(StoreConfig(region=stack.layout.region, mongo_uri=stack.env["MONGO_URI"]), "sms")
-    sms_store.ensure_indexes()
-    yield
-    me.disconnect(alias="default")
-    _forget_collections()
+pytestmark = pytest.mark.usefixtures("sms_db")
 
 
 def corner() -> str:
