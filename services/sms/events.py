@@ -11,6 +11,9 @@ Consumed:
 - identity.otp_requested {phone, purpose, code, expires_in}: the code, first in the queue, never refused for
   quota (logging in must work; identity limits how often codes are asked for)
 - content.notice_reminder {notice_id, org_id, title, account_ids}: the unread, paid by the notice's org
+- content.notification_created {notification_id, account_id, kind, title, body, ref, channels}: when channels
+  has sms (the person forwards the kind), the title to their phone, paid by their home org, at most
+  NOTIFICATIONS_PER_DAY (domain/rules.py) a day
 - orgs.meeting_scheduled {meeting_id, org_id, title, place, online, starts_at, invitee_account_ids,
   sms_invite, …}: when sms_invite, an invitation now (replies 1/2 go back to orgs) and a reminder the day
   before; orgs.meeting_cancelled {meeting_id}: those not yet sent are cancelled
@@ -28,6 +31,7 @@ OTP_REQUESTED = "otp_requested"
 
 CONTENT = "content"
 NOTICE_REMINDER = "notice_reminder"
+NOTIFICATION_CREATED = "notification_created"
 
 ORGS = "orgs"
 MEETING_SCHEDULED = "meeting_scheduled"

@@ -1,13 +1,14 @@
 """The sends the platform makes by itself, from other services' events: one-time codes (identity), notice
-reminders (content), meeting invitations and reminders (orgs). Each is keyed by what asked for it, so a
-redelivered event sends nothing twice; one that does not fit the org's quota is kept as refused, for the
-org's officers to see."""
+reminders and the notifications a person forwards to SMS (content), meeting invitations and reminders
+(orgs). Each is keyed by what asked for it, so a redelivered event sends nothing twice; one that does not
+fit the org's quota is kept as refused, for the org's officers to see."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
+from kernel import home_orgs
 from kernel.errors import DomainError
 from kernel.store import utcnow
 from services.sms import events, mirror, sends
@@ -52,6 +53,29 @@ def notice_reminder(tenant: str, event_id: str, data: dict, defaults) -> None:
         ref=data.get("notice_id", ""),
     )
     _accept(tenant, req, defaults)
+
+
+def notification(tenant: str, event_id: str, data: dict, defaults) -> bool:
+    """An inbox entry the person forwards to SMS (content's preferences), paid by their home org (the
+    region's when they belong to none), at most NOTIFICATIONS_PER_DAY a day. True when a send was made."""
+    if "sms" not in data.get("channels", []):
+        return False
+    account_id = data["account_id"]
+    if sends.sent_today(tenant, account_id, rules.NOTIFICATION) >= rules.NOTIFICATIONS_PER_DAY:
+        log.info("notification by SMS over the day's limit", extra={"account_id": account_id})
+        return False
+    home = home_orgs.HomeOrg.in_tenant(tenant).filter(account_id=account_id).only("org_id").first()
+    req = sends.Request(
+        org_id=home.org_id if home else "",
+        kind=rules.NOTIFICATION,
+        template_code=rules.NOTIFICATION,
+        variables={"title": data.get("title", "") or "您有新消息"},
+        account_ids=[account_id],
+        key=f"notification:{event_id}",
+        ref=account_id,
+    )
+    _accept(tenant, req, defaults)
+    return True
 
 
 def meeting_scheduled(tenant: str, data: dict, defaults) -> None:

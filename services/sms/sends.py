@@ -63,6 +63,7 @@ class Send(TenantDocument):
             ("tenant", "org_id", "kind", "created_at"),  # an org's rate of sends
             ("tenant", "status", "scheduled_at"),  # the worker's due scheduled sends
             ("tenant", "ref", "status"),
+            ("tenant", "ref", "kind", "created_at"),  # a person's notifications by SMS today
         ],
     }
 
@@ -346,6 +347,12 @@ def cancel(send_id: str) -> Send:
     if row.status not in (rules.SCHEDULED, rules.RESOLVING, rules.QUEUED):
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "sms_send_not_cancellable", "send_id", status=row.status)
     return _cancel(access.tenant(), row)
+
+
+def sent_today(tenant: str, ref: str, kind: str, now: dt.datetime | None = None) -> int:
+    """The platform's sends of this kind about ref (a person, for notifications) in the last 24 hours."""
+    since = (now or utcnow()) - dt.timedelta(hours=24)
+    return Send.in_tenant(tenant).filter(ref=ref, kind=kind, created_at__gt=since).count()
 
 
 def cancel_ref(tenant: str, ref: str) -> int:

@@ -48,6 +48,10 @@ class Platform:
     def notice_reminder(self, event: Event) -> None:
         platform.notice_reminder(event.tenant, event.id, event.data, CONFIG)
 
+    @handles(events.CONTENT, events.NOTIFICATION_CREATED)
+    def notification_created(self, event: Event) -> None:
+        platform.notification(event.tenant, event.id, event.data, CONFIG)
+
     @handles(events.ORGS, events.MEETING_SCHEDULED)
     def meeting_scheduled(self, event: Event) -> None:
         platform.meeting_scheduled(event.tenant, event.data, CONFIG)

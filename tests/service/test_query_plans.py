@@ -485,6 +485,7 @@ SMS_SHAPES = {
         {"tenant": T, "org_id": "o", "kind": "manual", "created_at": {"$gt": 1}},  # the org's rate
         {"tenant": T, "status": "scheduled", "scheduled_at": {"$lte": 1}},  # due scheduled sends
         {"tenant": T, "ref": "m", "status": "queued"},  # a cancelled meeting's sends
+        {"tenant": T, "ref": "a", "kind": "notification", "created_at": {"$gt": 1}},  # a person's today
     ],
     "messages": [
         {"tenant": T, "status": "queued", "priority": 0, "due_at": {"$lte": 1}},  # the sender's lease

@@ -21,11 +21,16 @@ OTP = "otp"  # identity's one-time codes
 NOTICE_REMINDER = "notice_reminder"  # content: the unread of a notice
 MEETING_INVITATION = "meeting_invitation"  # orgs: a meeting that asked for SMS invitations
 MEETING_REMINDER = "meeting_reminder"  # the day before it
-KINDS = (MANUAL, OTP, NOTICE_REMINDER, MEETING_INVITATION, MEETING_REMINDER)
+NOTIFICATION = "notification"  # content: an inbox entry of a kind the person forwards to SMS
+KINDS = (MANUAL, OTP, NOTICE_REMINDER, MEETING_INVITATION, MEETING_REMINDER, NOTIFICATION)
 
 # What goes first when the queue is long: a code someone is waiting for, then what the platform sends for
 # a feature, then bulk sends.
-PRIORITY = {OTP: 0, MEETING_INVITATION: 1, MEETING_REMINDER: 1, NOTICE_REMINDER: 2, MANUAL: 2}
+PRIORITY = {OTP: 0, MEETING_INVITATION: 1, MEETING_REMINDER: 1, NOTICE_REMINDER: 2, NOTIFICATION: 2, MANUAL: 2}
+
+# Notifications a person forwards to SMS, at most this many a day (the rest stay in the app): a busy chat
+# must not become a stream of paid messages.
+NOTIFICATIONS_PER_DAY = 5
 
 # How long a message may wait for the provider before it is given up (expired, not paid).
 VALIDITY = {OTP: dt.timedelta(minutes=10), MANUAL: dt.timedelta(hours=24)}
@@ -67,6 +72,7 @@ SYSTEM_TEMPLATES: dict[str, SystemTemplate] = {
         "会议邀请", "${org}定于${time}召开${title}，地点：${place}。回复1参加，回复2请假（可附事由）。回复TD退订"
     ),
     MEETING_REMINDER: SystemTemplate("会议提醒", "提醒：${org}的${title}将于${time}开始，地点：${place}。回复TD退订"),
+    NOTIFICATION: SystemTemplate("消息提醒", "${title}。请登录基层查看。回复TD退订"),
 }
 
 

@@ -15,7 +15,7 @@ import pytest
 from kernel import context, home_orgs
 from kernel.errors import DomainError
 from kernel.outbox import OutboxEvent
-from services.sms import messages, mirror, optouts, replies, sends, usage
+from services.sms import messages, mirror, optouts, platform, replies, sends, usage
 from services.sms.domain import rules
 from services.sms.settings import SmsSettings
 
@@ -187,3 +187,39 @@ def test_replies_opt_out_and_route_answers_to_the_feature_that_asked():
     assert optouts.opted_out(t, ["13800000001", "13800000003"]) == {"13800000001"}
     assert replies.receive(t, "13800000001", "订阅") == "opt_in"
     assert optouts.opted_out(t, ["13800000001"]) == set()
+
+
+def test_notifications_forwarded_to_sms_are_paid_by_the_home_org_and_capped_a_day():
+    t = corner()
+    data = {"account_id": "ann", "kind": "reply", "title": "王芳 回复了你的帖子", "channels": ["push"]}
+    assert not platform.notification(t, "e0", data, DEFAULTS)  # not forwarded to sms
+    data["channels"] = ["sms", "push"]
+    made = [platform.notification(t, f"e{i}", data, DEFAULTS) for i in range(1, rules.NOTIFICATIONS_PER_DAY + 2)]
+    assert made == [True] * rules.NOTIFICATIONS_PER_DAY + [False]
+    platform.notification(t, "e1", data, DEFAULTS)  # the same event again: the same send
+    rows = list(sends.Send.in_tenant(t).filter(kind=rules.NOTIFICATION))
+    assert len(rows) == rules.NOTIFICATIONS_PER_DAY
+    assert {r.org_id for r in rows} == {"b1"}  # ann's home org pays
+    assert rows[0].text == "【基层】王芳 回复了你的帖子。请登录基层查看。回复TD退订"
+
+
+def test_a_scheduled_send_waits_resolves_when_due_and_cancels_with_a_full_refund():
+    t = corner()
+    template(t)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    month = rules.month_of(later)
+    with officer_of(t, "r"):
+        first = sends.officer_send(request(phones=["13900000001"], scheduled_at=later), DEFAULTS)
+        second = sends.officer_send(request(phones=["13900000002"], scheduled_at=later), DEFAULTS)
+    assert (first.status, second.status) == (rules.SCHEDULED, rules.SCHEDULED)
+    charged = usage.Usage.in_tenant(t).get(id=usage.usage_id(t, "r", month)).charged
+    assert charged == first.parts + second.parts
+    with officer_of(t, "r"):
+        assert sends.cancel(str(second.id)).status == rules.CANCELLED
+    assert usage.Usage.in_tenant(t).get(id=usage.usage_id(t, "r", month)).charged == first.parts
+    assert sends.due_scheduled(t) == []  # not yet
+    due = sends.due_scheduled(t, now=later + dt.timedelta(seconds=1))
+    assert due == [str(first.id)]
+    assert sends.resolve(t, due[0]) == 1
+    assert messages.Message.in_tenant(t).filter(send_id=due[0]).count() == 1
+    assert messages.Message.in_tenant(t).filter(send_id=str(second.id)).count() == 0
