@@ -51,7 +51,7 @@ class Message(TenantDocument):
             ("tenant", "status", "priority", "due_at"),  # the sender's lease
             ("tenant", "status", "lease_until"),  # leases of a sender that died
             ("tenant", "provider_ids"),  # receipts
-            ("tenant", "phone", "submitted_at"),  # replies: the latest message to a phone
+            ("tenant", "phone", "due_at"),  # replies: the latest messages to a phone
         ],
     }
 
@@ -225,21 +225,14 @@ def sweep_receipts(tenant: str, limit: int = 1000) -> int:
 
 
 def latest_asking(tenant: str, phone: str, now: dt.datetime) -> Message | None:
-    """The latest message to the phone that asked for a reply, sent within the reply window."""
+    """The latest message to the phone that asked for a reply and went out (or is going out: a quick reply
+    may overtake the record of its submit) within the reply window."""
     recent = (
         Message.in_tenant(tenant)
-        .filter(phone=phone, submitted_at__gte=now - rules.REPLY_WINDOW)
-        .order_by("-submitted_at")
-        .only("id", "send_id", "org_id", "account_id", "reply_feature", "reply_ref")
+        .filter(phone=phone, due_at__gte=now - rules.REPLY_WINDOW)
+        .order_by("-due_at")
+        .only("id", "send_id", "org_id", "account_id", "reply_feature", "reply_ref", "status")
         .limit(20)
     )
-    return next((m for m in recent if m.reply_feature), None)
-
-
-def drop(tenant: str, message_id: str, reason: str) -> bool:
-    """Not sent after all (the phone opted out while it waited): cancelled, its parts given back by the caller."""
-    return bool(
-        Message.in_tenant(tenant)
-        .filter(id=ObjectId(message_id), status=rules.M_SUBMITTING)
-        .update_one(set__status=rules.M_CANCELLED, set__error=reason, set__final_at=utcnow())
-    )
+    sent = (rules.M_SUBMITTING, rules.M_SUBMITTED, rules.M_DELIVERED)
+    return next((m for m in recent if m.reply_feature and m.status in sent), None)

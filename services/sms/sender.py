@@ -47,7 +47,7 @@ INBOUND = Counter("jiceng_sms_inbound_total", "Messages from handsets", ["outcom
 READY = Gauge("jiceng_sms_provider_ready", "1 while the provider is connected")
 IN_FLIGHT = Gauge("jiceng_sms_in_flight", "Submits awaiting the provider's answer")
 
-IDLE_SECONDS = 0.25  # between looks at an empty queue
+IDLE_SECONDS = 0.5  # between looks at an empty queue (a login code waits at most this long)
 
 
 class TokenBucket:

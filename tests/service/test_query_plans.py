@@ -491,7 +491,7 @@ SMS_SHAPES = {
         {"tenant": T, "status": "queued", "priority": 0, "due_at": {"$lte": 1}},  # the sender's lease
         {"tenant": T, "status": "submitting", "lease_until": {"$lt": 1}},  # a dead sender's leases
         {"tenant": T, "provider_ids": "p"},  # a receipt
-        {"tenant": T, "phone": "p", "submitted_at": {"$gte": 1}},  # a reply's message
+        {"tenant": T, "phone": "p", "due_at": {"$gte": 1}},  # a reply's message
         {"tenant": T, "send_id": "s", "status": "queued"},  # counts, cancelling
         {"tenant": T, "send_id": "s", "_id": {"$gt": "c"}},  # a send's messages
         {"tenant": T, "send_id": "s", "status": "queued", "_id": {"$gt": "c"}},
