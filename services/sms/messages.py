@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import mongoengine as me
 from bson import ObjectId
 
+from kernel.clock import aware
 from kernel.store import TenantDocument, utcnow
 from services.sms.domain import rules
 from services.sms.providers.base import DELIVERED
@@ -85,22 +86,71 @@ class Leased:
     expires_at: dt.datetime
 
 
-def lease(tenant: str, limit: int, lease_seconds: int, now: dt.datetime | None = None) -> list[Leased]:
-    """Claim up to limit due messages, the most urgent first; each is this sender's for lease_seconds."""
-    now = now or utcnow()
+# The lease reads the queue through narrow windows of due times: on this database a query costs what it
+# matches, whatever its limit, so "the first 128 of 100,000 queued" must not match 100,000. Resolving spreads
+# a send's messages a millisecond apart (sends.py), so a window holds a few hundred at most.
+WINDOW = dt.timedelta(milliseconds=250)
+# A window is never closed for good until this long after its end: a message due a little in the past
+# (another machine's clock, a lease given back) is still found.
+LAG = dt.timedelta(seconds=10)
+
+
+class Lanes:
+    """Where one sender's lease looks next in each priority lane (a due time): everything queued in a lane is
+    due at or after its cursor. A new sender starts at each lane's earliest queued message."""
+
+    def __init__(self) -> None:
+        self.cursors: dict[int, dt.datetime] = {}
+
+    def cursor(self, tenant: str, priority: int, now: dt.datetime) -> dt.datetime:
+        if priority not in self.cursors:
+            first = (
+                Message.in_tenant(tenant)
+                .filter(status=rules.M_QUEUED, priority=priority)
+                .order_by("due_at")
+                .only("due_at")
+                .first()
+            )
+            self.cursors[priority] = min(aware(first.due_at), now) if first else now - LAG
+        return self.cursors[priority]
+
+
+def _due_ids(tenant: str, lanes: Lanes, limit: int, now: dt.datetime) -> list:
     ids: list = []
-    for priority in sorted(set(rules.PRIORITY.values())):  # one query per level: each served by the index
-        rows = (
-            Message.in_tenant(tenant)
-            .filter(status=rules.M_QUEUED, priority=priority, due_at__lte=now)
-            .order_by("due_at")
-            .only("id")
-            .limit(limit - len(ids))
-            .as_pymongo()
-        )
-        ids += [r["_id"] for r in rows]
+    for priority in sorted(set(rules.PRIORITY.values())):  # the most urgent lane first
+        cursor = lanes.cursor(tenant, priority, now)
+        while len(ids) < limit and cursor <= now:
+            # far behind: window by window; within LAG of now: the rest at once (few match)
+            end = now if now - cursor <= LAG else cursor + WINDOW
+            wanted = limit - len(ids)
+            rows = (
+                Message.in_tenant(tenant)
+                .filter(status=rules.M_QUEUED, priority=priority, due_at__gte=cursor, due_at__lte=end)
+                .order_by("due_at")
+                .only("id")
+                .limit(wanted)
+                .as_pymongo()
+            )
+            found = [r["_id"] for r in rows]
+            ids += found
+            if len(found) == wanted:
+                break  # the window may hold more: look here again next time
+            if end == now:
+                cursor = max(cursor, now - LAG)
+                break
+            cursor = end
+        lanes.cursors[priority] = cursor
         if len(ids) >= limit:
             break
+    return ids
+
+
+def lease(
+    tenant: str, limit: int, lease_seconds: int, now: dt.datetime | None = None, lanes: Lanes | None = None
+) -> list[Leased]:
+    """Claim up to limit due messages, the most urgent lane first; each is this sender's for lease_seconds."""
+    now = now or utcnow()
+    ids = _due_ids(tenant, lanes or Lanes(), limit, now)
     if not ids:
         return []
     token = uuid.uuid4().hex
@@ -186,39 +236,49 @@ def release_stale(tenant: str, now: dt.datetime | None = None) -> int:
 FAILURE = {"undeliverable": rules.M_FAILED, "rejected": rules.M_FAILED, "expired": rules.M_EXPIRED}
 
 
-def apply_receipt(tenant: str, provider_id: str, state: str, error: str) -> bool:
-    """Apply a part's receipt to its message; False when no message has that provider id (yet)."""
+Moved = tuple[str, str]  # (send id, the status a message reached): for the sends' counters
+
+
+def apply_receipt(tenant: str, provider_id: str, state: str, error: str) -> Moved | None:
+    """Apply a part's receipt to its message: None when no message has that provider id (yet); otherwise
+    (send id, the status it moved to, or "" when it did not move)."""
     rows = Message.in_tenant(tenant)
-    row = rows.filter(provider_ids=provider_id).only("id", "parts", "status").first()
+    row = rows.filter(provider_ids=provider_id).only("id", "send_id", "parts", "status").first()
     if row is None:
-        return False
+        return None
     if state == DELIVERED:
         rows.filter(id=row.id, status=rules.M_SUBMITTED).update_one(add_to_set__delivered_ids=provider_id)
         fresh = rows.filter(id=row.id).only("delivered_ids", "parts").first()
         if fresh and len(fresh.delivered_ids) >= fresh.parts:
-            rows.filter(id=row.id, status=rules.M_SUBMITTED).update_one(
+            if rows.filter(id=row.id, status=rules.M_SUBMITTED).update_one(
                 set__status=rules.M_DELIVERED, set__final_at=utcnow()
-            )
-    else:
-        rows.filter(id=row.id, status=rules.M_SUBMITTED).update_one(
-            set__status=FAILURE.get(state, rules.M_FAILED), set__error=f"{state}:{error}"[:64], set__final_at=utcnow()
-        )
-    return True
+            ):
+                return row.send_id, rules.M_DELIVERED
+        return row.send_id, ""
+    status = FAILURE.get(state, rules.M_FAILED)
+    moved = rows.filter(id=row.id, status=rules.M_SUBMITTED).update_one(
+        set__status=status, set__error=f"{state}:{error}"[:64], set__final_at=utcnow()
+    )
+    return row.send_id, status if moved else ""
 
 
-def receipt(tenant: str, provider_id: str, state: str, error: str) -> None:
-    if not apply_receipt(tenant, provider_id, state, error):
+def receipt(tenant: str, provider_id: str, state: str, error: str) -> Moved | None:
+    """Apply a receipt now, or keep it for the sweep; the move it made, if any."""
+    applied = apply_receipt(tenant, provider_id, state, error)
+    if applied is None:
         PendingReceipt(tenant=tenant, provider_id=provider_id, state=state, error=error, received_at=utcnow()).save()
-
-
-def sweep_receipts(tenant: str, limit: int = 1000) -> int:
-    """Apply the receipts that overtook their message's record; those still unknown wait (2 days at most)."""
-    applied = 0
-    for row in PendingReceipt.in_tenant(tenant).order_by("received_at").limit(limit):
-        if apply_receipt(tenant, row.provider_id, row.state, row.error):
-            row.delete()
-            applied += 1
     return applied
+
+
+def sweep_receipts(tenant: str, limit: int = 1000) -> list[Moved]:
+    """Apply the receipts that overtook their message's record; those still unknown wait (2 days at most)."""
+    moves = []
+    for row in PendingReceipt.in_tenant(tenant).order_by("received_at").limit(limit):
+        applied = apply_receipt(tenant, row.provider_id, row.state, row.error)
+        if applied is not None:
+            row.delete()
+            moves.append(applied)
+    return moves
 
 
 # -- replies ------------------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ One asyncio loop:
 - while the provider is down nothing is leased: the queue waits, nothing is lost, and when the provider is
   back the queue goes out in order;
 - receipts and handsets' messages from the provider: statuses (messages.py) and replies (replies.py);
-- every second the parts sent are added to the orgs' usage; sweeps apply receipts that overtook their
-  submit's record and return the leases of a sender that died.
+- every second the parts sent are added to the orgs' usage and the messages' moves to their sends'
+  counters; sweeps apply receipts that overtook their submit's record and return the leases of a sender
+  that died.
 Database calls run in threads (mongoengine is synchronous); the provider's I/O stays on the loop.
 """
 
@@ -31,11 +32,10 @@ from prometheus_client import Counter, Gauge
 from kernel import config as kconfig
 from kernel import logs, metrics, store
 from kernel.outbox import OutboxRelay
-from services.sms import messages, optouts, providers, replies, usage
+from services.sms import messages, optouts, providers, replies, sends, usage
 from services.sms import store as sms_store
 from services.sms.domain import rules
 from services.sms.providers.base import Inbound, Outgoing, PermanentError, Provider, Receipt, TransientError
-from services.sms.sends import Send
 from services.sms.settings import SenderConfig
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,8 @@ class Sender:
         self.slots = asyncio.Semaphore(config.sms_in_flight)
         self.sends: dict[str, SendView] = {}
         self.sent: dict[tuple[str, str], usage.Sent] = defaultdict(usage.Sent)
+        self.moves: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # the sends' counters
+        self.lanes = messages.Lanes()
         self.tasks: set[asyncio.Task] = set()
 
     # -- the queue ----------------------------------------------------------------------------------
@@ -116,7 +118,9 @@ class Sender:
                 await asyncio.sleep(IDLE_SECONDS)
                 continue
             room = self.config.sms_in_flight * 2
-            batch = await asyncio.to_thread(messages.lease, self.tenant, room, self.config.sms_lease_seconds)
+            batch = await asyncio.to_thread(
+                messages.lease, self.tenant, room, self.config.sms_lease_seconds, None, self.lanes
+            )
             if not batch:
                 await asyncio.sleep(IDLE_SECONDS)
                 continue
@@ -127,7 +131,8 @@ class Sender:
             for m in batch:
                 view = views[m.send_id]
                 if m.phone in out and view.kind != rules.OTP:
-                    await asyncio.to_thread(self._dropped, m, "opted_out")
+                    if await asyncio.to_thread(self._dropped, m, "opted_out"):
+                        self.moved(m.send_id, rules.M_CANCELLED)
                     continue
                 await self.bucket.take(m.parts)
                 await self.slots.acquire()
@@ -141,7 +146,7 @@ class Sender:
             if len(self.sends) > 10_000:
                 self.sends.clear()
             fields = ("id", "kind", "text", "signature", "template_code", "provider_code", "params")
-            for row in Send.in_tenant(self.tenant).filter(id__in=missing).only(*fields):
+            for row in sends.Send.in_tenant(self.tenant).filter(id__in=missing).only(*fields):
                 self.sends[str(row.id)] = SendView(
                     row.kind, row.text, row.signature, row.template_code, row.provider_code, dict(row.params)
                 )
@@ -165,15 +170,18 @@ class Sender:
                 status = await asyncio.to_thread(messages.retry, self.tenant, m, counted)
                 SUBMITS.labels("transient").inc()
                 if status == rules.M_EXPIRED:
+                    self.moved(m.send_id, rules.M_EXPIRED)
                     await asyncio.to_thread(usage.refund, self.tenant, m.org_id, m.month, m.parts)
                 log.info("submit deferred", extra={"message_id": m.id, "error": str(exc), "status": status})
             except PermanentError as exc:
                 SUBMITS.labels("permanent").inc()
                 if await asyncio.to_thread(messages.failed, self.tenant, m.id, exc.code):
+                    self.moved(m.send_id, rules.M_FAILED)
                     await asyncio.to_thread(usage.refund, self.tenant, m.org_id, m.month, m.parts)
                 log.info("submit refused", extra={"message_id": m.id, "error": exc.code})
             else:
-                await asyncio.to_thread(messages.submitted, self.tenant, m.id, list(accepted.provider_ids))
+                if await asyncio.to_thread(messages.submitted, self.tenant, m.id, list(accepted.provider_ids)):
+                    self.moved(m.send_id, rules.M_SUBMITTED)
                 SUBMITS.labels("accepted").inc()
                 PARTS.inc(m.parts)
                 total = self.sent[(m.org_id, m.month)]
@@ -186,14 +194,26 @@ class Sender:
             IN_FLIGHT.dec()
             self.slots.release()
 
-    def _dropped(self, m: messages.Leased, reason: str) -> None:
+    def _dropped(self, m: messages.Leased, reason: str) -> bool:
         if messages.drop(self.tenant, m.id, reason):
             usage.refund(self.tenant, m.org_id, m.month, m.parts)
+            return True
+        return False
+
+    def moved(self, send_id: str, to: str, came_from: str = rules.M_SUBMITTING) -> None:
+        """A message of the send moved (from submitting, or from submitted by a receipt): its counters."""
+        counters = self.moves[send_id]
+        if came_from in sends.COUNTERS:
+            counters[sends.COUNTERS[came_from]] -= 1
+        if to in sends.COUNTERS:
+            counters[sends.COUNTERS[to]] += 1
 
     # -- what comes back ------------------------------------------------------------------------------
     async def on_receipt(self, r: Receipt) -> None:
         RECEIPTS.labels(r.state).inc()
-        await asyncio.to_thread(messages.receipt, self.tenant, r.provider_id, r.state, r.error)
+        applied = await asyncio.to_thread(messages.receipt, self.tenant, r.provider_id, r.state, r.error)
+        if applied and applied[1]:
+            self.moved(applied[0], applied[1], came_from=rules.M_SUBMITTED)
 
     async def on_inbound(self, i: Inbound) -> None:
         outcome = await asyncio.to_thread(replies.receive, self.tenant, i.phone, i.text, i.at)
@@ -201,12 +221,18 @@ class Sender:
 
     # -- housekeeping ----------------------------------------------------------------------------------
     async def flush_usage(self) -> None:
+        """What was sent goes to the orgs' usage, and the messages' moves to their sends' counters."""
         if self.sent:
             totals, self.sent = list(self.sent.items()), defaultdict(usage.Sent)
             await asyncio.to_thread(usage.record_sent, self.tenant, totals)
+        if self.moves:
+            moves, self.moves = self.moves, defaultdict(lambda: defaultdict(int))
+            await asyncio.to_thread(sends.add_counts, self.tenant, moves)
 
     async def _sweep_receipts(self) -> None:
-        await asyncio.to_thread(messages.sweep_receipts, self.tenant)
+        for send_id, status in await asyncio.to_thread(messages.sweep_receipts, self.tenant):
+            if status:
+                self.moved(send_id, status, came_from=rules.M_SUBMITTED)
 
     async def _release_stale(self) -> None:
         released = await asyncio.to_thread(messages.release_stale, self.tenant)

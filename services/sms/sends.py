@@ -48,6 +48,12 @@ class Send(TenantDocument):
     reserved = me.IntField(default=0)  # parts reserved and not yet settled by resolving
     recipients = me.IntField(default=0)
     skipped = me.IntField(default=0)
+    # its messages by status, kept by the sender (a second's changes in one write) and by cancelling: reading a
+    # send of 100,000 must not count 100,000 rows (messages stay the record)
+    n_submitted = me.IntField(default=0)
+    n_delivered = me.IntField(default=0)
+    n_failed = me.IntField(default=0)
+    n_cancelled = me.IntField(default=0)
     reply_feature = me.StringField(default="")
     reply_ref = me.StringField(default="")
     ref = me.StringField(default="")  # what the platform's send is about (a meeting id): cancelled with it
@@ -246,15 +252,12 @@ def _recipients(tenant: str, row: Send) -> Iterator[list[tuple[str, str]]]:
             yield [(a, phones.get(a, "")) for a in chunk]
     if row.phones:
         yield [(mirror.account_of(tenant, p), p) for p in row.phones]
-    if row.to_subtree:
-        after = ""
-        while True:
-            chunk = mirror.subtree_members(tenant, row.org_id, after, RESOLVE_CHUNK)
-            if not chunk:
-                return
+    if row.to_subtree:  # read at once: on this database a query costs what it matches, whatever its limit
+        members = mirror.subtree_members(tenant, row.org_id)
+        for start in range(0, len(members), RESOLVE_CHUNK):
+            chunk = members[start : start + RESOLVE_CHUNK]
             phones = mirror.phones_of(tenant, chunk)
             yield [(a, phones.get(a, "")) for a in chunk]
-            after = chunk[-1]
 
 
 def resolve(tenant: str, send_id: str) -> int:
@@ -262,12 +265,15 @@ def resolve(tenant: str, send_id: str) -> int:
     the parts reserved for nobody are given back once. The number of messages queued."""
     rows = Send.in_tenant(tenant)
     row = rows.filter(id=ObjectId(send_id)).first()
-    if row is None or row.status != rules.RESOLVING:
+    if row is None or row.status not in (rules.RESOLVING, rules.CANCELLED) or not row.reserved:
         return 0
+    if row.status == rules.CANCELLED:  # cancelled while resolving: settle what it queued, add nobody
+        return _settle_cancelled(tenant, row)
     now = utcnow()
     validity = rules.VALIDITY.get(row.kind, rules.DEFAULT_VALIDITY)
     seen: set[str] = set()
     skipped = 0
+    position = 0  # a send's messages are due a millisecond apart: in order, and in narrow windows (messages.py)
     for chunk in _recipients(tenant, row):
         with_phone = [(a, p) for a, p in chunk if p and p not in seen]
         skipped += len(chunk) - len(with_phone)
@@ -276,6 +282,7 @@ def resolve(tenant: str, send_id: str) -> int:
             skipped += sum(1 for _, p in with_phone if p in out)
             with_phone = [(a, p) for a, p in with_phone if p not in out]
         seen.update(p for _, p in with_phone)
+        first, position = position, position + len(with_phone)
         docs = [
             {
                 "_id": ObjectId(),
@@ -288,13 +295,13 @@ def resolve(tenant: str, send_id: str) -> int:
                 "parts": row.parts,
                 "priority": rules.PRIORITY[row.kind],
                 "status": rules.M_QUEUED,
-                "due_at": now,
+                "due_at": now + dt.timedelta(milliseconds=first + i),
                 "expires_at": now + validity,
                 "attempts": 0,
                 "reply_feature": row.reply_feature,
                 "reply_ref": row.reply_ref,
             }
-            for a, p in with_phone
+            for i, (a, p) in enumerate(with_phone)
         ]
         if docs:
             try:
@@ -308,7 +315,23 @@ def resolve(tenant: str, send_id: str) -> int:
     )
     if settled:
         usage.refund(tenant, row.org_id, row.month, row.reserved - queued * row.parts)
-    return queued
+        return queued
+    fresh = rows.filter(id=row.id).first()
+    if fresh.status == rules.CANCELLED:  # cancelled meanwhile
+        _settle_cancelled(tenant, fresh)
+    return 0
+
+
+def _settle_cancelled(tenant: str, row: Send) -> int:
+    """A send cancelled while it was being resolved: its queued messages are cancelled and everything reserved
+    for them and for nobody is given back, once (whoever clears `reserved` first)."""
+    if not Send.in_tenant(tenant).filter(id=row.id, reserved=row.reserved).update_one(set__reserved=0):
+        return 0
+    queued = Message.in_tenant(tenant).filter(send_id=str(row.id)).count()
+    stopped = _stop_queued(tenant, row, 0)  # counted; its parts are in the refund below
+    Send.in_tenant(tenant).filter(id=row.id).update_one(set__recipients=queued)
+    usage.refund(tenant, row.org_id, row.month, row.reserved - (queued - stopped) * row.parts)
+    return 0
 
 
 def due_scheduled(tenant: str, now: dt.datetime | None = None) -> list[str]:
@@ -324,21 +347,26 @@ def due_scheduled(tenant: str, now: dt.datetime | None = None) -> list[str]:
 # -- cancelling ----------------------------------------------------------------------------------------
 
 
+def _stop_queued(tenant: str, row: Send, parts: int) -> int:
+    """The send's messages not yet leased are cancelled and their parts given back; how many."""
+    stopped = (
+        Message.in_tenant(tenant)
+        .filter(send_id=str(row.id), status=rules.M_QUEUED)
+        .update(set__status=rules.M_CANCELLED, set__final_at=utcnow())
+    )
+    Send.in_tenant(tenant).filter(id=row.id).update_one(inc__n_cancelled=stopped)
+    usage.refund(tenant, row.org_id, row.month, stopped * parts)
+    return stopped
+
+
 def _cancel(tenant: str, row: Send) -> Send:
     rows = Send.in_tenant(tenant)
     if rows.filter(id=row.id, status=rules.SCHEDULED).update_one(set__status=rules.CANCELLED, set__reserved=0):
         usage.refund(tenant, row.org_id, row.month, row.reserved)
-    elif row.status in (rules.QUEUED, rules.RESOLVING):
-        if row.status == rules.RESOLVING:  # resolving stops adding: the rest of its reservation is refunded then
-            rows.filter(id=row.id, status=rules.RESOLVING).update_one(set__status=rules.CANCELLED)
-        else:
-            rows.filter(id=row.id, status=rules.QUEUED).update_one(set__status=rules.CANCELLED)
-        stopped = (
-            Message.in_tenant(tenant)
-            .filter(send_id=str(row.id), status=rules.M_QUEUED)
-            .update(set__status=rules.M_CANCELLED, set__final_at=utcnow())
-        )
-        usage.refund(tenant, row.org_id, row.month, stopped * row.parts)
+    elif rows.filter(id=row.id, status=rules.RESOLVING).update_one(set__status=rules.CANCELLED):
+        pass  # resolving stops adding, cancels what it queued and gives back the rest (resolve)
+    elif rows.filter(id=row.id, status=rules.QUEUED).update_one(set__status=rules.CANCELLED):
+        _stop_queued(tenant, row, row.parts)
     return rows.filter(id=row.id).first()
 
 
@@ -395,20 +423,35 @@ class Counts:
     cancelled: int = 0
 
 
+COUNTERS = {
+    rules.M_SUBMITTED: "n_submitted",
+    rules.M_DELIVERED: "n_delivered",
+    rules.M_FAILED: "n_failed",
+    rules.M_EXPIRED: "n_failed",
+    rules.M_CANCELLED: "n_cancelled",
+}
+
+
 def counts(tenant: str, row: Send) -> Counts:
-    """Messages by status (an index count each): what the provider has, what reached the phones."""
+    """Messages by status: what waits, what the provider has, what reached the phones."""
     if row.status in (rules.SCHEDULED, rules.REFUSED):
         return Counts()
-    by = {}
-    for status in rules.MESSAGE_STATUSES:
-        by[status] = Message.in_tenant(tenant).filter(send_id=str(row.id), status=status).count()
+    done = row.n_submitted + row.n_delivered + row.n_failed + row.n_cancelled
     return Counts(
-        queued=by[rules.M_QUEUED] + by[rules.M_SUBMITTING],
-        submitted=by[rules.M_SUBMITTED],
-        delivered=by[rules.M_DELIVERED],
-        failed=by[rules.M_FAILED] + by[rules.M_EXPIRED],
-        cancelled=by[rules.M_CANCELLED],
+        queued=max(0, row.recipients - done) if row.status != rules.RESOLVING else 0,
+        submitted=row.n_submitted,
+        delivered=row.n_delivered,
+        failed=row.n_failed,
+        cancelled=row.n_cancelled,
     )
+
+
+def add_counts(tenant: str, moves: dict[str, dict[str, int]]) -> None:
+    """moves: send id -> {counter: change}, the messages' moves since the last call (the sender's tally)."""
+    for send_id, changes in moves.items():
+        changes = {f"inc__{k}": v for k, v in changes.items() if v}
+        if changes and ObjectId.is_valid(send_id):
+            Send.in_tenant(tenant).filter(id=ObjectId(send_id)).update_one(**changes)
 
 
 def shown_status(row: Send, c: Counts) -> str:

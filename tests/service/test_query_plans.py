@@ -488,7 +488,8 @@ SMS_SHAPES = {
         {"tenant": T, "ref": "a", "kind": "notification", "created_at": {"$gt": 1}},  # a person's today
     ],
     "messages": [
-        {"tenant": T, "status": "queued", "priority": 0, "due_at": {"$lte": 1}},  # the sender's lease
+        {"tenant": T, "status": "queued", "priority": 0, "due_at": {"$gte": 1, "$lte": 2}},  # the sender's lease
+        {"tenant": T, "status": "queued", "priority": 0},  # a lane's earliest (a sender starting)
         {"tenant": T, "status": "submitting", "lease_until": {"$lt": 1}},  # a dead sender's leases
         {"tenant": T, "provider_ids": "p"},  # a receipt
         {"tenant": T, "phone": "p", "due_at": {"$gte": 1}},  # a reply's message
@@ -499,7 +500,7 @@ SMS_SHAPES = {
     "optouts": [{"tenant": T, "phone": {"$in": ["p"]}}],
     "mirror_phones": [{"tenant": T, "account_id": {"$in": ["a"]}}, {"tenant": T, "phone": "p"}],
     "mirror_people": [
-        {"tenant": T, "org_path": "o", "account_id": {"$gt": "a"}},
+        {"tenant": T, "org_path": "o"},  # a subtree's people (resolving a send)
         {"tenant": T, "account_id": {"$in": ["a"]}},
     ],
 }
