@@ -47,10 +47,9 @@ class Message(TenantDocument):
         "collection": "messages",
         "indexes": [
             {"fields": ["tenant", "send_id", "phone"], "unique": True},  # a resolve run twice adds nobody twice
-            ("tenant", "send_id", "id"),  # a send's messages
-            ("tenant", "send_id", "status", "id"),
-            ("tenant", "status", "priority", "due_at"),  # the sender's lease
-            ("tenant", "status", "lease_until"),  # leases of a sender that died
+            # Few indexes hold the status: each one is rewritten at every move of every message (3 a message).
+            ("tenant", "send_id", "id"),  # a send's messages (its statuses are filtered in Python)
+            ("tenant", "status", "priority", "due_at"),  # the sender's lease; what is being submitted
             ("tenant", "provider_ids"),  # receipts
             ("tenant", "phone", "due_at"),  # replies: the latest messages to a phone
         ],
@@ -58,7 +57,8 @@ class Message(TenantDocument):
 
 
 class PendingReceipt(TenantDocument):
-    """A receipt whose message is not (yet) known by its provider id: applied by the sweep."""
+    """A receipt received and not applied yet (its message is not known by its provider id yet, or the sender
+    is applying it now): applied by the sweep."""
 
     provider_id = me.StringField(required=True)
     state = me.StringField(required=True)
@@ -224,9 +224,20 @@ def release_stale(tenant: str, now: dt.datetime | None = None) -> int:
     """Messages leased by a sender that stopped answering go back to the queue. A sender that died between the
     provider's acceptance and its record sends such a message again: at least once, never lost."""
     now = now or utcnow()
+    stale = [
+        row["_id"]
+        for priority in sorted(set(rules.PRIORITY.values()))  # what is being submitted: a few hundred at most
+        for row in Message.in_tenant(tenant)
+        .filter(status=rules.M_SUBMITTING, priority=priority)
+        .only("id", "lease_until")
+        .as_pymongo()
+        if row.get("lease_until") and aware(row["lease_until"]) < now
+    ]
+    if not stale:
+        return 0
     return (
         Message.in_tenant(tenant)
-        .filter(status=rules.M_SUBMITTING, lease_until__lt=now)
+        .filter(id__in=stale, status=rules.M_SUBMITTING, lease_until__lt=now)
         .update(set__status=rules.M_QUEUED, set__lease="", set__due_at=now)
     )
 
@@ -270,10 +281,53 @@ def receipt(tenant: str, provider_id: str, state: str, error: str) -> Moved | No
     return applied
 
 
-def sweep_receipts(tenant: str, limit: int = 1000) -> list[Moved]:
-    """Apply the receipts that overtook their message's record; those still unknown wait (2 days at most)."""
+Known = tuple[str, str, int]  # what the sender remembers of a provider id: (message id, send id, parts)
+
+
+def _apply_known(tenant: str, known: Known, provider_id: str, state: str, error: str) -> Moved | None:
+    """A receipt of a message the sender submitted recently, in one point update (a single-part delivery or
+    any failure); None when that does not apply (a part of several, or its record is not written yet)."""
+    message_id, send_id, parts = known
+    rows = Message.in_tenant(tenant).filter(id=ObjectId(message_id), status=rules.M_SUBMITTED)
+    if state == DELIVERED:
+        if parts != 1:
+            return None
+        moved = rows.update_one(set__status=rules.M_DELIVERED, set__final_at=utcnow(), set__delivered_ids=[provider_id])
+        return (send_id, rules.M_DELIVERED) if moved else None
+    status = FAILURE.get(state, rules.M_FAILED)
+    moved = rows.update_one(set__status=status, set__error=f"{state}:{error}"[:64], set__final_at=utcnow())
+    return (send_id, status) if moved else None
+
+
+def receipts(tenant: str, items: list[tuple[str, str, str, Known | None]]) -> list[Moved]:
+    """A batch of receipts (provider id, state, error, what the sender knows of it): kept first (one write: a
+    sender stopping mid-batch loses none), then applied; those whose message is not known yet stay for the
+    sweep. The moves made."""
+    now = utcnow()
+    kept = [
+        PendingReceipt(id=ObjectId(), tenant=tenant, provider_id=pid, state=state, error=error, received_at=now)
+        for pid, state, error, _ in items
+    ]
+    PendingReceipt._get_collection().insert_many([k.to_mongo() for k in kept])
+    moves, applied = [], []
+    for row, (_, _, _, known) in zip(kept, items, strict=True):
+        moved = _apply_known(tenant, known, row.provider_id, row.state, row.error) if known else None
+        if moved is None:
+            moved = apply_receipt(tenant, row.provider_id, row.state, row.error)
+        if moved is not None:
+            moves.append(moved)
+            applied.append(row.id)
+    if applied:
+        PendingReceipt.in_tenant(tenant).filter(id__in=applied).delete()
+    return moves
+
+
+def sweep_receipts(tenant: str, limit: int = 1000, older_than: float = 0.0) -> list[Moved]:
+    """Apply the receipts that overtook their message's record (kept older_than seconds: not those a batch is
+    applying now); those still unknown wait (2 days at most)."""
     moves = []
-    for row in PendingReceipt.in_tenant(tenant).order_by("received_at").limit(limit):
+    before = utcnow() - dt.timedelta(seconds=older_than)
+    for row in PendingReceipt.in_tenant(tenant).filter(received_at__lte=before).order_by("received_at").limit(limit):
         applied = apply_receipt(tenant, row.provider_id, row.state, row.error)
         if applied is not None:
             row.delete()

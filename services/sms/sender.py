@@ -23,7 +23,7 @@ import logging
 import os
 import signal
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 from bson import ObjectId
@@ -47,6 +47,9 @@ INBOUND = Counter("jiceng_sms_inbound_total", "Messages from handsets", ["outcom
 READY = Gauge("jiceng_sms_provider_ready", "1 while the provider is connected")
 IN_FLIGHT = Gauge("jiceng_sms_in_flight", "Submits awaiting the provider's answer")
 
+RECENT_SUBMITS = 200_000  # provider ids remembered for one-write receipts (~30 MB); older ones take 3 or 4
+RECEIPT_WORKERS = 3  # receipts applied side by side (each a database round trip or four)
+RECEIPT_BATCH = 200
 IDLE_SECONDS = 0.5  # between looks at an empty queue (a login code waits at most this long)
 
 
@@ -91,6 +94,10 @@ class Sender:
         self.sent: dict[tuple[str, str], usage.Sent] = defaultdict(usage.Sent)
         self.moves: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # the sends' counters
         self.lanes = messages.Lanes()
+        # receipts wait here: the provider's reading never waits for the database (an SMSC whose receipts are
+        # not read stops answering submits)
+        self.receipts: asyncio.Queue[Receipt] = asyncio.Queue()
+        self.recent: OrderedDict[str, messages.Known] = OrderedDict()  # provider id -> (message, send, parts)
         self.tasks: set[asyncio.Task] = set()
 
     # -- the queue ----------------------------------------------------------------------------------
@@ -101,6 +108,7 @@ class Sender:
             asyncio.create_task(self._every(5.0, self._sweep_receipts, stopping)),
             asyncio.create_task(self._every(30.0, self._release_stale, stopping)),
         ]
+        appliers = [asyncio.create_task(self.apply_receipts(stopping)) for _ in range(RECEIPT_WORKERS)]
         try:
             await self.lease_loop(stopping)
         finally:
@@ -108,6 +116,7 @@ class Sender:
                 await asyncio.wait(self.tasks, timeout=10)
             for task in loops:
                 task.cancel()
+            await asyncio.wait(appliers, timeout=10)
             await self.flush_usage()
             await self.provider.close()
 
@@ -182,6 +191,7 @@ class Sender:
             else:
                 if await asyncio.to_thread(messages.submitted, self.tenant, m.id, list(accepted.provider_ids)):
                     self.moved(m.send_id, rules.M_SUBMITTED)
+                    self.remember(m, accepted.provider_ids)
                 SUBMITS.labels("accepted").inc()
                 PARTS.inc(m.parts)
                 total = self.sent[(m.org_id, m.month)]
@@ -200,6 +210,12 @@ class Sender:
             return True
         return False
 
+    def remember(self, m: messages.Leased, provider_ids: tuple[str, ...]) -> None:
+        for provider_id in provider_ids:
+            self.recent[provider_id] = (m.id, m.send_id, len(provider_ids))
+        while len(self.recent) > RECENT_SUBMITS:
+            self.recent.popitem(last=False)
+
     def moved(self, send_id: str, to: str, came_from: str = rules.M_SUBMITTING) -> None:
         """A message of the send moved (from submitting, or from submitted by a receipt): its counters."""
         counters = self.moves[send_id]
@@ -211,9 +227,25 @@ class Sender:
     # -- what comes back ------------------------------------------------------------------------------
     async def on_receipt(self, r: Receipt) -> None:
         RECEIPTS.labels(r.state).inc()
-        applied = await asyncio.to_thread(messages.receipt, self.tenant, r.provider_id, r.state, r.error)
-        if applied and applied[1]:
-            self.moved(applied[0], applied[1], came_from=rules.M_SUBMITTED)
+        self.receipts.put_nowait(r)
+
+    async def apply_receipts(self, stopping: asyncio.Event) -> None:
+        while not (stopping.is_set() and self.receipts.empty()):
+            try:
+                batch = [await asyncio.wait_for(self.receipts.get(), timeout=IDLE_SECONDS)]
+            except TimeoutError:
+                continue
+            while len(batch) < RECEIPT_BATCH and not self.receipts.empty():
+                batch.append(self.receipts.get_nowait())
+            items = [(r.provider_id, r.state, r.error, self.recent.pop(r.provider_id, None)) for r in batch]
+            try:
+                moves = await asyncio.to_thread(messages.receipts, self.tenant, items)
+            except Exception:
+                log.exception("receipts not applied", extra={"receipts": len(items)})
+                continue
+            for send_id, status in moves:
+                if status:
+                    self.moved(send_id, status, came_from=rules.M_SUBMITTED)
 
     async def on_inbound(self, i: Inbound) -> None:
         outcome = await asyncio.to_thread(replies.receive, self.tenant, i.phone, i.text, i.at)
@@ -230,7 +262,7 @@ class Sender:
             await asyncio.to_thread(sends.add_counts, self.tenant, moves)
 
     async def _sweep_receipts(self) -> None:
-        for send_id, status in await asyncio.to_thread(messages.sweep_receipts, self.tenant):
+        for send_id, status in await asyncio.to_thread(messages.sweep_receipts, self.tenant, 1000, 30.0):
             if status:
                 self.moved(send_id, status, came_from=rules.M_SUBMITTED)
 

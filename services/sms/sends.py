@@ -348,12 +348,24 @@ def due_scheduled(tenant: str, now: dt.datetime | None = None) -> list[str]:
 
 
 def _stop_queued(tenant: str, row: Send, parts: int) -> int:
-    """The send's messages not yet leased are cancelled and their parts given back; how many."""
-    stopped = (
-        Message.in_tenant(tenant)
-        .filter(send_id=str(row.id), status=rules.M_QUEUED)
-        .update(set__status=rules.M_CANCELLED, set__final_at=utcnow())
-    )
+    """The send's messages not yet leased are cancelled and their parts given back; how many. (The send's
+    messages are read by id and their statuses looked at here: no index holds the send with the status.)"""
+    stopped, after = 0, None
+    while True:
+        query = Message.in_tenant(tenant).filter(send_id=str(row.id))
+        if after is not None:
+            query = query.filter(id__gt=after)
+        batch = list(query.order_by("id").only("id", "status").limit(RESOLVE_CHUNK).as_pymongo())
+        if not batch:
+            break
+        after = batch[-1]["_id"]
+        queued = [m["_id"] for m in batch if m["status"] == rules.M_QUEUED]
+        if queued:
+            stopped += (
+                Message.in_tenant(tenant)
+                .filter(id__in=queued, status=rules.M_QUEUED)
+                .update(set__status=rules.M_CANCELLED, set__final_at=utcnow())
+            )
     Send.in_tenant(tenant).filter(id=row.id).update_one(inc__n_cancelled=stopped)
     usage.refund(tenant, row.org_id, row.month, stopped * parts)
     return stopped
@@ -463,6 +475,4 @@ def messages_of(send_id: str, status: str, page_size: int, cursor: str) -> tuple
     if status and status not in rules.MESSAGE_STATUSES:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "sms_status_unknown", "status")
     query = Message.in_tenant(row.tenant).filter(send_id=send_id)
-    if status:
-        query = query.filter(status=status)
-    return paging.page(query, page_size, cursor)
+    return paging.page(query, page_size, cursor, keep=(lambda m: m.status == status) if status else None)

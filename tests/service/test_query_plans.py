@@ -490,12 +490,10 @@ SMS_SHAPES = {
     "messages": [
         {"tenant": T, "status": "queued", "priority": 0, "due_at": {"$gte": 1, "$lte": 2}},  # the sender's lease
         {"tenant": T, "status": "queued", "priority": 0},  # a lane's earliest (a sender starting)
-        {"tenant": T, "status": "submitting", "lease_until": {"$lt": 1}},  # a dead sender's leases
+        {"tenant": T, "status": "submitting", "priority": 0},  # a dead sender's leases
         {"tenant": T, "provider_ids": "p"},  # a receipt
         {"tenant": T, "phone": "p", "due_at": {"$gte": 1}},  # a reply's message
-        {"tenant": T, "send_id": "s", "status": "queued"},  # counts, cancelling
-        {"tenant": T, "send_id": "s", "_id": {"$gt": "c"}},  # a send's messages
-        {"tenant": T, "send_id": "s", "status": "queued", "_id": {"$gt": "c"}},
+        {"tenant": T, "send_id": "s", "_id": {"$gt": "c"}},  # a send's messages (cancelling, listing)
     ],
     "optouts": [{"tenant": T, "phone": {"$in": ["p"]}}],
     "mirror_phones": [{"tenant": T, "account_id": {"$in": ["a"]}}, {"tenant": T, "phone": "p"}],
