@@ -124,6 +124,16 @@ def main() -> int:
             f"throttled {stats['smpp_throttled'] - stats0['smpp_throttled']}"
         )
         print(f"  sender peak RSS {peak_rss_mib(pids.get('sms-sender')):.0f} MiB")
+        settle = time.perf_counter() + 60  # receipts and the last counters
+        while True:
+            info = http.get(f"/api/v1/sms/sends/{send_id}", headers=auth).json()
+            if info["counts"]["delivered"] >= queued or time.perf_counter() > settle:
+                break
+            time.sleep(1.0)
+        print(
+            f"  the send: {info['status']}, counts {info['counts']}; "
+            f"parts accepted beyond one per message (sent twice): {done - queued * parts}"
+        )
         print(f"  reproduce: {command}")
     return 0
 

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 import mongoengine as me
+import pymongo
 from bson import ObjectId
 
 from kernel.clock import aware
@@ -195,6 +196,32 @@ def submitted(tenant: str, message_id: str, provider_ids: list[str]) -> bool:
     )
 
 
+def submitted_many(tenant: str, accepted: list[tuple[str, list[str]]]) -> list[str]:
+    """What the provider accepted, (message id, provider ids) each, in one command; the ids recorded (those
+    still being submitted: a lease given back meanwhile is not overwritten)."""
+    if not accepted:
+        return []
+    now = utcnow()
+    ops = [
+        pymongo.UpdateOne(
+            {"_id": ObjectId(message_id), "tenant": tenant, "status": rules.M_SUBMITTING},
+            {
+                "$set": {"status": rules.M_SUBMITTED, "provider_ids": ids, "submitted_at": now, "lease": ""},
+                "$inc": {"attempts": 1},
+            },
+        )
+        for message_id, ids in accepted
+    ]
+    result = Message._get_collection().bulk_write(ops, ordered=False)
+    if result.matched_count == len(ops):
+        return [message_id for message_id, _ in accepted]
+    wanted = {ObjectId(m): ids for m, ids in accepted}
+    rows = Message.in_tenant(tenant).filter(id__in=list(wanted)).only("id", "status", "provider_ids").as_pymongo()
+    return [
+        str(r["_id"]) for r in rows if r["status"] == rules.M_SUBMITTED and r.get("provider_ids") == wanted[r["_id"]]
+    ]
+
+
 def retry(tenant: str, message: Leased, counted: bool, now: dt.datetime | None = None) -> str:
     """A transient failure: back in the queue (after a backoff when counted: the provider answered; at once
     when it was not there at all), or expired past its validity. The new status."""
@@ -299,6 +326,26 @@ def _apply_known(tenant: str, known: Known, provider_id: str, state: str, error:
     return (send_id, status) if moved else None
 
 
+def _deliver_many(tenant: str, provider_ids: dict, known: dict) -> set[str]:
+    """Single-part messages delivered, by their ids, in one command; the message ids that moved."""
+    if not known:
+        return set()
+    ids = [ObjectId(k[0]) for k in known.values()]
+    ops = [
+        pymongo.UpdateOne(
+            {"_id": ObjectId(k[0]), "tenant": tenant, "status": rules.M_SUBMITTED},
+            {"$set": {"status": rules.M_DELIVERED, "final_at": utcnow(), "delivered_ids": [provider_ids[row_id]]}},
+        )
+        for row_id, k in known.items()
+    ]
+    result = Message._get_collection().bulk_write(ops, ordered=False)
+    if result.matched_count == len(ops):
+        return {k[0] for k in known.values()}
+    rows = Message.in_tenant(tenant).filter(id__in=ids).only("id", "status", "delivered_ids").as_pymongo()
+    mine = set(provider_ids.values())
+    return {str(r["_id"]) for r in rows if r["status"] == rules.M_DELIVERED and set(r.get("delivered_ids", [])) & mine}
+
+
 def receipts(tenant: str, items: list[tuple[str, str, str, Known | None]]) -> list[Moved]:
     """A batch of receipts (provider id, state, error, what the sender knows of it): kept first (one write: a
     sender stopping mid-batch loses none), then applied; those whose message is not known yet stay for the
@@ -310,7 +357,20 @@ def receipts(tenant: str, items: list[tuple[str, str, str, Known | None]]) -> li
     ]
     PendingReceipt._get_collection().insert_many([k.to_mongo() for k in kept])
     moves, applied = [], []
+    # single-part deliveries of recent submits (most receipts): one command for all of them
+    simple = {
+        row.id: known
+        for row, (_, state, _, known) in zip(kept, items, strict=True)
+        if known and known[2] == 1 and state == DELIVERED
+    }
+    delivered = _deliver_many(tenant, {row.id: row.provider_id for row in kept if row.id in simple}, simple)
+    for row_id, known in simple.items():
+        if known[0] in delivered:
+            moves.append((known[1], rules.M_DELIVERED))
+            applied.append(row_id)
     for row, (_, _, _, known) in zip(kept, items, strict=True):
+        if row.id in applied:
+            continue
         moved = _apply_known(tenant, known, row.provider_id, row.state, row.error) if known else None
         if moved is None:
             moved = apply_receipt(tenant, row.provider_id, row.state, row.error)

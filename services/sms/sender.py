@@ -47,6 +47,8 @@ INBOUND = Counter("jiceng_sms_inbound_total", "Messages from handsets", ["outcom
 READY = Gauge("jiceng_sms_provider_ready", "1 while the provider is connected")
 IN_FLIGHT = Gauge("jiceng_sms_in_flight", "Submits awaiting the provider's answer")
 
+RECORD_BATCH = 100  # accepted submits recorded in one command (or every RECORD_SECONDS)
+RECORD_SECONDS = 0.1
 RECENT_SUBMITS = 200_000  # provider ids remembered for one-write receipts (~30 MB); older ones take 3 or 4
 RECEIPT_WORKERS = 3  # receipts applied side by side (each a database round trip or four)
 RECEIPT_BATCH = 200
@@ -94,6 +96,9 @@ class Sender:
         self.sent: dict[tuple[str, str], usage.Sent] = defaultdict(usage.Sent)
         self.moves: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # the sends' counters
         self.lanes = messages.Lanes()
+        self.accepted: list[tuple[messages.Leased, tuple[str, ...]]] = []  # submits not recorded yet
+        self.record_now = asyncio.Event()
+        self.recording = asyncio.Lock()
         # receipts wait here: the provider's reading never waits for the database (an SMSC whose receipts are
         # not read stops answering submits)
         self.receipts: asyncio.Queue[Receipt] = asyncio.Queue()
@@ -109,6 +114,7 @@ class Sender:
             asyncio.create_task(self._every(30.0, self._release_stale, stopping)),
         ]
         appliers = [asyncio.create_task(self.apply_receipts(stopping)) for _ in range(RECEIPT_WORKERS)]
+        recorder = asyncio.create_task(self.record_accepted(stopping))
         try:
             await self.lease_loop(stopping)
         finally:
@@ -116,6 +122,7 @@ class Sender:
                 await asyncio.wait(self.tasks, timeout=10)
             for task in loops:
                 task.cancel()
+            await asyncio.wait([recorder], timeout=10)
             await asyncio.wait(appliers, timeout=10)
             await self.flush_usage()
             await self.provider.close()
@@ -189,9 +196,9 @@ class Sender:
                     await asyncio.to_thread(usage.refund, self.tenant, m.org_id, m.month, m.parts)
                 log.info("submit refused", extra={"message_id": m.id, "error": exc.code})
             else:
-                if await asyncio.to_thread(messages.submitted, self.tenant, m.id, list(accepted.provider_ids)):
-                    self.moved(m.send_id, rules.M_SUBMITTED)
-                    self.remember(m, accepted.provider_ids)
+                self.accepted.append((m, accepted.provider_ids))  # recorded by the next flush (record_accepted)
+                if len(self.accepted) >= RECORD_BATCH:
+                    self.record_now.set()
                 SUBMITS.labels("accepted").inc()
                 PARTS.inc(m.parts)
                 total = self.sent[(m.org_id, m.month)]
@@ -209,6 +216,38 @@ class Sender:
             usage.refund(self.tenant, m.org_id, m.month, m.parts)
             return True
         return False
+
+    async def record_accepted(self, stopping: asyncio.Event) -> None:
+        """What the provider accepted goes to the messages in batches (a sender stopping records what it has;
+        one dying loses under RECORD_SECONDS of records: those messages go out again when their lease ends)."""
+        while not (stopping.is_set() and not self.accepted and not self.tasks):
+            try:
+                await asyncio.wait_for(self.record_now.wait(), timeout=RECORD_SECONDS)
+            except TimeoutError:
+                pass
+            self.record_now.clear()
+            await self.record()
+
+    async def record(self) -> None:
+        """Record every submit accepted so far (receipts call it first: theirs must be on record)."""
+        async with self.recording:
+            batch, self.accepted = self.accepted, []
+            if not batch:
+                return
+            try:
+                done = set(
+                    await asyncio.to_thread(
+                        messages.submitted_many, self.tenant, [(m.id, list(ids)) for m, ids in batch]
+                    )
+                )
+            except Exception:
+                log.exception("accepted submits not recorded", extra={"messages": len(batch)})
+                self.accepted[:0] = batch  # again with the next flush
+                return
+            for m, ids in batch:
+                if m.id in done:
+                    self.moved(m.send_id, rules.M_SUBMITTED)
+                    self.remember(m, ids)
 
     def remember(self, m: messages.Leased, provider_ids: tuple[str, ...]) -> None:
         for provider_id in provider_ids:
@@ -237,6 +276,7 @@ class Sender:
                 continue
             while len(batch) < RECEIPT_BATCH and not self.receipts.empty():
                 batch.append(self.receipts.get_nowait())
+            await self.record()  # a receipt comes after its submit was accepted: have that on record first
             items = [(r.provider_id, r.state, r.error, self.recent.pop(r.provider_id, None)) for r in batch]
             try:
                 moves = await asyncio.to_thread(messages.receipts, self.tenant, items)
