@@ -712,8 +712,9 @@ def start(
     argv = [sys.executable, "-m", "devstack.smsc"]
     argv += ["--smpp-port", str(smpp_port), "--http-port", str(http_port), "--control-port", str(control_port)]
     argv += ["--tps", str(tps), "--receipt-delay-ms", str(receipt_delay_ms)]
-    argv += ["--system-id", creds["system_id"], "--password", creds["password"]]
-    argv += ["--http-key-id", creds["http_key_id"], "--http-key-secret", creds["http_key_secret"]]
+    # name=value: a secret may start with "-", which argparse would take for an option
+    argv += [f"--system-id={creds['system_id']}", f"--password={creds['password']}"]
+    argv += [f"--http-key-id={creds['http_key_id']}", f"--http-key-secret={creds['http_key_secret']}"]
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - handed to the child
     process = subprocess.Popen(  # noqa: S603 - fixed argv
         argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=Path(__file__).parent.parent
