@@ -125,8 +125,12 @@ def main() -> int:
         )
         print(f"  sender peak RSS {peak_rss_mib(pids.get('sms-sender')):.0f} MiB")
         settle = time.perf_counter() + 60  # receipts and the last counters
+        body = http.post("/api/v1/auth/login", json={"phone": demo.ADMIN_PHONE, "password": demo.ADMIN_PASSWORD})
+        auth = {"Authorization": f"Bearer {body.json()['access_token']}"}  # a long run outlives a token
         while True:
-            info = http.get(f"/api/v1/sms/sends/{send_id}", headers=auth).json()
+            reply = http.get(f"/api/v1/sms/sends/{send_id}", headers=auth)
+            reply.raise_for_status()
+            info = reply.json()
             if info["counts"]["delivered"] >= queued or time.perf_counter() > settle:
                 break
             time.sleep(1.0)
