@@ -157,14 +157,15 @@ def test_a_publication_that_fails_leaves_no_receipts(tenant, monkeypatch):
 
 def _published_by_the_worker(tenant: str, notice_id: str) -> notices.Notice:
     """Wait for the region's content worker (it hears of notice_publishing through the outbox like any
-    event) to finish delivering the notice."""
-    deadline = time.monotonic() + 120
+    event) to finish delivering the notice. Generous: on a 2-core CI machine the whole stack (now with sms's
+    worker, sender and SMSC too) shares the cores; speed is bench/notices.py's business, not this test's."""
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         notice = notices.Notice.in_tenant(tenant).filter(id=ObjectId(notice_id)).first()
         if notice.state == rules.PUBLISHED:
             return notice
         time.sleep(0.2)
-    raise AssertionError(f"not published in 120 s: {notice.recipient_count} receipts written")
+    raise AssertionError(f"not published in 300 s: {notice.recipient_count} receipts written")
 
 
 def _delivered_once_to_everyone(tenant: str, notice: notices.Notice) -> None:
