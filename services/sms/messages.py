@@ -183,17 +183,8 @@ def lease(
 
 
 def submitted(tenant: str, message_id: str, provider_ids: list[str]) -> bool:
-    return bool(
-        Message.in_tenant(tenant)
-        .filter(id=ObjectId(message_id), status=rules.M_SUBMITTING)
-        .update_one(
-            set__status=rules.M_SUBMITTED,
-            set__provider_ids=provider_ids,
-            set__submitted_at=utcnow(),
-            inc__attempts=1,
-            set__lease="",
-        )
-    )
+    """One accepted submit recorded (submitted_many of one)."""
+    return message_id in submitted_many(tenant, [(message_id, provider_ids)])
 
 
 def submitted_many(tenant: str, accepted: list[tuple[str, list[str]]]) -> list[str]:
@@ -301,11 +292,9 @@ def apply_receipt(tenant: str, provider_id: str, state: str, error: str) -> Move
 
 
 def receipt(tenant: str, provider_id: str, state: str, error: str) -> Moved | None:
-    """Apply a receipt now, or keep it for the sweep; the move it made, if any."""
-    applied = apply_receipt(tenant, provider_id, state, error)
-    if applied is None:
-        PendingReceipt(tenant=tenant, provider_id=provider_id, state=state, error=error, received_at=utcnow()).save()
-    return applied
+    """One receipt (receipts of one): the move it made, or None when it is kept for the sweep."""
+    moves = receipts(tenant, [(provider_id, state, error, None)])
+    return moves[0] if moves else None
 
 
 Known = tuple[str, str, int]  # what the sender remembers of a provider id: (message id, send id, parts)

@@ -135,7 +135,7 @@ class Sender:
                 continue
             room = self.config.sms_in_flight * 2
             batch = await asyncio.to_thread(
-                messages.lease, self.tenant, room, self.config.sms_lease_seconds, None, self.lanes
+                messages.lease, self.tenant, room, self.config.sms_lease_seconds, lanes=self.lanes
             )
             if not batch:
                 await asyncio.sleep(IDLE_SECONDS)

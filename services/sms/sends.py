@@ -18,7 +18,7 @@ import mongoengine as me
 import pymongo.errors
 from bson import ObjectId
 
-from kernel import paging
+from kernel import home_orgs, paging
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
 from services.sms import access, events, mirror, optouts, templates, usage
@@ -169,8 +169,10 @@ def accept(tenant: str, req: Request, defaults, actor_id: str = "", path: list[s
     month = rules.month_of(scheduled_at or now)
     reserved = _estimate(tenant, req) * parts
     if path is None and req.org_id:
-        path = mirror.OrgNode.in_tenant(tenant).filter(org_id=req.org_id).only("path").first()
-        path = list(path.path) if path else []
+        try:
+            path = home_orgs.org_path(tenant, req.org_id)
+        except home_orgs.MirrorLag:  # an org not heard of yet: only region admins see the send
+            path = []
     usage.reserve(tenant, req.org_id, month, reserved, defaults, enforce=req.kind != rules.OTP)
     row = Send(
         id=ObjectId(),

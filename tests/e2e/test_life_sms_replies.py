@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import time
 import uuid
-from collections.abc import Callable
 
 import httpx
 import kombu
@@ -16,24 +14,13 @@ import pytest
 
 from kernel import outbox
 from tests.conftest import REGION, Person, register, tap_events
+from tests.e2e.test_life_rosters import eventually, ok
 
 pytestmark = pytest.mark.e2e
 
 CST = dt.timezone(dt.timedelta(hours=8))
 CONSUMER = "orgs_sms_replies.reply_received"  # orgs' worker: its queue and its inbox rows
 QUEUE = f"evt-sms-reply_received--{CONSUMER}"
-
-
-def ok(reply: httpx.Response, status: int = 200) -> dict:
-    assert reply.status_code == status, reply.text
-    return reply.json()
-
-
-def eventually(check: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
 
 
 class Sms:

@@ -15,7 +15,7 @@ import pytest
 from kernel import context, home_orgs
 from kernel.errors import DomainError
 from kernel.outbox import OutboxEvent
-from services.sms import messages, mirror, optouts, platform, replies, sends, usage
+from services.sms import messages, mirror, optouts, platform, replies, sends, templates, usage
 from services.sms.domain import rules
 from services.sms.settings import SmsSettings
 
@@ -49,8 +49,7 @@ def officer_of(tenant: str, org_id: str) -> Iterator[None]:
 
 
 def template(tenant: str) -> None:
-    sms_templates = __import__("services.sms.templates", fromlist=["Template"])
-    sms_templates.Template(tenant=tenant, code="rally", name="集会", text="${org}请于${time}集合").save()
+    templates.Template(tenant=tenant, code="rally", name="集会", text="${org}请于${time}集合").save()
 
 
 def request(org: str = "r", **kw) -> sends.Request:
