@@ -104,7 +104,7 @@ class Layout:
 
     def service_ports(self, slot: int) -> tuple[int, int, int]:
         """(gRPC, server metrics, worker metrics) of the service in slot 1, 2, …
-        (identity 1, orgs 2, content 3, media 4, sms 5)."""
+        (identity 1, orgs 2, content 3, media 4, sms 5, geo 6)."""
         base = self.port_base + 10 * slot
         return base, base + 1, base + 2
 
@@ -170,6 +170,7 @@ class Layout:
         content_grpc, _, _ = self.service_ports(3)
         media_grpc, _, _ = self.service_ports(4)
         sms_grpc, _, _ = self.service_ports(5)
+        geo_grpc, _, _ = self.service_ports(6)
         return {
             "REGION": self.region,
             "MONGO_URI": f"mongodb://127.0.0.1:{self.mongo_port}/",
@@ -183,6 +184,7 @@ class Layout:
             "CONTENT_ADDR": f"127.0.0.1:{content_grpc}",
             "MEDIA_ADDR": f"127.0.0.1:{media_grpc}",
             "SMS_ADDR": f"127.0.0.1:{sms_grpc}",
+            "GEO_ADDR": f"127.0.0.1:{geo_grpc}",
             # live broadcasts: where broadcasters publish, where players read HLS, nginx-rtmp's callbacks
             "MEDIA_INGEST_URL": f"rtmp://127.0.0.1:{self.rtmp_port}",
             "MEDIA_LIVE_BASE_URL": f"http://127.0.0.1:{self.live_http_port}",

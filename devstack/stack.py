@@ -142,6 +142,7 @@ class Stack:
         content_grpc, content_metrics, content_worker_metrics = lay.service_ports(3)
         media_grpc, media_metrics, media_worker_metrics = lay.service_ports(4)
         sms_grpc, sms_metrics, sms_worker_metrics = lay.service_ports(5)
+        geo_grpc, geo_metrics, geo_worker_metrics = lay.service_ports(6)
         rabbit_dir = lay.data_dir / "rabbitmq"
         amqp_uri = self.env["AMQP_URI"]
         return [
@@ -306,6 +307,18 @@ class Stack:
                 [PYTHON, "-m", "services.sms.sender"],
                 ready=lambda: _http_ok(f"http://127.0.0.1:{sms_worker_metrics + 1}/metrics"),
                 env={"METRICS_PORT": str(sms_worker_metrics + 1)},
+            ),
+            Process(
+                "geo",
+                [PYTHON, "-m", "services.geo.server"],
+                ready=lambda: _grpc_serving(geo_grpc),
+                env={"GRPC_PORT": str(geo_grpc), "METRICS_PORT": str(geo_metrics)},
+            ),
+            Process(
+                "geo-worker",
+                [PYTHON, "-m", "services.geo.worker"],
+                ready=lambda: _queues_consumed(amqp_uri, ["evt-orgs-org_created--geo_mirror.org_created"]),
+                env={"METRICS_PORT": str(geo_worker_metrics)},
             ),
             Process(
                 "gateway",

@@ -145,4 +145,70 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "仅在会议期间保存，会议结束即删除",
         "en": "Kept only during the meeting, deleted when it ends",
     },
+    # -- the service (services/geo/*.py) --
+    "geo.purpose.check_in": {"zh-CN": "活动签到", "en": "event check-in"},
+    "geo.purpose.mobile_city": {"zh-CN": "流动党员所在城市", "en": "mobile member's current city"},
+    "geo.purpose.live_sharing": {"zh-CN": "活动期间实时位置共享", "en": "live location sharing during an event"},
+    "geo_consent_required": {
+        "zh-CN": "您尚未同意“{purpose}”用途的位置信息处理，请先在隐私设置中同意",
+        "en": "You have not consented to location processing for “{purpose}”; consent in your privacy settings first",
+    },
+    "geo_device_name_invalid": {
+        "zh-CN": "设备名称须为 1 到 {max} 个字",
+        "en": "A device name is 1 to {max} characters",
+    },
+    "geo_platform_invalid": {"zh-CN": "设备平台无效", "en": "Not a valid device platform"},
+    "geo_device_exists": {"zh-CN": "该设备已登记", "en": "This device is registered already"},
+    "geo_too_many_devices": {
+        "zh-CN": "最多可登记 {max} 台设备，请先注销不用的设备",
+        "en": "At most {max} devices may be registered; unregister one you no longer use",
+    },
+    "geo_device_unknown": {"zh-CN": "设备未登记或已注销", "en": "This device is not registered or was unregistered"},
+    "geo_signature_invalid": {
+        "zh-CN": "位置报告签名无效，报告未被接受",
+        "en": "The location report's signature is not valid; it was not accepted",
+    },
+    "geo_report_replayed": {
+        "zh-CN": "位置报告序号须大于 {last}（重复或过期的报告不被接受）",
+        "en": "A report's sequence number must be greater than {last} (repeated or old reports are refused)",
+    },
+    "geo_rate_limited": {
+        "zh-CN": "该设备报告过于频繁，请 {retry_after} 秒后再试",
+        "en": "This device reports too often; try again in {retry_after} s",
+    },
+    "geo_meeting_id_invalid": {"zh-CN": "会议标识无效", "en": "Not a valid meeting id"},
+    "geo_meeting_cancelled": {"zh-CN": "会议已取消", "en": "The meeting was cancelled"},
+    "geo_no_geofence": {"zh-CN": "该会议未设置签到范围", "en": "This meeting has no check-in area"},
+    "geo_not_invited": {"zh-CN": "您不在该会议的参会名单中", "en": "You are not on this meeting's roster"},
+    "geo_check_in_closed": {
+        "zh-CN": "不在签到时间内（会议开始前后 30 分钟至结束后 30 分钟）",
+        "en": "Check-in is not open (from 30 minutes before the start until 30 minutes after the end)",
+    },
+    "geo_accuracy_too_low": {
+        "zh-CN": "定位精度不足（须在 {max} 米以内），请到开阔处重新定位",
+        "en": "The position is not accurate enough (within {max} m needed); try again in the open",
+    },
+    "geo_outside_fence": {
+        "zh-CN": "您不在签到范围内（距离约 {distance} 米）",
+        "en": "You are outside the check-in area (about {distance} m away)",
+    },
+    "geo_check_in_not_found": {"zh-CN": "签到记录不存在", "en": "No such check-in"},
+    "geo_check_in_not_flagged": {
+        "zh-CN": "该签到无需审核（状态：{status}）",
+        "en": "This check-in needs no review (status: {status})",
+    },
+    "geo_meeting_not_on": {
+        "zh-CN": "会议未在进行中，不能共享实时位置",
+        "en": "The meeting is not on; live location cannot be shared",
+    },
+    "geo_share_to_see": {
+        "zh-CN": "共享自己的位置后才能看到其他参会人员的位置",
+        "en": "Share your own location to see the other participants'",
+    },
+    "geo_limit_invalid": {"zh-CN": "数量须为 1 到 {max}", "en": "The limit is 1 to {max}"},
+    "geo_search_radius_invalid": {
+        "zh-CN": "搜索半径须大于 0 且不超过 {max} 米",
+        "en": "The search radius is above 0 and at most {max} m",
+    },
+    "geo_group_by_invalid": {"zh-CN": "分组方式须为 cell 或 city", "en": "Group by cell or city"},
 }

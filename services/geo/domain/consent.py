@@ -31,9 +31,9 @@ RETENTION_KEYS: dict[str, str] = {
 # Retention. A check-in's point, then only "attended"; a city after the last report that confirmed it; the
 # device's last fix, kept only to judge the plausibility of its next report. Live positions go when the
 # meeting ends.
-CHECK_IN_POINT_DAYS = dt.timedelta(days=90)
-CITY_DAYS = dt.timedelta(days=180)
-DEVICE_FIX_HOURS = dt.timedelta(hours=24)
+CHECK_IN_POINT_KEPT = dt.timedelta(days=90)
+CITY_KEPT = dt.timedelta(days=180)
+DEVICE_FIX_KEPT = dt.timedelta(hours=24)
 
 
 def check_purpose(p: str, field: str = "purpose", allowed: tuple[str, ...] = PURPOSES) -> str:
