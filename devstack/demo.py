@@ -39,7 +39,7 @@ def seed(stack: Stack, timeout: float = 30.0) -> str:
 
 # Bump when a service starts consuming state it did not hear of before (a new service's copy of people,
 # orgs, the network): `up` then re-announces identity's and orgs' state once in regions made earlier.
-ANNOUNCE_VERSION = "sms-phones-1"
+ANNOUNCE_VERSION = "geo-places-1"
 
 
 def announce(stack: Stack, force: bool = False) -> str:

@@ -23,6 +23,7 @@ from gateway.routes import (
     chat,
     education,
     forums,
+    geo,
     identity,
     knowledge,
     media,
@@ -60,6 +61,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
             "content": config.content_addr,
             "media": config.media_addr,
             "sms": config.sms_addr,
+            "geo": config.geo_addr,
         }
         app.state.services = Services(config.region, addresses, config.grpc_timeout_seconds)
         app.state.live = live.LiveHub(config.amqp_uri, config.region, app.state.services, app.state.verifier)
@@ -124,6 +126,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(media.router)
     app.include_router(media.files_router)
     app.include_router(sms.router)
+    app.include_router(geo.router)
     app.include_router(calls.router)
     app.include_router(channels.router)
 

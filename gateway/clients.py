@@ -21,6 +21,7 @@ from jiceng.content.v1 import (
     service_request_pb2_grpc,
     site_pb2_grpc,
 )
+from jiceng.geo.v1 import geo_pb2_grpc
 from jiceng.identity.v1 import identity_pb2_grpc
 from jiceng.media.v1 import call_pb2_grpc, channel_pb2_grpc, media_pb2_grpc
 from jiceng.orgs.v1 import io_pb2_grpc, life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
@@ -62,6 +63,7 @@ class Services:
         self.calls = call_pb2_grpc.CallServiceStub(self._channels["media"])
         self.channels = channel_pb2_grpc.ChannelServiceStub(self._channels["media"])
         self.sms = sms_pb2_grpc.SmsServiceStub(self._channels["sms"])
+        self.geo = geo_pb2_grpc.GeoServiceStub(self._channels["geo"])
         self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
 
     async def call(self, method, request, token: str | None = None, client_ip: str = "", timeout: float | None = None):
@@ -117,6 +119,7 @@ class CallerServices:
         self.calls = services.calls
         self.channels = services.channels
         self.sms = services.sms
+        self.geo = services.geo
         self.client_ip = client_ip
 
     async def call(self, method, request, token: str | None = None, timeout: float | None = None):

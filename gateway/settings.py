@@ -17,6 +17,7 @@ class GatewayConfig(BusConfig):  # the broker: live chat and notifications (gate
     content_addr: str = "127.0.0.1:50071"
     media_addr: str = "127.0.0.1:50081"
     sms_addr: str = "127.0.0.1:50091"
+    geo_addr: str = "127.0.0.1:50101"
     jwks_path: Path
     max_body_bytes: int = 64 * 1024
     # Knowledge articles (up to 50,000 characters; \uXXXX-escaped CJK is 6 bytes a character): their own limit.

@@ -1,7 +1,8 @@
 """Events orgs publishes (exchange `orgs.events`) and consumes.
 
 Published (`data` below; envelope in kernel/outbox.py):
-- org_created    {org_id, parent_id, name, type, category, path}
+- org_created    {org_id, parent_id, name, type, category, path, location, address}
+                 location: [lng, lat] WGS-84 or null; address: "" when none (geo keeps org places from them)
 - org_updated    {org_id, changes: {field: new value}}
 - org_moved      {org_id, old_path, new_path}          the whole subtree moved with it
 - org_merged     {source_id, target_id}
@@ -18,7 +19,7 @@ Published (`data` below; envelope in kernel/outbox.py):
                       online: it has an online room (online_url set; the link itself is not announced);
                       sms_invite: the organizer asked for invitations by text message (the sms service)
 - meeting_cancelled   {meeting_id, org_id, type, starts_at, reason}
-- attendance_recorded {meeting_id, account_id, method}  method: code, online (geo later)
+- attendance_recorded {meeting_id, account_id, method}  method: code, online, geo
 - invitations_changed {account_id, added: [meeting_id], removed: [meeting_id]}   orgs' worker changed the
                       person's invitations to meetings not yet started (they joined or left an org, were
                       hosted as a mobile member or no longer, took or left a committee role)
@@ -55,6 +56,10 @@ Consumed:
   message; for feature "meeting" (ref: the meeting id) choice "1" is the invitee's RSVP yes and "2" a leave
   request, the reason being the text after the "2" (life.answer_by_reply; anything that cannot count, an
   account_id "" included, is logged and dropped; each reply_id counts once)
+- geo.check_in_accepted {check_in_id, meeting_id, account_id, at}: geo accepted an invitee's check-in inside
+  the meeting's geofence (or an organizer accepted a flagged one); at: ISO 8601 UTC, when the device took the
+  fix. Recorded present, method geo, at `at`, if the account is on the roster, the meeting not cancelled and
+  `at` inside the check-in window (life.record_geo_check_in; anything else is logged and dropped)
 """
 
 SOURCE = "orgs"
@@ -82,6 +87,9 @@ ACCOUNT_REGISTERED = "account_registered"
 
 MEDIA = "media"
 MEETING_ROOM_JOINED = "meeting_room_joined"
+
+GEO = "geo"
+CHECK_IN_ACCEPTED = "check_in_accepted"
 
 SMS = "sms"
 REPLY_RECEIVED = "reply_received"

@@ -276,6 +276,8 @@ class Importer:
                         "type": o.type,
                         "category": o.category,
                         "path": list(o.path),
+                        "location": None,  # a roster names no coordinates
+                        "address": o.address,
                     },
                 )
             )

@@ -657,6 +657,37 @@ def record_room_joined(tenant: str, meeting_id: str, account_id: str, joined_at:
     return fresh.status == rules.PRESENT
 
 
+def record_geo_check_in(tenant: str, meeting_id: str, account_id: str, at: dt.datetime, check_in_id: str) -> bool:
+    """Geo accepted an invitee's check-in inside the meeting's geofence (its `check_in_accepted`; at: when the
+    device took the fix): present, method geo, checked in at `at` — if the account is on the roster, the
+    meeting not cancelled and `at` inside its check-in window. No actor: geo asked orgs (GetMeeting as the
+    invitee) before, and orgs checks again here. True when presence was recorded now; False, logged, when it
+    was already (by any method; a redelivery changes nothing) or the event cannot count."""
+    outcome = {"meeting_id": meeting_id, "account_id": account_id, "check_in_id": check_in_id}
+    try:
+        meeting = Meeting.in_tenant(tenant).filter(id=ObjectId(meeting_id)).first()
+    except (InvalidId, TypeError):
+        meeting = None
+    row = _row(meeting, account_id) if meeting is not None and account_id else None
+    if meeting is None or row is None:
+        log.info("geo check-in ignored: no such meeting or not on its roster", extra=outcome)
+        return False
+    if row.status == rules.PRESENT:
+        log.info("geo check-in ignored: already present", extra={**outcome, "method": row.method})
+        return False
+    if meeting.status == CANCELLED:
+        log.info("geo check-in ignored: the meeting is cancelled", extra=outcome)
+        return False
+    at = aware(at)
+    opens, closes = rules.check_in_window(aware(meeting.starts_at), aware(meeting.ends_at))
+    if not opens <= at <= closes:
+        log.info("geo check-in ignored: outside the check-in window", extra={**outcome, "at": at.isoformat()})
+        return False
+    _, fresh = record_presence(meeting, row, rules.GEO, at=at)
+    # Present by another method meanwhile (a code typed at the same moment): that one counted, not this.
+    return fresh is not None and fresh.status == rules.PRESENT and fresh.method == rules.GEO
+
+
 # -- compliance ---------------------------------------------------------------------------------------
 
 

@@ -84,7 +84,16 @@ def announce(tenant: str, account_ids: list[str] | None = None) -> dict[str, int
     org_filter: dict = {"tenant": tenant}
     if who:
         org_filter["_id"] = {"$in": sorted({o for m in memberships for o in m.get("org_path") or []})}
-    fields = {"name": 1, "type": 1, "category": 1, "parent_id": 1, "path": 1, "dissolved": 1}
+    fields = {
+        "name": 1,
+        "type": 1,
+        "category": 1,
+        "parent_id": 1,
+        "path": 1,
+        "dissolved": 1,
+        "location": 1,
+        "address": 1,
+    }
     orgs = sorted(Org._get_collection().find(org_filter, fields), key=lambda o: len(o.get("path") or []))
     created = [
         (
@@ -96,6 +105,8 @@ def announce(tenant: str, account_ids: list[str] | None = None) -> dict[str, int
                 "type": o["type"],
                 "category": o.get("category", ""),
                 "path": list(o["path"]),
+                "location": list((o.get("location") or {}).get("coordinates") or []) or None,
+                "address": o.get("address") or "",
             },
         )
         for o in orgs

@@ -128,6 +128,8 @@ def create(
                 "type": org_type,
                 "category": category,
                 "path": org.path,
+                "location": list(location) if location else None,
+                "address": org.address,
             },
             actor_id=access.actor().account_id,
         )

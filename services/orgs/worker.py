@@ -2,7 +2,8 @@
 
 Mirrors identity's accounts (who may be made a member); keeps meetings' org paths after tree moves and
 the rosters of meetings not yet started in step with memberships; records online presence when media says
-an invitee entered a meeting's room; applies invitees' answers by text message (sms' reply_received).
+an invitee entered a meeting's room; applies invitees' answers by text message (sms' reply_received); records
+presence when geo accepted an invitee's check-in inside the meeting's geofence.
 """
 
 import eventlet
@@ -132,6 +133,25 @@ class SmsReplies:
         )
 
 
+class GeoCheckIns:
+    """Geo accepted a check-in inside the meeting's geofence: presence, method geo, at the fix's time. What cannot
+    count (not invited, cancelled, outside the window, a malformed event) is logged and dropped, never retried."""
+
+    name = "orgs_geo_check_ins"
+
+    @handles(events.GEO, events.CHECK_IN_ACCEPTED)
+    def check_in_accepted(self, event: Event) -> None:
+        d = event.data
+        try:
+            at = dt.datetime.fromisoformat(d["at"])
+        except (KeyError, TypeError, ValueError):
+            log.info("geo check-in ignored: no time or a malformed one", extra={"check_in_id": d.get("check_in_id")})
+            return
+        ids = (str(d.get(key) or "") for key in ("meeting_id", "account_id", "check_in_id"))
+        meeting_id, account_id, check_in_id = ids
+        life.record_geo_check_in(event.tenant, meeting_id, account_id, at, check_in_id)
+
+
 def main() -> None:
     config = kconfig.load(WorkerConfig)
 
@@ -148,6 +168,7 @@ def main() -> None:
         MeetingInvitations,
         OnlinePresence,
         SmsReplies,
+        GeoCheckIns,
         worker_network.ContactPaths,
         on_start=on_start,
     )

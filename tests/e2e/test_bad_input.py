@@ -246,7 +246,7 @@ def test_openapi_document_and_docs(api):
     ready = api.get("/readyz")
     assert ready.status_code == 200 and ready.json() == {
         "ready": True,
-        "services": {"identity": True, "orgs": True, "content": True, "media": True, "sms": True},
+        "services": {"identity": True, "orgs": True, "content": True, "media": True, "sms": True, "geo": True},
         "live": True,
     }
     assert "jiceng_http_requests_total" in api.get("/metrics").text

@@ -207,7 +207,8 @@ PRESENT = "present"
 ABSENT = "absent"  # never stored: what a roster row is after the meeting if neither present nor on leave
 STATUSES = (INVITED, ATTENDING, DECLINED, LEAVE_REQUESTED, ON_LEAVE, PRESENT, ABSENT)
 
-# How a presence was recorded. "geo" arrives later from the geo service (a check-in inside the geofence).
+# How a presence was recorded: a code typed on site, the meeting's online room (media), or a check-in inside
+# the meeting's geofence (the geo service's check_in_accepted).
 CODE, ONLINE, GEO = "code", "online", "geo"
 METHODS = (CODE, ONLINE, GEO)
 
