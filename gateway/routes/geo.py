@@ -25,6 +25,7 @@ from gateway.auth import CallerDep
 from gateway.clients import call_for
 from gateway.routes.common import Body, Id, PathId
 from jiceng.geo.v1 import geo_pb2 as pb
+from kernel import messages
 from kernel.errors import DomainError, ErrorCode
 
 router = APIRouter(prefix="/api/v1", tags=["geo"])
@@ -290,21 +291,34 @@ def _report(body: SignedReportBody) -> pb.SignedReport:
 # -- consent ------------------------------------------------------------------------------------------------
 
 
+def _localized(request: Request, consent: dict) -> dict:
+    """The consent's text and retention in the reader's language (geo sends zh-CN and the catalog keys)."""
+    locale = messages.negotiate(request.headers.get("accept-language"))
+    for field in ("text", "retention"):
+        key = consent.pop(f"{field}_key", "")
+        if key:
+            consent[field] = messages.render(key, locale)
+    return consent
+
+
 @router.get("/geo/consents", response_model=ConsentsOut, summary="Each purpose's consent text, my state and history")
 async def list_consents(request: Request, who: CallerDep):
-    return await call(request, who, "ListConsents", pb.ListConsentsRequest())
+    data = await call(request, who, "ListConsents", pb.ListConsentsRequest())
+    data["consents"] = [_localized(request, c) for c in data.get("consents", [])]
+    return data
 
 
 @router.post("/geo/consents/{purpose}", response_model=ConsentOut, summary="Grant consent for a purpose")
 async def grant_consent(purpose: Purpose, body: GrantBody, request: Request, who: CallerDep):
-    return await call(request, who, "GrantConsent", pb.ConsentChange(purpose=purpose, version=body.version))
+    consent = pb.ConsentChange(purpose=purpose, version=body.version)
+    return _localized(request, await call(request, who, "GrantConsent", consent))
 
 
 @router.delete(
     "/geo/consents/{purpose}", response_model=ConsentOut, summary="Revoke consent (what was kept for it goes at once)"
 )
 async def revoke_consent(purpose: Purpose, request: Request, who: CallerDep):
-    return await call(request, who, "RevokeConsent", pb.ConsentChange(purpose=purpose))
+    return _localized(request, await call(request, who, "RevokeConsent", pb.ConsentChange(purpose=purpose)))
 
 
 # -- devices ------------------------------------------------------------------------------------------------

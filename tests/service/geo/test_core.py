@@ -290,7 +290,7 @@ def test_the_retention_job_keeps_each_purpose_only_as_long_as_it_needs(tenant):
         lng=1.0,
         lat=1.0,
         at=now,
-        expires_at=now + dt.timedelta(hours=1),
+        expires_at=now + dt.timedelta(days=2),  # a meeting running for days
     ).save()
     phone = _member(tenant, "m2")
     with acting(tenant, "m2"):
