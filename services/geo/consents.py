@@ -147,18 +147,29 @@ def grant(purpose: str, version: int) -> View:
 
     cid = key(tenant, who, purpose)
 
+    Consent.objects(id=cid).update_one(  # every field stored: the conditional update below filters on them
+        upsert=True,
+        set_on_insert__tenant=tenant,
+        set_on_insert__account_id=who,
+        set_on_insert__purpose=purpose,
+        set_on_insert__granted=False,
+        set_on_insert__version=0,
+        set_on_insert__uses=0,
+    )
+    before = _current(tenant, who, purpose)
+    if before.granted and before.version == version:
+        return _view(purpose, before)  # granting what is granted already changes nothing
+
     def write(uow: UnitOfWork) -> None:
+        # from the state read (an `$or` here would scan on this database): of two grants racing, one records
         changed = uow.update_one(
             Consent,
-            {"_id": cid, "$or": [{"granted": False}, {"version": {"$ne": version}}]},
+            {"_id": cid, "granted": before.granted, "version": before.version},
             {"$set": {"granted": True, "version": version, "changed_at": now}},
         )
-        if changed:  # granting what is granted already changes nothing
+        if changed:
             _record(uow, who, purpose, GRANTED, version, now)
 
-    Consent.objects(id=cid).update_one(
-        upsert=True, set_on_insert__tenant=tenant, set_on_insert__account_id=who, set_on_insert__purpose=purpose
-    )
     atomically(tenant, write)
     return _view(purpose, _current(tenant, who, purpose))
 

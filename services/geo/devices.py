@@ -67,7 +67,7 @@ def register(name: str, platform: str, public_key_b64: str) -> Device:
     if platform not in PLATFORMS:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "geo_platform_invalid", "platform")
     key = reports.check_public_key(public_key_b64)
-    mine = list(Device.in_tenant(tenant).filter(account_id=who, active=True))
+    mine = [d for d in Device.in_tenant(tenant).filter(account_id=who) if d.active]
     if any(d.public_key == key for d in mine):
         raise DomainError(ErrorCode.ALREADY_EXISTS, "geo_device_exists", "public_key")
     if len(mine) >= MAX_DEVICES:

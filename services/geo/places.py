@@ -36,8 +36,8 @@ class OrgPlace(TenantDocument):
         "indexes": [
             {"fields": ["tenant", "org_id"], "unique": True},
             ("tenant", "cells"),  # nearest
-            ("tenant", "path", "lat", "lng"),  # a subtree's map
-            ("tenant", "lat", "lng"),  # the region's map
+            ("tenant", "path", "lat"),  # a subtree's map
+            ("tenant", "lat"),  # the region's map
         ],
     }
 
@@ -150,10 +150,14 @@ def org_map(org_id: str, bbox: tuple[float, float, float, float] | None, datum: 
     if org_id:
         access.org_path(org_id)  # NOT_FOUND for an org this region does not have
         query["path"] = org_id
-    query["lat"] = {"$gte": south, "$lte": north}
-    query["lng"] = {"$gte": west, "$lte": east}
+    query["lat"] = {"$gte": south, "$lte": north}  # the index holds one range: longitudes are judged here
     fields = {**_FIELDS, "address": 1}
-    rows = list(OrgPlace._get_collection().find(query, fields).sort([("lat", 1), ("lng", 1)]).limit(limit + 1))
+    rows: list[dict] = []
+    for row in OrgPlace._get_collection().find(query, fields).sort("lat", 1).batch_size(limit + 1):
+        if west <= row["lng"] <= east:
+            rows.append(row)
+            if len(rows) > limit:
+                break
     features = []
     for r in rows[:limit]:
         lng, lat = datums.from_wgs84((r["lng"], r["lat"]), datum)

@@ -64,16 +64,16 @@ def test_every_current_text_and_retention_is_in_the_catalog_in_both_languages():
 
 def test_the_texts_state_the_retention_the_code_applies():
     texts = {p: messages.CATALOG[consent.TEXT_KEYS[(p, 1)]]["zh-CN"] for p in consent.PURPOSES}
-    assert f"{consent.CHECK_IN_POINT_DAYS.days} 天" in texts[consent.CHECK_IN]
+    assert f"{consent.CHECK_IN_POINT_KEPT.days} 天" in texts[consent.CHECK_IN]
     assert "已出席" in texts[consent.CHECK_IN]
-    assert f"{consent.CITY_DAYS.days} 天" in texts[consent.MOBILE_CITY]
+    assert f"{consent.CITY_KEPT.days} 天" in texts[consent.MOBILE_CITY]
     assert "10 人" in texts[consent.MOBILE_CITY]
     assert "会议结束" in texts[consent.LIVE_SHARING]
     retention = messages.CATALOG[consent.RETENTION_KEYS[consent.CHECK_IN]]["en"]
-    assert str(consent.CHECK_IN_POINT_DAYS.days) in retention
+    assert str(consent.CHECK_IN_POINT_KEPT.days) in retention
 
 
 def test_retention_periods():
-    assert consent.CHECK_IN_POINT_DAYS == dt.timedelta(days=90)
-    assert consent.CITY_DAYS == dt.timedelta(days=180)
-    assert consent.DEVICE_FIX_HOURS == dt.timedelta(hours=24)
+    assert consent.CHECK_IN_POINT_KEPT == dt.timedelta(days=90)
+    assert consent.CITY_KEPT == dt.timedelta(days=180)
+    assert consent.DEVICE_FIX_KEPT == dt.timedelta(hours=24)
