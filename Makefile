@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status seed announce test test-unit bench bench-orgs bench-import bench-content bench-media bench-sms lint deps venv clean
+.PHONY: up down status seed announce test test-unit bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo lint deps venv clean
 
 ## up: install what is missing, start the local region with demo data, print where to open it
 up: deps venv
@@ -55,6 +55,10 @@ bench-media: deps venv
 ## bench-sms: a bulk send to 100,000 members: accept and queue time, submit rate against the SMSC's TPS; e.g. make bench-sms SMS="--people 20000 --tps 200"
 bench-sms: deps venv
 	$(PY) -m bench.sms $(SMS)
+
+## bench-geo: nearest orgs among 300,000 (p99) and location-report ingest; e.g. make bench-geo GEO="--orgs 100000 --devices 500"
+bench-geo: deps venv
+	$(PY) -m bench.geo $(GEO)
 
 ## bench-import: roster import throughput
 bench-import: deps venv

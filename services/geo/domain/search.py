@@ -9,10 +9,13 @@ known to lie within the radius. Distances are exact (haversine); the cells only 
 
 from __future__ import annotations
 
+import math
+
 from services.geo.domain import cells, geometry
 
-# cell sizes every place is indexed at, metres (a 250 m cell holds a handful of orgs in a dense city)
-LEVELS = (250, 1000, 4000, 16000, 64000)
+# cell sizes every place is indexed at, metres (a 250 m cell holds a handful of orgs in a dense city); each
+# twice the last, so a search that must look further reads at most four times the area, not sixteen
+LEVELS = (250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000)
 MAX_RADIUS_M = 50_000.0
 DEFAULT_RADIUS_M = MAX_RADIUS_M
 MAX_LIMIT = 50
@@ -27,8 +30,6 @@ def cell_ids(point: tuple[float, float]) -> list[str]:
 
 
 def _offset(point: tuple[float, float], dx_m: float, dy_m: float) -> tuple[float, float]:
-    import math
-
     lng, lat = point
     lat2 = max(-89.9999, min(89.9999, lat + dy_m / _M_PER_DEG_LAT))
     lng2 = lng + dx_m / (_M_PER_DEG_LAT * max(math.cos(math.radians(lat2)), 1e-6))
@@ -50,9 +51,20 @@ def cover(point: tuple[float, float], radius_m: float) -> list[str]:
 
 
 def radii(limit_radius_m: float) -> list[float]:
-    """The radii a search tries in turn: each level's size up to the asked radius, then the radius itself."""
+    """The radii a search may try in turn: each level's size up to the asked radius, then the radius itself."""
     steps = [float(s) for s in LEVELS if s < limit_radius_m]
     return [*steps, float(limit_radius_m)]
+
+
+def next_radius(tried_m: float, found: int, limit: int, limit_radius_m: float) -> float | None:
+    """After a search of radius tried_m found `found` (< limit) within it, the next radius to try (None: the
+    asked radius was searched). Where orgs are sparse it jumps to where `limit` of them may be expected at the
+    density just seen, so a rural point near a dense city does not read the city at every size on the way."""
+    expected = tried_m * math.sqrt(limit / found) if found else tried_m * 4
+    for radius in radii(limit_radius_m):
+        if radius > tried_m and radius >= min(expected, limit_radius_m):
+            return radius
+    return None
 
 
 def nearest(
