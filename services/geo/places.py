@@ -121,12 +121,13 @@ def nearest(point: tuple[float, float], limit: int, radius_m: float, types: list
     found: list[tuple[str, float]] = []
     radius: float | None = search.radii(radius_m)[0]
     while radius is not None:
-        query = {"tenant": access.tenant(), "cells": {"$in": search.cover(point, radius)}}
-        rows = {r["org_id"]: r for r in collection.find(query, _FIELDS) if not wanted or r["type"] in wanted}
+        covering = search.cover(point, radius)
+        fetched = list(collection.find({"tenant": access.tenant(), "cells": {"$in": covering}}, _FIELDS))
+        rows = {r["org_id"]: r for r in fetched if not wanted or r["type"] in wanted}
         found, final = search.nearest(point, [(k, (r["lng"], r["lat"])) for k, r in rows.items()], radius, limit)
         if final:
             break
-        radius = search.next_radius(radius, len(found), limit, radius_m)
+        radius = search.next_radius(radius, covering, len(fetched), limit, radius_m)
     return [
         Nearby(oid, rows[oid]["name"], rows[oid]["type"], (rows[oid]["lng"], rows[oid]["lat"]), round(d, 1))
         for oid, d in found

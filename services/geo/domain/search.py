@@ -15,7 +15,7 @@ from services.geo.domain import cells, geometry
 
 # cell sizes every place is indexed at, metres (a 250 m cell holds a handful of orgs in a dense city); each
 # twice the last, so a search that must look further reads at most four times the area, not sixteen
-LEVELS = (250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000)
+LEVELS = (62.5, 125, 250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000)
 MAX_RADIUS_M = 50_000.0
 DEFAULT_RADIUS_M = MAX_RADIUS_M
 MAX_LIMIT = 50
@@ -37,16 +37,18 @@ def _offset(point: tuple[float, float], dx_m: float, dy_m: float) -> tuple[float
 
 
 def cover(point: tuple[float, float], radius_m: float) -> list[str]:
-    """Cell ids (of one level, at least radius_m large) whose union holds every point within radius_m.
+    """Cell ids (of one level, at least half radius_m large: at most 25 cells) whose union holds every point
+    within radius_m.
 
-    Any interval of length ≥ r that meets [-r, r] holds one of -r, 0, r: so the cells of the nine points at
-    those offsets (east-west and north-south) are every cell of that size meeting the circle's bounding box."""
-    size = next((s for s in LEVELS if s >= radius_m), LEVELS[-1])
-    ids = {
-        cells.cell_of(*_offset(point, dx, dy), size)
-        for dx in (-radius_m, 0, radius_m)
-        for dy in (-radius_m, 0, radius_m)
-    }
+    Any interval of length ≥ s that meets [-r, r] holds one of the offsets -r, -r + s, …, r (spaced at most s
+    apart): so the cells of those points, east-west by north-south, are every cell of size s meeting the
+    circle's bounding box. Cells half the radius read about a third of the area cells as large as the radius
+    would (reading a place is what costs here)."""
+    size = next((s for s in LEVELS if s >= radius_m / 2), LEVELS[-1])
+    # spaced at most 0.9 of a cell: a column's width is taken at its row's middle latitude, the offsets at theirs
+    steps = max(1, math.ceil(2 * radius_m / (0.9 * size)))
+    offsets = [-radius_m + 2 * radius_m * i / steps for i in range(steps + 1)]
+    ids = {cells.cell_of(*_offset(point, dx, dy), size) for dx in offsets for dy in offsets}
     return sorted(ids)
 
 
@@ -56,15 +58,21 @@ def radii(limit_radius_m: float) -> list[float]:
     return [*steps, float(limit_radius_m)]
 
 
-def next_radius(tried_m: float, found: int, limit: int, limit_radius_m: float) -> float | None:
-    """After a search of radius tried_m found `found` (< limit) within it, the next radius to try (None: the
-    asked radius was searched). Where orgs are sparse it jumps to where `limit` of them may be expected at the
-    density just seen, so a rural point near a dense city does not read the city at every size on the way."""
-    expected = tried_m * math.sqrt(limit / found) if found else tried_m * 4
-    for radius in radii(limit_radius_m):
-        if radius > tried_m and radius >= min(expected, limit_radius_m):
-            return radius
-    return None
+def next_radius(tried_m: float, cover_ids: list[str], fetched: int, limit: int, limit_radius_m: float) -> float | None:
+    """After a search read `fetched` places from the cells cover_ids (too few within its radius), the next
+    radius to try (None: the asked radius was searched). Reading a place costs ~0.1 ms here, so the search
+    starts small and jumps to where `limit` places may be expected at the density just seen (fetched over
+    the cells' area) — a dense district is read a little at a time, a rural point does not step through
+    every size on its way out."""
+    if tried_m >= limit_radius_m:
+        return None
+    size = float(cover_ids[0].split(":")[0])
+    if fetched >= 5:  # enough to judge the density around the point (fewer: a guess, so only double)
+        density = fetched / (len(cover_ids) * size * size)  # places per square metre
+        expected = math.sqrt(limit / (math.pi * density)) * 1.25
+    else:
+        expected = tried_m * 2
+    return min(max(expected, tried_m * 1.5), tried_m * 4, limit_radius_m)
 
 
 def nearest(
