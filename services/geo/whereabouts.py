@@ -54,7 +54,6 @@ DOCUMENTS = (Whereabouts, Mobile)
 
 def report(v: Verified) -> Whereabouts:
     tenant, who = access.tenant(), access.actor().account_id
-    consents.require(tenant, who, purposes.MOBILE_CITY)
     if not v.division:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "geo_division_invalid", "report.division")
     division = divisions.check_division(v.division)
@@ -69,14 +68,16 @@ def report(v: Verified) -> Whereabouts:
         "expires_at": now + purposes.CITY_KEPT,
     }
 
+    row = Whereabouts(tenant=tenant, account_id=who, **fields)
+
     def write(uow: UnitOfWork) -> None:
-        consents.touch(uow, who, purposes.MOBILE_CITY)
+        consents.touch(uow, who, purposes.MOBILE_CITY)  # refused here without consent (the same error)
         devices.advance(uow, v, keep_fix=False)  # the point is not kept, not even on the device
         if not uow.update_one(Whereabouts, {"account_id": who}, {"$set": fields}):
-            uow.insert(Whereabouts(tenant=tenant, account_id=who, **fields))
+            uow.insert(row)
 
     atomically(tenant, write)
-    return mine(tenant, who)
+    return row
 
 
 def mine(tenant: str, account_id: str) -> Whereabouts | None:
