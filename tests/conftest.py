@@ -128,6 +128,21 @@ def tap_events(amqp_uri: str, source: str) -> Iterator[EventTap]:
         thread.join(5)
 
 
+def wait_until_bound(amqp_uri: str, queue: str, timeout: float = 20.0) -> None:
+    """Until a worker has declared and bound its queue (events published from then on reach it)."""
+    deadline = time.monotonic() + timeout
+    with kombu.Connection(amqp_uri) as conn:
+        while True:
+            try:
+                conn.default_channel.queue_declare(queue=queue, passive=True)
+                return
+            except Exception:  # noqa: BLE001 - a passive declare of a missing queue closes the channel
+                conn.close()
+                conn.connect()
+            assert time.monotonic() < deadline, f"no worker bound {queue}"
+            time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def identity_events(stack: Stack) -> Iterator[EventTap]:
     with tap_events(stack.env["AMQP_URI"], "identity") as tap:

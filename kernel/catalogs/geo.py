@@ -181,7 +181,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "geo_no_geofence": {"zh-CN": "该会议未设置签到范围", "en": "This meeting has no check-in area"},
     "geo_not_invited": {"zh-CN": "您不在该会议的参会名单中", "en": "You are not on this meeting's roster"},
     "geo_check_in_closed": {
-        "zh-CN": "不在签到时间内（会议开始前后 30 分钟至结束后 30 分钟）",
+        "zh-CN": "不在签到时间内（会议开始前 30 分钟至结束后 30 分钟）",
         "en": "Check-in is not open (from 30 minutes before the start until 30 minutes after the end)",
     },
     "geo_accuracy_too_low": {

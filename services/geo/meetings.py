@@ -11,7 +11,7 @@ import grpc
 
 from jiceng.orgs.v1 import life_pb2, life_pb2_grpc
 from kernel import context
-from kernel.errors import DomainError, ErrorCode, from_rpc_error
+from kernel.errors import DomainError, ErrorCode
 
 ORGS_TIMEOUT = 5.0
 # orgs' check-in window (services/orgs/domain/life.py CHECK_IN_MARGIN): half an hour either side
@@ -48,14 +48,7 @@ def get(meeting_id: str, field: str = "meeting_id") -> Meeting:
         raise RuntimeError("meetings.configure was not called")
     if not meeting_id or len(meeting_id) > 64:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "geo_meeting_id_invalid", field)
-    try:
-        detail = _orgs.GetMeeting(
-            life_pb2.GetMeetingRequest(meeting_id=meeting_id),
-            metadata=context.outgoing_metadata(context.current()),
-            timeout=ORGS_TIMEOUT,
-        )
-    except grpc.RpcError as err:
-        raise from_rpc_error(err) from None
+    detail = context.call_as_caller(_orgs.GetMeeting, life_pb2.GetMeetingRequest(meeting_id=meeting_id), ORGS_TIMEOUT)
     m = detail.meeting
     return Meeting(
         m.id,

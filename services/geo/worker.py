@@ -131,7 +131,10 @@ def main() -> None:
         store.connect(config, "geo")
         geo_store.ensure_indexes()
 
-    run("geo-worker", config, Mirror, Places, Mobility, Retention, on_start=on_start)
+    # Two handlers at a time per class: geo's copies are not urgent, and a burst of orgs' events (a roster
+    # import creating hundreds of orgs) applied ten at a time by every service's worker saturates the database
+    # the users' requests need (a fresh-clone test run saw registrations time out during one).
+    run("geo-worker", config, Mirror, Places, Mobility, Retention, on_start=on_start, max_workers=2)
 
 
 if __name__ == "__main__":

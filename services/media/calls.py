@@ -36,7 +36,7 @@ from pymongo.errors import DuplicateKeyError
 
 from jiceng.orgs.v1 import life_pb2, life_pb2_grpc
 from kernel import context
-from kernel.errors import DomainError, ErrorCode, from_rpc_error
+from kernel.errors import DomainError, ErrorCode
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
 from services.media import access, events
 from services.media.domain import calls as rules
@@ -127,14 +127,7 @@ def _meeting(meeting_id: str) -> MeetingFacts:
         raise RuntimeError("calls.configure was not called")
     if not meeting_id or len(meeting_id) > 64:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "call_meeting_id_invalid", "meeting_id")
-    try:
-        detail = _orgs.GetMeeting(
-            life_pb2.GetMeetingRequest(meeting_id=meeting_id),
-            metadata=context.outgoing_metadata(context.current()),
-            timeout=ORGS_TIMEOUT,
-        )
-    except grpc.RpcError as err:
-        raise from_rpc_error(err) from None
+    detail = context.call_as_caller(_orgs.GetMeeting, life_pb2.GetMeetingRequest(meeting_id=meeting_id), ORGS_TIMEOUT)
     m = detail.meeting
     rules.check_meeting_open(
         m.status == "cancelled",

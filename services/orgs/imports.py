@@ -27,7 +27,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from jiceng.identity.v1 import identity_pb2, identity_pb2_grpc
 from kernel import context
-from kernel.errors import DomainError, ErrorCode, from_rpc_error
+from kernel.errors import DomainError, ErrorCode
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
 from services.orgs import access, events, tree
 from services.orgs.domain import pipeline, roster
@@ -180,12 +180,7 @@ class Importer:
             people=[identity_pb2.AccountToEnsure(phone=p, display_name=names.get(p, "")) for p in phones],
             create_missing=create,
         )
-        try:
-            reply = self.identity.EnsureAccounts(
-                request, metadata=context.outgoing_metadata(context.current()), timeout=self.timeout
-            )
-        except grpc.RpcError as err:
-            raise from_rpc_error(err) from None
+        reply = context.call_as_caller(self.identity.EnsureAccounts, request, self.timeout)
         return list(reply.accounts)
 
     def _make_accounts(self, new_members: list[roster.NewMember]) -> None:

@@ -8,12 +8,11 @@ import secrets
 import uuid
 
 import httpx
-import kombu
 import pymongo
 import pytest
 
 from kernel import outbox
-from tests.conftest import REGION, Person, register, tap_events
+from tests.conftest import REGION, Person, register, tap_events, wait_until_bound
 from tests.e2e.test_life_rosters import eventually, ok
 
 pytestmark = pytest.mark.e2e
@@ -31,18 +30,7 @@ class Sms:
         self.publisher = outbox.Publisher(stack.env["AMQP_URI"])
         self.mongo = pymongo.MongoClient(stack.env["MONGO_URI"])
         self.inbox = self.mongo[f"{REGION}_orgs"]["inbox"]
-        with kombu.Connection(stack.env["AMQP_URI"]) as conn:  # orgs' worker is bound: nothing is lost
-
-            def bound() -> bool:
-                try:
-                    conn.default_channel.queue_declare(queue=QUEUE, passive=True)
-                    return True
-                except Exception:  # noqa: BLE001 - a passive declare of a missing queue closes the channel
-                    conn.close()
-                    conn.connect()
-                    return False
-
-            eventually(bound, f"orgs' worker never bound {QUEUE}")
+        wait_until_bound(stack.env["AMQP_URI"], QUEUE)
 
     def reply(self, meeting_id: str, who: Person | None, text: str, choice: str, **more) -> dict:
         """Publish a reply_received (a fresh event id) and return its envelope."""

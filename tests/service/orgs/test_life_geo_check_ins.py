@@ -7,13 +7,13 @@ import datetime as dt
 import secrets
 import uuid
 
-import kombu
 import pytest
 
 from kernel import outbox
 from kernel.events import DeadLetter, HandledEvent
 from services.orgs import events, life, members, tree
 from services.orgs.domain import life as rules
+from tests.conftest import wait_until_bound
 from tests.service.orgs.conftest import now_cst
 from tests.service.orgs.test_life_rosters import acting_as, eventually, meeting, people
 
@@ -102,18 +102,7 @@ class Geo:
         self.region = region
         self.publisher = outbox.Publisher(stack.env["AMQP_URI"])
         # orgs' worker declared geo's exchange and bound its queue itself (geo need not run): nothing is lost.
-        with kombu.Connection(stack.env["AMQP_URI"]) as conn:
-
-            def bound() -> bool:
-                try:
-                    conn.default_channel.queue_declare(queue=QUEUE, passive=True)
-                    return True
-                except Exception:  # noqa: BLE001 - a passive declare of a missing queue closes the channel
-                    conn.close()
-                    conn.connect()
-                    return False
-
-            eventually(bound, f"orgs' worker never bound {QUEUE}")
+        wait_until_bound(stack.env["AMQP_URI"], QUEUE)
 
     def accepted(self, m: life.Meeting, who: str, at, **more) -> dict:
         """Publish a check_in_accepted (a fresh event id; more: fields replaced) and return its envelope."""

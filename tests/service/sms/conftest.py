@@ -4,33 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import mongoengine as me
 import pytest
 
 from devstack import smsc
-from kernel import store
-from kernel.config import StoreConfig
-from kernel.outbox import OutboxEvent
 from services.sms import store as sms_store
 from tests.conftest import ARTIFACTS
-
-
-def _forget_collections() -> None:
-    """mongoengine keeps each model's collection with the client it was first used with: forget them."""
-    for model in [m for area in sms_store.AREAS for m in area.DOCUMENTS] + [OutboxEvent]:
-        model._collection = None
+from tests.service.databases import service_database
 
 
 @pytest.fixture(scope="module")
 def sms_db(stack) -> Iterator[None]:
     """sms's database of the region, used by this process (tests make tenants of their own in it)."""
-    me.disconnect(alias="default")
-    _forget_collections()
-    store.connect(StoreConfig(region=stack.layout.region, mongo_uri=stack.env["MONGO_URI"]), "sms")
-    sms_store.ensure_indexes()
-    yield
-    me.disconnect(alias="default")
-    _forget_collections()
+    with service_database(stack, "sms", sms_store.AREAS):
+        sms_store.ensure_indexes()
+        yield
 
 
 @pytest.fixture(scope="module")

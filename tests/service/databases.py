@@ -1,0 +1,34 @@
+"""A service's database used by the test process itself (service tests call a service's modules directly)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from types import ModuleType
+
+import mongoengine as me
+
+from kernel import store
+from kernel.config import StoreConfig
+from kernel.outbox import OutboxEvent
+
+
+@contextlib.contextmanager
+def service_database(stack, service: str, areas: list[ModuleType]) -> Iterator[None]:
+    """Connect this process to the region's database of `service` (its areas' documents, and the outbox) for
+    the block. mongoengine keeps each model's collection with the client it was first used with: they are
+    forgotten on the way in and out, so tests of several services in one run each reach their own."""
+    models = [m for area in areas for m in area.DOCUMENTS] + [OutboxEvent]
+
+    def forget() -> None:
+        for model in models:
+            model._collection = None
+
+    me.disconnect(alias="default")
+    forget()
+    store.connect(StoreConfig(region=stack.layout.region, mongo_uri=stack.env["MONGO_URI"]), service)
+    try:
+        yield
+    finally:
+        me.disconnect(alias="default")
+        forget()
