@@ -30,6 +30,15 @@ DEMO_ORGS = [
     ("demo-group-2a", "第二党支部第一党小组", "group", "community", "demo-branch-2", "demo-group-2a"),
     ("demo-tower", "光华大厦联合党支部", "branch", "office_tower", "demo-committee", "demo-tower"),
 ]
+# Where the demo orgs are (WGS-84), for geo's "find a branch near me": a street in Tianjin's Heping district;
+# 李娜's branch is about 800 m from the office tower's joint branch (STORIES.md story 2).
+DEMO_PLACES = {
+    "demo-committee": ("天津市和平区示范街道办事处", (117.2006, 39.1172)),
+    "demo-community": ("示范社区党群服务中心", (117.2041, 39.1203)),
+    "demo-branch-1": ("示范社区一号楼活动室", (117.2064, 39.1231)),
+    "demo-branch-2": ("示范社区二号楼活动室", (117.2019, 39.1188)),
+    "demo-tower": ("光华大厦 18 层党员之家", (117.2157, 39.1208)),
+}
 _TODAY = dt.date.today()
 # display name (as registered in identity), org, status, since, roles
 DEMO_MEMBERS = [
@@ -44,7 +53,8 @@ DEMO_MEMBERS = [
 def seed_demo(tenant: str, wait_seconds: float = 30.0) -> None:
     for org_id, name, org_type, category, parent, slug in DEMO_ORGS:
         if Org.in_tenant(tenant).filter(id=org_id).first() is None:
-            tree.create(parent, name, org_type, category, slug, org_id=org_id)
+            address, location = DEMO_PLACES.get(org_id, ("", None))
+            tree.create(parent, name, org_type, category, slug, address, location, org_id=org_id)
     deadline = time.monotonic() + wait_seconds
     names = [m[0] for m in DEMO_MEMBERS]
     while Person.in_tenant(tenant).filter(display_name__in=names).count() < len(names):

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.geo.domain import reports as signing
-from tests.conftest import Person
+from tests.conftest import Person, register
 from tests.e2e.corner import error
 from tests.e2e.test_life_rosters import eventually, ok
 from tests.e2e.test_transfers import COMMITTEE, person_in
@@ -285,3 +285,21 @@ def test_check_in_outside_the_window_and_a_circle_fence_edge(api, admin, identit
     gcj = ok(api.get(f"/api/v1/meetings/{today}/geofence", params={"datum": "gcj02"}, headers=member.auth))
     assert gcj["center"]["lng"] != round(center[0], 7)  # the map datum's shift
     assert json.dumps(gcj["geojson"])  # GeoJSON for the map
+
+
+def test_the_demo_region_has_its_orgs_on_the_map(api, identity_events):
+    """`make up`'s demo orgs have places (services/orgs/manage.py DEMO_PLACES): 李娜's branch finds the tower's."""
+    member = register(api, identity_events, "看地图的人")
+    params = {"lng": 117.2064, "lat": 39.1231, "limit": 5, "radius_m": 2000}
+
+    def nearby() -> dict[str, float]:
+        found = ok(api.get("/api/v1/geo/orgs/nearest", params=params, headers=member.auth))["orgs"]
+        return {o["org_id"]: o["distance_m"] for o in found}
+
+    eventually(lambda: "demo-tower" in nearby(), "geo never learned the demo orgs' places")
+    assert nearby()["demo-branch-1"] == 0 and 830 < nearby()["demo-tower"] < 850
+    reply = api.get("/api/v1/geo/orgs/map", params={"org_id": "demo-community"}, headers=member.auth)
+    assert reply.status_code == 200 and reply.headers["content-type"].startswith("application/geo+json")
+    names = {f["properties"]["org_id"] for f in reply.json()["features"]}
+    assert names == {"demo-community", "demo-branch-1", "demo-branch-2"}  # the group has no place of its own
+    assert reply.headers["X-Count"] == "3" and reply.headers["X-Truncated"] == "false"
