@@ -338,8 +338,12 @@ def test_unfollowing_stops_future_fan_out(world):
     world.unfollow("stranger", "person", world.id("small"))
     after = world.publish("small", "取消关注之后")
     eventually(lambda: after["id"] in world.home("fan"), "the post in the remaining follower's home")
-    home = world.home("stranger")
-    assert after["id"] not in home and before["id"] not in home
+    # the unfollow reaches content's timelines and its copy of follows through two queues: under load the
+    # earlier entries may leave a little after the later post reached the remaining follower
+    eventually(
+        lambda: not {after["id"], before["id"]} & set(world.home("stranger")),
+        "the unfollowed one's posts left the former follower's home",
+    )
 
 
 def test_deleted_and_hidden_posts_leave_timelines(world):
