@@ -103,7 +103,7 @@ def probe(url: str) -> dict:
     return json.loads(done.stdout)
 
 
-def wait_playlist(url: str, timeout: float = 30.0) -> str:
+def wait_playlist(url: str, timeout: float = 60.0) -> str:  # a loaded 2-core box once took > 30 s
     deadline = time.monotonic() + timeout
     while True:
         reply = httpx.get(url, timeout=5)
