@@ -16,8 +16,8 @@ ZH = messages.DEFAULT_LOCALE
 
 
 def _lnglat(point: tuple[float, float], datum: str = datums.WGS84) -> pb.LngLat:
-    lng, lat = datums.from_wgs84(point, datum)
-    return pb.LngLat(lng=round(lng, 7), lat=round(lat, 7))
+    lng, lat = _pair(point, datum)
+    return pb.LngLat(lng=lng, lat=lat)
 
 
 def _consent(v: consents.View) -> pb.Consent:
@@ -48,16 +48,12 @@ def _device(d: devices.Device) -> pb.Device:
 
 def _fence(f: checkins.Geofence, datum: str) -> pb.Geofence:
     shape = f.fence()
-    geojson = geometry.fence_geojson(shape)
+    outline = geometry.fence_geojson(shape)  # its coordinates in the datum asked; a circle's radius a property
     if isinstance(shape, geometry.Circle):
-        geojson = {
-            "type": "Feature",
-            "geometry": {**geojson, "coordinates": list(_pair(shape.center, datum))},
-            "properties": {"radius_m": shape.radius_m},
-        }
+        outline["coordinates"], properties = list(_pair(shape.center, datum)), {"radius_m": shape.radius_m}
     else:
-        ring = [list(_pair(p, datum)) for p in geojson["coordinates"][0]]
-        geojson = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}, "properties": {}}
+        outline["coordinates"], properties = [[list(_pair(p, datum)) for p in outline["coordinates"][0]]], {}
+    geojson = {"type": "Feature", "geometry": outline, "properties": properties}
     return pb.Geofence(
         meeting_id=f.meeting_id,
         org_id=f.org_id,

@@ -91,9 +91,17 @@ def listing() -> list[Device]:
     )
 
 
-def _own(device_id: str, field: str) -> Device:
-    device = Device.objects(id=device_id).first() if device_id and len(device_id) <= 64 else None
+def _mine(device_id: str) -> Device | None:
+    """The caller's device of this id (registered or not any more), or None."""
+    device = Device.objects(id=device_id).first() if 0 < len(device_id) <= 64 else None
     if device is None or device.tenant != access.tenant() or device.account_id != access.actor().account_id:
+        return None
+    return device
+
+
+def _own(device_id: str, field: str) -> Device:
+    device = _mine(device_id)
+    if device is None:
         raise DomainError(ErrorCode.NOT_FOUND, "geo_device_unknown", field)
     return device
 
@@ -130,9 +138,8 @@ def verify(report: pb.SignedReport, purpose: str, ref: str, now: dt.datetime | N
     """The caller's registered device signed this report for purpose and ref, after its last one, lately, and
     within its rate; its point is converted to WGS-84 and judged against the device's last fix."""
     now = now or utcnow()
-    device = Device.objects(id=report.device_id).first() if 0 < len(report.device_id) <= 64 else None
-    who = access.actor().account_id
-    if device is None or device.tenant != access.tenant() or device.account_id != who or not device.active:
+    device = _mine(report.device_id)
+    if device is None or not device.active:
         raise DomainError(ErrorCode.PERMISSION_DENIED, "geo_device_unknown", "report.device_id")
     seq = reports.check_seq(report.seq)
     lng, lat = geometry.check_point(report.lng, report.lat, "report.lng")

@@ -634,57 +634,50 @@ def join_online(meeting_id: str) -> tuple[Meeting, Attendance]:
     return record_presence(meeting, row, rules.ONLINE)
 
 
-def record_room_joined(tenant: str, meeting_id: str, account_id: str, joined_at: dt.datetime) -> bool:
-    """Media saw an invitee enter the meeting's online room at joined_at (its `meeting_room_joined`): present,
-    method online, checked in at joined_at — if the meeting is online, not cancelled, and joined_at falls in
-    its check-in window. No actor: media checked the caller with orgs (GetMeeting) before the event. True
-    when presence was recorded now; False when it was already, or the event cannot count (not invited, no
-    such meeting, outside the window): a redelivery changes nothing."""
-    try:
-        meeting = Meeting.in_tenant(tenant).filter(id=ObjectId(meeting_id)).first()
-    except (InvalidId, TypeError):
-        meeting = None
-    row = _row(meeting, account_id) if meeting is not None else None
-    if meeting is None or row is None or row.status == rules.PRESENT:
-        return False
-    if meeting.status == CANCELLED or not meeting.online_url:
-        return False
-    try:
-        rules.check_window(aware(meeting.starts_at), aware(meeting.ends_at), aware(joined_at))
-    except DomainError:
-        return False
-    _, fresh = record_presence(meeting, row, rules.ONLINE, at=aware(joined_at))
-    return fresh.status == rules.PRESENT
-
-
-def record_geo_check_in(tenant: str, meeting_id: str, account_id: str, at: dt.datetime, check_in_id: str) -> bool:
-    """Geo accepted an invitee's check-in inside the meeting's geofence (its `check_in_accepted`; at: when the
-    device took the fix): present, method geo, checked in at `at` — if the account is on the roster, the
-    meeting not cancelled and `at` inside its check-in window. No actor: geo asked orgs (GetMeeting as the
-    invitee) before, and orgs checks again here. True when presence was recorded now; False, logged, when it
-    was already (by any method; a redelivery changes nothing) or the event cannot count."""
-    outcome = {"meeting_id": meeting_id, "account_id": account_id, "check_in_id": check_in_id}
+def _present_from_event(
+    tenant: str, meeting_id: str, account_id: str, at: dt.datetime, method: str, outcome: dict, online: bool = False
+) -> Attendance | None:
+    """Another service saw an invitee attend at `at` (media: entered the online room; geo: checked in inside the
+    geofence): present, by method, checked in at `at` — if the account is on the roster and not present yet,
+    the meeting not cancelled (and online, for `online`), and `at` inside its check-in window. No actor: that
+    service asked orgs (GetMeeting as the invitee) before its event. The attendance row after recording, or
+    None (logged) when the event cannot count; a redelivery changes nothing."""
     try:
         meeting = Meeting.in_tenant(tenant).filter(id=ObjectId(meeting_id)).first()
     except (InvalidId, TypeError):
         meeting = None
     row = _row(meeting, account_id) if meeting is not None and account_id else None
     if meeting is None or row is None:
-        log.info("geo check-in ignored: no such meeting or not on its roster", extra=outcome)
-        return False
+        log.info(f"{method} presence ignored: no such meeting or not on its roster", extra=outcome)
+        return None
     if row.status == rules.PRESENT:
-        log.info("geo check-in ignored: already present", extra={**outcome, "method": row.method})
-        return False
-    if meeting.status == CANCELLED:
-        log.info("geo check-in ignored: the meeting is cancelled", extra=outcome)
-        return False
+        log.info(f"{method} presence ignored: already present", extra={**outcome, "method": row.method})
+        return None
+    if meeting.status == CANCELLED or (online and not meeting.online_url):
+        log.info(f"{method} presence ignored: the meeting is cancelled or not online", extra=outcome)
+        return None
     at = aware(at)
     opens, closes = rules.check_in_window(aware(meeting.starts_at), aware(meeting.ends_at))
     if not opens <= at <= closes:
-        log.info("geo check-in ignored: outside the check-in window", extra={**outcome, "at": at.isoformat()})
-        return False
-    _, fresh = record_presence(meeting, row, rules.GEO, at=at)
-    # Present by another method meanwhile (a code typed at the same moment): that one counted, not this.
+        log.info(f"{method} presence ignored: outside the check-in window", extra={**outcome, "at": at.isoformat()})
+        return None
+    return record_presence(meeting, row, method, at=at)[1]
+
+
+def record_room_joined(tenant: str, meeting_id: str, account_id: str, joined_at: dt.datetime) -> bool:
+    """Media saw an invitee enter the meeting's online room at joined_at (its `meeting_room_joined`): present,
+    method online (_present_from_event). True when presence was recorded now."""
+    outcome = {"meeting_id": meeting_id, "account_id": account_id}
+    fresh = _present_from_event(tenant, meeting_id, account_id, joined_at, rules.ONLINE, outcome, online=True)
+    return fresh is not None and fresh.status == rules.PRESENT
+
+
+def record_geo_check_in(tenant: str, meeting_id: str, account_id: str, at: dt.datetime, check_in_id: str) -> bool:
+    """Geo accepted an invitee's check-in inside the meeting's geofence (its `check_in_accepted`; at: when the
+    device took the fix): present, method geo (_present_from_event). True when presence was recorded now by
+    this check-in (not when another method counted meanwhile, a code typed at the same moment)."""
+    outcome = {"meeting_id": meeting_id, "account_id": account_id, "check_in_id": check_in_id}
+    fresh = _present_from_event(tenant, meeting_id, account_id, at, rules.GEO, outcome)
     return fresh is not None and fresh.status == rules.PRESENT and fresh.method == rules.GEO
 
 
