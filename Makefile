@@ -4,11 +4,19 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status seed announce test test-unit bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo lint deps venv clean
+.PHONY: up up-federation down-federation down status seed announce test test-unit bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo lint deps venv clean
 
 ## up: install what is missing, start the local region with demo data, print where to open it
 up: deps venv
 	$(PY) -m devstack up
+
+## up-federation: tianjin, beijing and the central office side by side, peers of each other, with demo data
+up-federation: deps venv
+	$(PY) -m devstack federation up
+
+## down-federation: stop the three federated regions (data kept under .jiceng/)
+down-federation:
+	@if [ -x $(PY) ]; then $(PY) -m devstack federation down; fi
 
 ## down: stop the local region (data is kept under .jiceng/<region>)
 down:

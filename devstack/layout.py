@@ -99,6 +99,11 @@ class Layout:
         return self.port_base + 92
 
     @property
+    def relay_metrics_port(self) -> int:
+        """the federation relay's Prometheus endpoint (it has no other port)."""
+        return self.port_base + 93
+
+    @property
     def gateway_metrics_port(self) -> int:
         return self.port_base  # the gateway serves /metrics itself
 
@@ -112,6 +117,30 @@ class Layout:
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def federation_key_path(self) -> Path:
+        """The region's Ed25519 key that signs its requests to peer regions (kernel/federation.py)."""
+        return self.keys_dir / "federation.pem"
+
+    @property
+    def federation_peers_path(self) -> Path:
+        """The peer regions this one trusts (written by `devstack federation`; no peers until then)."""
+        return self.data_dir / "federation-peers.json"
+
+    def federation_public_key(self) -> str:
+        """The region's federation public key (base64), made with the key on first use."""
+        from kernel import federation
+
+        path = self.federation_key_path
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(federation.generate_key())
+        if not self.federation_peers_path.exists():
+            self.federation_peers_path.write_text('{"peers": []}\n')
+        return federation.public_key_b64(federation.load_key(path))
 
     @property
     def log_dir(self) -> Path:
@@ -203,6 +232,9 @@ class Layout:
             "SMSC_CONTROL_URL": f"http://127.0.0.1:{self.smsc_control_port}",
             "SMS_PROVIDER_TPS": str(SMSC_TPS),
             "APP_TOKEN_CACHE_SECONDS": "2",  # a revoked app token stops at once in tests (production: 30)
+            # federation: the region's signing key and its allow-list of peers (kernel/federation.py)
+            "FEDERATION_KEY_PATH": str(self.federation_key_path),
+            "FEDERATION_PEERS_PATH": str(self.federation_peers_path),
             **self.secrets(),
         }
 

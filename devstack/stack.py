@@ -127,11 +127,19 @@ def _search_index_ready(root: Path) -> bool:
 
 
 class Stack:
-    def __init__(self, layout: Layout, root: Path, extra_env: dict[str, str] | None = None):
+    """A region's processes. only: the names of the processes this stack runs (all when None) — a smaller
+    region for tests that need just a few services (federation's); its gateway is then ready when it is
+    alive, as /readyz asks every service."""
+
+    def __init__(
+        self, layout: Layout, root: Path, extra_env: dict[str, str] | None = None, only: list[str] | None = None
+    ):
         self.layout = layout
         self.root = root
+        layout.federation_public_key()  # the region's federation key and (empty) peers file exist
         self.env = {**os.environ, **layout.env(), "PYTHONUNBUFFERED": "1", **(extra_env or {})}
-        self.processes = self._processes()
+        self.only = only
+        self.processes = [p for p in self._processes() if only is None or p.name in only]
         self._children: dict[str, subprocess.Popen] = {}  # started by this object: reaped on stop
 
     # -- what runs --------------------------------------------------------------------------------
@@ -220,6 +228,12 @@ class Stack:
             ),
             self._coturn(),
             self._smsc(),  # the carrier: up before anything that sends SMS
+            Process(  # before orgs: it declares the queues orgs' messages to peer regions land in
+                "federation-relay",
+                [PYTHON, "-m", "gateway.federation.relay"],
+                ready=lambda: _http_ok(f"http://127.0.0.1:{lay.relay_metrics_port}/metrics"),
+                env={"METRICS_PORT": str(lay.relay_metrics_port)},
+            ),
             Process(
                 "identity",
                 [PYTHON, "-m", "services.identity.server"],
@@ -323,7 +337,9 @@ class Stack:
             Process(
                 "gateway",
                 [PYTHON, "-m", "gateway"],
-                ready=lambda: _http_ok(f"http://127.0.0.1:{lay.gateway_port}/readyz"),
+                ready=lambda: _http_ok(
+                    f"http://127.0.0.1:{lay.gateway_port}/{'readyz' if self.only is None else 'healthz'}"
+                ),
                 env={"HTTP_PORT": str(lay.gateway_port)},
             ),
         ]

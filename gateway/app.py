@@ -14,6 +14,8 @@ from gateway import errors, live
 from gateway.app_tokens import AppTokenExchanger
 from gateway.clients import Services
 from gateway.errors import ErrorOut
+from gateway.federation import routes as federation
+from gateway.federation.client import PeerCaller, Peers
 from gateway.middleware import GatewayMiddleware
 from gateway.ratelimit import RateLimiter
 from gateway.routes import (
@@ -66,8 +68,12 @@ def create_app(config: GatewayConfig) -> FastAPI:
         app.state.services = Services(config.region, addresses, config.grpc_timeout_seconds)
         app.state.live = live.LiveHub(config.amqp_uri, config.region, app.state.services, app.state.verifier)
         app.state.live.start()
+        peers = Peers.load(config.region, config.federation_key_path, config.federation_peers_path)
+        app.state.peers = PeerCaller(peers, config.federation_timeout_seconds) if peers.key else None
         yield
         app.state.live.stop()
+        if app.state.peers is not None:
+            await app.state.peers.close()
         await app.state.services.close()
 
     app = FastAPI(
@@ -129,6 +135,8 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(geo.router)
     app.include_router(calls.router)
     app.include_router(channels.router)
+    app.include_router(federation.inbound)
+    app.include_router(federation.central)
 
     @app.get("/", include_in_schema=False)
     async def index():

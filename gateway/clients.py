@@ -22,8 +22,10 @@ from jiceng.content.v1 import (
     site_pb2_grpc,
 )
 from jiceng.geo.v1 import geo_pb2_grpc
+from jiceng.identity.v1 import federation_pb2_grpc as identity_federation_pb2_grpc
 from jiceng.identity.v1 import identity_pb2_grpc
 from jiceng.media.v1 import call_pb2_grpc, channel_pb2_grpc, media_pb2_grpc
+from jiceng.orgs.v1 import federation_pb2_grpc as orgs_federation_pb2_grpc
 from jiceng.orgs.v1 import io_pb2_grpc, life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
 from jiceng.sms.v1 import sms_pb2_grpc
 from kernel import context, logs
@@ -42,6 +44,8 @@ class Services:
         ]
         self._channels = {name: grpc.aio.insecure_channel(addr, options=options) for name, addr in addresses.items()}
         self.identity = identity_pb2_grpc.IdentityServiceStub(self._channels["identity"])
+        self.identity_federation = identity_federation_pb2_grpc.FederationServiceStub(self._channels["identity"])
+        self.orgs_federation = orgs_federation_pb2_grpc.FederationServiceStub(self._channels["orgs"])
         self.orgs = orgs_pb2_grpc.OrgServiceStub(self._channels["orgs"])
         self.org_life = life_pb2_grpc.OrgLifeServiceStub(self._channels["orgs"])
         self.transfers = transfer_pb2_grpc.TransferServiceStub(self._channels["orgs"])

@@ -33,6 +33,21 @@ class GatewayConfig(BusConfig):  # the broker: live chat and notifications (gate
     app_token_cache_seconds: float = Field(30.0, ge=0, le=300)
     # Honour X-Forwarded-For only behind a trusted proxy (the Kubernetes ingress).
     trust_forwarded_for: bool = False
+    # Federation (gateway/federation/): this region's Ed25519 key that signs its requests to peers, and the
+    # allow-list of peers (kernel/federation.py). Both empty: the region has no peers.
+    federation_key_path: Path | None = None
+    federation_peers_path: Path | None = None
+    # How long a call to a peer region may take before it is given up (the caller gets 503).
+    federation_timeout_seconds: float = Field(5.0, gt=0, le=60)
+
+    @field_validator("federation_key_path", "federation_peers_path")
+    @classmethod
+    def _federation_file(cls, v: Path | None) -> Path | None:
+        if v is None or not str(v):
+            return None
+        if not v.is_file():
+            raise ValueError("no such file")
+        return v
 
     @field_validator("jwks_path")
     @classmethod

@@ -14,6 +14,12 @@ ORG_ROLES = ("secretary", "deputy_secretary", "committee_member", "organization_
 REGION_ADMIN = "region_admin"
 CENTRAL_AUDITOR = "central_auditor"
 PLATFORM_ROLES = (REGION_ADMIN, CENTRAL_AUDITOR)
+# A peer region's requests, admitted by identity from their signature (kernel/federation.py): the actor is
+# "region:<peer>" and holds one of these. Never granted to a person; they allow no ordinary action, only the
+# federation calls that check for them.
+FEDERATION_PEER = "federation_peer"  # a regional deployment
+FEDERATION_CENTRAL = "federation_central"  # the central office
+PEER_PREFIX = "region:"
 
 _LEADERS = frozenset({"secretary", "deputy_secretary"})
 _OFFICERS = _LEADERS | {"organization_officer"}

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep
 from gateway.clients import call_for
+from gateway.federation import routes as federation
 from gateway.routes.orgs import AttendanceOut, Body, Cursor, Day, Id, PageSize, page_request
 from jiceng.orgs.v1 import transfer_pb2 as pb
+from kernel.errors import DomainError, ErrorCode
 
 router = APIRouter(prefix="/api/v1", tags=["transfers"])
 
@@ -23,6 +26,9 @@ class RequestTransferBody(Body):
     membership_id: Annotated[str, Field(max_length=64, description="Empty: your own membership")] = ""
     to_org_id: Id
     reason: Reason = ""
+    to_region: Annotated[
+        str, Field(max_length=32, description="Another region the org is in (a registered peer); empty: this region")
+    ] = ""
 
 
 class StepBody(Body):
@@ -75,6 +81,10 @@ class TransferOut(BaseModel):
     attendance: AttendanceOut | None = Field(
         None, description="The dossier's attendance summary, taken when the outgoing org approves"
     )
+    to_org_name: str = Field("", description="Out to another region: the incoming org's name there")
+    from_region: str = Field("", description="Into this region from another: the region deciding it")
+    from_org_name: str = ""
+    awaiting_peer: str = Field("", description="A step taken here, waiting for the outgoing region to take it")
 
 
 class TransferPageOut(BaseModel):
@@ -135,8 +145,30 @@ async def call(request: Request, who, method_name: str, message):
     summary="Request a transfer (your own, or of a member of an org you manage)",
 )
 async def request_transfer(body: RequestTransferBody, request: Request, who: CallerDep):
-    message = pb.RequestTransferRequest(membership_id=body.membership_id, to_org_id=body.to_org_id, reason=body.reason)
+    to_region = body.to_region if body.to_region != request.app.state.config.region else ""
+    to_org_name = await _remote_org_name(request, to_region, body.to_org_id, who.account_id) if to_region else ""
+    message = pb.RequestTransferRequest(
+        membership_id=body.membership_id,
+        to_org_id=body.to_org_id,
+        reason=body.reason,
+        to_region=to_region,
+        to_org_name=to_org_name,
+    )
     return await call(request, who, "RequestTransfer", message)
+
+
+async def _remote_org_name(request: Request, region: str, org_id: str, who: str) -> str:
+    """Ask the incoming org's region about it (signed, audited both sides): its name, if it takes members."""
+    path = f"/orgs/{quote(org_id, safe='')}"
+    status, body = await federation.peers_of(request).call(region, "GET", path)
+    await federation.audit_outbound(request, region, "GET", path, status, "orgs.describe", who)
+    if status == 404:
+        raise DomainError(ErrorCode.NOT_FOUND, "org_unknown", "to_org_id", org_id=org_id)
+    if status != 200:
+        raise DomainError(ErrorCode.UNAVAILABLE, "federation_peer_unavailable", region=region)
+    if body.get("dissolved"):
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "org_dissolved", "to_org_id")
+    return str(body.get("name", ""))
 
 
 @router.get("/transfers", response_model=TransferPageOut, summary="Your own transfers")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from jiceng.identity.v1 import federation_pb2 as fpb
+from jiceng.identity.v1 import federation_pb2_grpc, identity_pb2_grpc
 from jiceng.identity.v1 import identity_pb2 as pb
-from jiceng.identity.v1 import identity_pb2_grpc
+from kernel import context
+from kernel import federation as fed
 from kernel.wire import timestamp
-from services.identity import accounts, app_tokens, audit, roles
+from services.identity import accounts, app_tokens, audit, federation, roles
 from services.identity.domain import phone as phones
 from services.identity.personal_data import PersonalDataVault, PersonalDataView
 from services.identity.sessions import OpenedSession, Sessions
@@ -26,6 +29,9 @@ ANONYMOUS = {
         "ExchangeAppToken",
     )
 }
+
+FEDERATION_SERVICE = "jiceng.identity.v1.FederationService"
+FEDERATION_ANONYMOUS = {f"/{FEDERATION_SERVICE}/{m}" for m in ("AdmitPeerRequest", "RecordOutbound", "ListPeers")}
 
 _PURPOSES = {
     pb.CODE_PURPOSE_LOGIN: "login",
@@ -199,3 +205,49 @@ def app_token_message(t) -> pb.AppTokenInfo:
         revoked_at=timestamp(t.revoked_at) if t.revoked_at else None,
         last_used_at=timestamp(t.last_used_at) if t.last_used_at else None,
     )
+
+
+class FederationApi(federation_pb2_grpc.FederationServiceServicer):
+    """Peer regions' signed requests (services/identity/federation.py)."""
+
+    def __init__(self, sessions: Sessions, peers: dict[str, fed.Peer]):
+        self.sessions = sessions
+        self.peers = peers
+
+    def AdmitPeerRequest(self, request, context):
+        peer, issued = federation.admit(
+            self.sessions.issuer,
+            self.peers,
+            request.method,
+            request.path,
+            dict(request.headers),
+            request.body,
+            request.subject,
+        )
+        return fpb.AdmittedPeer(region=peer.region, role=peer.role, access_token=issued.token)
+
+    def RecordOutbound(self, request, context):
+        federation.record_outbound(
+            request.to_region,
+            request.method,
+            request.path,
+            request.status,
+            request.subject,
+            request.on_behalf_of,
+            dict(request.details),
+        )
+        return fpb.RecordOutboundResponse()
+
+    def ReadTransferContact(self, request, context):
+        account = federation.read_transfer_contact(request.account_id, request.org_id, request.purpose)
+        return fpb.TransferContact(account_id=str(account.id), phone=account.phone, display_name=account.display_name)
+
+    def ListPeers(self, request, context):
+        return fpb.ListPeersResponse(
+            region=_region(),
+            peers=[fpb.Peer(region=p.region, role=p.role, url=p.url) for p in self.peers.values()],
+        )
+
+
+def _region() -> str:
+    return context.current().tenant

@@ -17,7 +17,7 @@ from bson import ObjectId
 
 from kernel import config as kconfig
 from kernel import context, store
-from kernel.authz import REGION_ADMIN
+from kernel.authz import PLATFORM_ROLES, REGION_ADMIN
 from kernel.config import BusConfig, StoreConfig
 from kernel.store import UnitOfWork, atomically, utcnow
 from kernel.tokens import generate_signing_key, write_jwks
@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--phone", required=True)
     admin.add_argument("--password", required=True)
     admin.add_argument("--name", default="区域管理员")
+    admin.add_argument("--role", default=REGION_ADMIN, choices=PLATFORM_ROLES, help="central_auditor: the centre's")
     sub.add_parser("seed-demo")
     announcing = sub.add_parser("announce")
     announcing.add_argument("--account", action="append", help="only this account id (repeatable)")
@@ -130,8 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "create-admin":
         passwords.check_policy(args.password)
         account = ensure_account(config.region, args.phone, args.name, args.password, hasher)
-        ensure_grant(config.region, account, REGION_ADMIN)
-        print(f"region admin {phones.mask(account.phone)} ({account.id}) in {config.region}")
+        ensure_grant(config.region, account, args.role)
+        print(f"{args.role} {phones.mask(account.phone)} ({account.id}) in {config.region}")
     elif args.command == "seed-demo":
         seed_people(config, hasher)
     elif args.command == "announce":

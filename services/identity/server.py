@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import base64
 
-from jiceng.identity.v1 import identity_pb2_grpc
+from jiceng.identity.v1 import federation_pb2_grpc, identity_pb2_grpc
 from kernel import config as kconfig
+from kernel import federation as fed
 from kernel import store
 from kernel.grpc_server import ServiceSpec, run
+from services.identity import federation
 from services.identity import store as identity_store
-from services.identity.api import ANONYMOUS, SERVICE, IdentityApi
+from services.identity.api import (
+    ANONYMOUS,
+    FEDERATION_ANONYMOUS,
+    FEDERATION_SERVICE,
+    SERVICE,
+    FederationApi,
+    IdentityApi,
+)
 from services.identity.personal_data import PersonalDataVault
 from services.identity.pii import FieldCipher
 from services.identity.sessions import Sessions
@@ -21,11 +30,17 @@ def build_spec(config: IdentityConfig) -> ServiceSpec:
     vault = PersonalDataVault(FieldCipher(base64.b64decode(config.pii_key)))
     jwks_path = config.keys_dir / "jwks.json"
     api = IdentityApi(sessions, vault, jwks_path.read_text)
+    peers = FederationApi(sessions, fed.load_peers(config.federation_peers_path))
+
+    def register(server) -> None:
+        identity_pb2_grpc.add_IdentityServiceServicer_to_server(api, server)
+        federation_pb2_grpc.add_FederationServiceServicer_to_server(peers, server)
+
     return ServiceSpec(
         name="identity",
-        full_names=[SERVICE],
-        register=lambda server: identity_pb2_grpc.add_IdentityServiceServicer_to_server(api, server),
-        anonymous_methods=ANONYMOUS,
+        full_names=[SERVICE, FEDERATION_SERVICE],
+        register=register,
+        anonymous_methods=ANONYMOUS | FEDERATION_ANONYMOUS,
     )
 
 
@@ -37,6 +52,7 @@ def main() -> None:
     def on_start() -> None:
         store.connect(config, "identity")
         identity_store.ensure_indexes()
+        federation.ensure_indexes()
 
     run(build_spec(config), config, on_start=on_start)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import field_validator
 
+from kernel import federation
 from kernel.grpc_server import ServiceConfig
 from services.identity.domain.codes import CodePolicy
 from services.identity.domain.lockout import LockoutPolicy
@@ -27,6 +28,19 @@ class IdentityConfig(ServiceConfig):
     codes_per_hour: int = 5
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19 * 1024
+    # The peer regions whose signed requests this region admits (kernel/federation.py); "" = none.
+    federation_peers_path: Path | None = None
+
+    @field_validator("federation_peers_path")
+    @classmethod
+    def _peers(cls, v: Path | None) -> Path | None:
+        if v is None or not str(v):
+            return None
+        try:
+            federation.load_peers(v)
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"not a usable peers file: {exc}") from None
+        return v
 
     @field_validator("pii_key")
     @classmethod

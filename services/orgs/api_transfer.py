@@ -41,6 +41,10 @@ def transfer_message(t: transfers.Transfer, with_allowed_steps: bool = True) -> 
         # Lists leave it out: it costs two permission decisions (org reads) per transfer.
         allowed_steps=rules.allowed_steps(t.state, transfers.parties(t)) if with_allowed_steps else [],
         attendance=attendance_message(t.attendance),
+        to_org_name=t.to_org_name,
+        from_region=t.from_region,
+        from_org_name=t.from_org_name,
+        awaiting_peer=t.awaiting_peer,
     )
 
 
@@ -92,7 +96,11 @@ class TransferApi(transfer_pb2_grpc.TransferServiceServicer):
         mobile.ensure_indexes()
 
     def RequestTransfer(self, request, context):
-        return transfer_message(transfers.request(request.membership_id, request.to_org_id, request.reason))
+        return transfer_message(
+            transfers.request(
+                request.membership_id, request.to_org_id, request.reason, request.to_region, request.to_org_name
+            )
+        )
 
     def GetTransfer(self, request, context):
         return transfer_message(transfers.read(request.transfer_id))

@@ -100,6 +100,9 @@ TRANSFER_APPROVED_OUT = "transfer_approved_out"
 TRANSFER_REJECTED = "transfer_rejected"
 TRANSFER_CANCELLED = "transfer_cancelled"
 TRANSFER_COMPLETED = "transfer_completed"
+# A message to a peer region (services/orgs/federation.py): "federation.<peer>", {message_id, kind, body};
+# the federation relay delivers it to the peer's gateway.
+FEDERATION_PREFIX = "federation."
 MOBILE_OUTFLOW_REGISTERED = "mobile_outflow_registered"
 MOBILE_INFLOW_ACCEPTED = "mobile_inflow_accepted"
 MOBILE_PERIOD_ENDED = "mobile_period_ended"

@@ -6,11 +6,18 @@ one line of SERVICERS: (servicer factory, the generated add_…_to_server, full 
 
 from __future__ import annotations
 
-from jiceng.orgs.v1 import io_pb2_grpc, life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
+from jiceng.orgs.v1 import (
+    federation_pb2_grpc,
+    io_pb2_grpc,
+    life_pb2_grpc,
+    network_pb2_grpc,
+    orgs_pb2_grpc,
+    transfer_pb2_grpc,
+)
 from kernel import config as kconfig
 from kernel import store
 from kernel.grpc_server import ServiceSpec, run
-from services.orgs import api, api_io, api_life, api_network, api_transfer
+from services.orgs import api, api_federation, api_io, api_life, api_network, api_transfer, federation
 from services.orgs import store as orgs_store
 from services.orgs.settings import OrgsConfig
 
@@ -20,11 +27,17 @@ SERVICERS = [
     (api_transfer.TransferApi, transfer_pb2_grpc.add_TransferServiceServicer_to_server, api_transfer.SERVICE),
     (api_network.NetworkApi, network_pb2_grpc.add_NetworkServiceServicer_to_server, api_network.SERVICE),
     (api_io.ImportApi, io_pb2_grpc.add_ImportServiceServicer_to_server, api_io.SERVICE),
+    (
+        api_federation.FederationApi,
+        federation_pb2_grpc.add_FederationServiceServicer_to_server,
+        api_federation.SERVICE,
+    ),
 ]
 
 
 def main() -> None:
     config = kconfig.load(OrgsConfig)
+    federation.configure(config.identity_addr, config.identity_timeout_seconds)
 
     def on_start() -> None:
         store.connect(config, "orgs")

@@ -35,10 +35,11 @@ from kernel import context, messages
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
-from services.orgs import access, events, life, members, mobile, tree
+from services.orgs import access, events, federation, life, members, mobile, tree
+from services.orgs import transfers_remote as remote
 from services.orgs.domain import dossier, pipeline
 from services.orgs.domain import transfer as rules
-from services.orgs.store import AttendanceSnapshot, AttendanceTally, Membership, StatusStep
+from services.orgs.store import AttendanceSnapshot, AttendanceTally, Membership, Org, StatusStep
 
 # A step that lost a race is decided again on the fresh transfer; more rounds than this means a storm.
 _ATTEMPTS = 4
@@ -62,6 +63,14 @@ class Transfer(TenantDocument):
     to_org_id = me.StringField(required=True)
     to_org_path = me.ListField(me.StringField())
     to_region = me.StringField(default="")  # "" = this region
+    to_org_name = me.StringField(default="")  # of a remote incoming org (as its region named it)
+    # A mirror of another region's transfer into this one (services/orgs/federation.py): the region it
+    # comes from and its id there; the authority is that region's transfer, this copy follows its snapshots.
+    from_region = me.StringField(default="")
+    remote_id = me.StringField(default="")
+    from_org_name = me.StringField(default="")
+    dossier = me.DictField()  # a mirror's: what arrives with the member (federation.dossier_out)
+    awaiting_peer = me.StringField(default="")  # a mirror's: the step sent to the authority, not yet taken
     state = me.StringField(required=True, choices=rules.STATES)
     version = me.IntField(default=1)
     open = me.BooleanField(default=True)  # state in rules.OPEN; indexed so a member has one open transfer
@@ -87,6 +96,11 @@ class Transfer(TenantDocument):
             # for tree.keeps_org_path: a move rewrites the path copies of the moved orgs' transfers
             ("tenant", "from_org_id"),
             ("tenant", "to_org_id"),
+            {
+                "fields": ["tenant", "from_region", "remote_id"],
+                "unique": True,
+                "partialFilterExpression": {"remote_id": {"$gt": ""}},
+            },
         ],
     }
 
@@ -213,14 +227,79 @@ def arrival_step(transfer: Transfer, status: str, from_name: str, dest: Destinat
     )
 
 
+class RemoteIncoming:
+    """The incoming org is in another region, which decides there (federation.py): nobody here manages it,
+    and acceptance, taken at the peer's request, marks the membership here transferred_out."""
+
+    def __init__(self, region: str, name: str = ""):
+        self.region = region
+        self.name = name
+
+    def destination(self, org_id: str) -> Destination:
+        if not org_id or len(org_id) > 64:
+            raise DomainError(ErrorCode.INVALID_ARGUMENT, "org_unknown", "to_org_id", org_id=org_id[:64])
+        return Destination(org_id, [], self.name[:200], federation.check_region(self.region))
+
+    def manages(self, org_id: str) -> bool:
+        return False
+
+    def may_read(self, org_id: str) -> bool:
+        return False
+
+    def receive(self, uow: UnitOfWork, transfer: Transfer, actor_id: str) -> None:
+        """The member leaves this region: transferred_out here (the dossier goes in the completed snapshot)."""
+        source = tree.get(transfer.from_org_id)
+        found = Membership._get_collection().find_one(
+            {"_id": ObjectId(transfer.membership_id), "tenant": uow.tenant}, session=uow.session
+        )
+        if found is None or found["org_id"] != source.id:
+            raise DomainError(ErrorCode.FAILED_PRECONDITION, "transfer_membership_moved", "transfer_id")
+        status = found["status"]
+        if status not in pipeline.ACTIVE:
+            raise DomainError(ErrorCode.FAILED_PRECONDITION, "transfer_status_invalid", "transfer_id", status=status)
+        note = messages.render(
+            "transfer_history_note",
+            messages.DEFAULT_LOCALE,
+            {
+                "letter_no": transfer.letter_no,
+                "from_org": source.name,
+                "to_org": f"{transfer.to_org_name} ({self.region})",
+            },
+        )
+        step = StatusStep(
+            status=pipeline.TRANSFERRED_OUT,
+            effective_on=dt.date.today().isoformat(),
+            approved_by=actor_id,
+            org_id=source.id,
+            note=note,
+            recorded_at=utcnow(),
+            attendance=transfer.attendance,
+        )
+        moved = uow.update_one(
+            Membership,
+            {"_id": found["_id"], "org_id": source.id, "status": status},
+            {
+                "$set": {"status": pipeline.TRANSFERRED_OUT, "status_since": step.effective_on, "roles": []},
+                "$push": {"history": step.to_mongo()},
+            },
+        )
+        if not moved:
+            raise DomainError(ErrorCode.FAILED_PRECONDITION, "transfer_membership_moved", "transfer_id")
+        tree.bump(uow, list(found.get("org_path") or source.path), {status: -1, pipeline.TRANSFERRED_OUT: 1})
+        for role in found.get("roles") or []:
+            uow.emit(
+                events.SOURCE,
+                events.ROLE_REMOVED,
+                {"account_id": found["account_id"], "org_id": source.id, "role": role},
+                actor_id,
+            )
+
+
 SIDES: dict[str, IncomingSide] = {"": LocalIncoming()}
 
 
-def _side(region: str) -> IncomingSide:
-    side = SIDES.get(region)
-    if side is None:  # a transfer to a region this deployment can't reach yet
-        raise DomainError(ErrorCode.FAILED_PRECONDITION, "transfer_region_unsupported", "to_region", region=region)
-    return side
+def _side(region: str, name: str = "") -> IncomingSide:
+    return SIDES[""] if not region else RemoteIncoming(region, name)
 
 
 # -- reads -----------------------------------------------------------------------------------------------
@@ -240,6 +319,11 @@ def _get(transfer_id: str) -> Transfer:
 def parties(transfer: Transfer) -> rules.Parties:
     """How the caller stands to transfer."""
     caller = access.actor().account_id
+    if transfer.from_region:  # a mirror: only the incoming org decides here
+        return rules.Parties(
+            is_member=bool(transfer.account_id) and transfer.account_id == caller,
+            manages_incoming=access.may("member.manage", tree.get(transfer.to_org_id)),
+        )
     return rules.Parties(
         is_member=transfer.account_id == caller,
         is_requester=transfer.requested_by == caller,
@@ -250,6 +334,10 @@ def parties(transfer: Transfer) -> rules.Parties:
 
 def _may_read(transfer: Transfer) -> bool:
     caller = access.actor().account_id
+    if transfer.from_region:
+        return (bool(transfer.account_id) and caller == transfer.account_id) or access.may(
+            "member.read", tree.get(transfer.to_org_id)
+        )
     return (
         caller in (transfer.account_id, transfer.requested_by)
         or access.may("member.read", tree.get(transfer.from_org_id))
@@ -313,7 +401,9 @@ def _own_membership() -> Membership:
     return found
 
 
-def request(membership_id: str, to_org_id: str, reason: str = "", to_region: str = "") -> Transfer:
+def request(
+    membership_id: str, to_org_id: str, reason: str = "", to_region: str = "", to_org_name: str = ""
+) -> Transfer:
     """Open a transfer of a membership to another org (the member for themselves, or the outgoing org)."""
     membership = members.get(membership_id) if membership_id else _own_membership()
     who = access.actor().account_id
@@ -324,7 +414,7 @@ def request(membership_id: str, to_org_id: str, reason: str = "", to_region: str
         raise DomainError(
             ErrorCode.FAILED_PRECONDITION, "transfer_status_invalid", "membership_id", status=membership.status
         )
-    dest = _side(to_region).destination(to_org_id)
+    dest = _side(to_region, to_org_name).destination(to_org_id)
     if dest.org_id == source.id and not dest.region:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "transfer_same_org", "to_org_id")
     reason = rules.check_reason("", reason)
@@ -340,6 +430,7 @@ def request(membership_id: str, to_org_id: str, reason: str = "", to_region: str
         to_org_id=dest.org_id,
         to_org_path=list(dest.path),
         to_region=dest.region,
+        to_org_name=dest.name if dest.region else "",
         state=rules.REQUESTED,
         version=1,
         open=True,
@@ -352,6 +443,8 @@ def request(membership_id: str, to_org_id: str, reason: str = "", to_region: str
     def write(uow: UnitOfWork) -> Transfer:
         uow.insert(transfer)
         uow.emit(events.SOURCE, events.TRANSFER_REQUESTED, _event_data(transfer), who)
+        if transfer.to_region:
+            federation.send(uow, transfer.to_region, federation.KIND_TRANSFER, snapshot(transfer, source.name), who)
         return transfer
 
     try:
@@ -364,24 +457,44 @@ class _LostRace(Exception):
     """The transfer (or the letter counter) changed between our read and our conditional update."""
 
 
-def take_step(transfer_id: str, step: str, reason: str = "") -> Transfer:
-    """Approve, reject, accept or cancel; a step already taken answers the transfer as it is."""
+def take_step(transfer_id: str, step: str, reason: str = "", peer: str = "", peer_actor: str = "") -> Transfer:
+    """Approve, reject, accept or cancel; a step already taken answers the transfer as it is.
+
+    peer: the region whose secretary (peer_actor, an account there) took an incoming step on its mirror of
+    this transfer; the request was admitted from the peer's signature, and the peer stands for the incoming
+    org. Recorded as "<peer>/<their account>"."""
     rules.check_step_name(step)
     reason = rules.check_reason(step, reason)
-    who = access.actor().account_id
+    who = f"{peer}/{peer_actor[:64]}" if peer else access.actor().account_id
     for _ in range(_ATTEMPTS):
         transfer = _get(transfer_id)
-        decided = rules.plan(transfer.state, step, tuple(s.step for s in transfer.steps), parties(transfer))
+        if transfer.from_region:
+            return remote.request_step(transfer, step, reason, parties(transfer))
+        if peer:
+            if transfer.to_region != peer:
+                raise DomainError(ErrorCode.NOT_FOUND, "transfer_not_found", "transfer_id")
+            who_stands = rules.Parties(manages_incoming=True)
+        else:
+            who_stands = parties(transfer)
+        decided = rules.plan(transfer.state, step, tuple(s.step for s in transfer.steps), who_stands)
         if not decided.apply:
             return transfer
         # Read before the transaction (org life's data, not the transfer's): the snapshot is as of now.
         attendance = (
             attendance_summary(transfer.tenant, transfer.account_id, utcnow()) if step == rules.APPROVE_OUT else None
         )
+        # Leaving the region: the approver reads the member's phone for the dossier (audited by identity).
+        phone = (
+            federation.read_contact(transfer.account_id, transfer.from_org_id, str(transfer.id)).phone
+            if step == rules.APPROVE_OUT and transfer.to_region
+            else None
+        )
         try:
             atomically(
                 transfer.tenant,
-                lambda uow, t=transfer, to=decided.to, a=attendance: _apply(uow, t, step, to, reason, who, a),
+                lambda uow, t=transfer, to=decided.to, a=attendance, p=phone: _apply(
+                    uow, t, step, to, reason, who, a, p
+                ),
             )
         except (_LostRace, DuplicateKeyError):
             continue  # decide again on what won: usually a no-op now, or a clear refusal
@@ -397,6 +510,7 @@ def _apply(
     reason: str,
     who: str,
     attendance: AttendanceSnapshot | None = None,
+    phone: str | None = None,
 ) -> None:
     record = TransferStepRecord(
         step=step, actor_id=who, from_state=transfer.state, to_state=to_state, reason=reason, at=utcnow()
@@ -405,6 +519,8 @@ def _apply(
     if step == rules.APPROVE_OUT:
         changes["letter_no"] = _allocate_letter(uow, dt.date.today().year)
         changes["attendance"] = attendance.to_mongo()
+        if phone is not None:
+            changes["dossier"] = {"phone": phone}
     matched = uow.update_one(
         Transfer,
         {"_id": transfer.id, "state": transfer.state, "version": transfer.version},
@@ -415,15 +531,38 @@ def _apply(
     data = {**_event_data(transfer), "step": step, "state": to_state, "reason": reason}
     if "letter_no" in changes:
         data["letter_no"] = changes["letter_no"]
+    leaving = None
+    if step == rules.ACCEPT_IN and transfer.to_region:  # the dossier as it stands before the member leaves
+        leaving = Membership._from_son(
+            Membership._get_collection().find_one({"_id": ObjectId(transfer.membership_id)}, session=uow.session)
+        )
     if step == rules.ACCEPT_IN:
-        _side(transfer.to_region).receive(uow, transfer, who)
-        uow.emit(events.SOURCE, events.TRANSFER_COMPLETED, data, who)
+        _side(transfer.to_region, transfer.to_org_name).receive(uow, transfer, who)
+        if leaving is None:
+            uow.emit(events.SOURCE, events.TRANSFER_COMPLETED, data, who)
+        else:  # gone to another region: here, the member's status changed (consumers know no remote org)
+            status_changed = {
+                "membership_id": transfer.membership_id,
+                "account_id": transfer.account_id,
+                "org_id": transfer.from_org_id,
+                "from": leaving.status,
+                "to": pipeline.TRANSFERRED_OUT,
+                "effective_on": dt.date.today().isoformat(),
+            }
+            uow.emit(events.SOURCE, events.MEMBERSHIP_STATUS_CHANGED, status_changed, who)
     elif step == rules.APPROVE_OUT:
         uow.emit(events.SOURCE, events.TRANSFER_APPROVED_OUT, data, who)
     elif step in (rules.REJECT_OUT, rules.REJECT_IN):
         uow.emit(events.SOURCE, events.TRANSFER_REJECTED, data, who)
     else:
         uow.emit(events.SOURCE, events.TRANSFER_CANCELLED, data, who)
+    if transfer.to_region:  # the incoming region's mirror follows, in this transaction's outbox
+        now = Transfer._from_son(Transfer._get_collection().find_one({"_id": transfer.id}, session=uow.session))
+        dossier = None
+        if leaving is not None or to_state == rules.APPROVED_OUT:
+            member = leaving or Membership.in_tenant(uow.tenant).filter(id=transfer.membership_id).first()
+            dossier = federation.dossier_out(member, (now.dossier or {}).get("phone", ""), uow.tenant)
+        federation.send(uow, transfer.to_region, federation.KIND_TRANSFER, snapshot(now, "", dossier), who)
 
 
 def _allocate_letter(uow: UnitOfWork, year: int) -> str:
@@ -453,4 +592,36 @@ def _event_data(transfer: Transfer) -> dict:
         "to_org_id": transfer.to_org_id,
         "to_region": transfer.to_region,
         "letter_no": transfer.letter_no or "",
+    }
+
+
+def snapshot(transfer: Transfer, from_org_name: str = "", dossier: dict | None = None) -> dict:
+    """The authority's transfer as its incoming region's mirror keeps it (federation.py)."""
+    if not from_org_name:
+        source = Org.in_tenant(transfer.tenant).filter(id=transfer.from_org_id).only("name").first()
+        from_org_name = source.name if source else ""
+    return {
+        "transfer_id": str(transfer.id),
+        "version": transfer.version,
+        "state": transfer.state,
+        "letter_no": transfer.letter_no or "",
+        "display_name": transfer.display_name,
+        "from_org_id": transfer.from_org_id,
+        "from_org_name": from_org_name,
+        "to_org_id": transfer.to_org_id,
+        "reason": transfer.reason,
+        "requested_at": transfer.requested_at.isoformat(),
+        "steps": [
+            {
+                "step": s.step,
+                "actor_id": s.actor_id,
+                "from_state": s.from_state,
+                "to_state": s.to_state,
+                "reason": s.reason,
+                "at": s.at.isoformat(),
+            }
+            for s in transfer.steps
+        ],
+        "attendance": federation.attendance_out(transfer.attendance),
+        "dossier": dossier,
     }

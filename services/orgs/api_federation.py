@@ -1,0 +1,39 @@
+"""The gRPC servicer of peer regions' and the central office's calls (federation.py, transfers_remote.py)."""
+
+from __future__ import annotations
+
+import json
+
+from jiceng.orgs.v1 import federation_pb2 as pb
+from jiceng.orgs.v1 import federation_pb2_grpc
+from kernel.errors import DomainError, ErrorCode
+from services.orgs import federation, transfers_remote, tree
+
+SERVICE = "jiceng.orgs.v1.FederationService"
+
+
+class FederationApi(federation_pb2_grpc.FederationServiceServicer):
+    def Deliver(self, request, context):
+        try:
+            body = json.loads(request.body_json or "{}")
+        except ValueError:
+            raise DomainError(ErrorCode.INVALID_ARGUMENT, "federation_message_invalid", "body") from None
+        transfers_remote.deliver(request.kind, body)
+        return pb.DeliverResponse()
+
+    def DescribeOrg(self, request, context):
+        federation.peer_region()
+        org = tree.get(request.org_id)
+        return pb.DescribedOrg(org_id=org.id, name=org.name, type=org.type, dissolved=bool(org.dissolved))
+
+    def RegionStats(self, request, context):
+        stats = federation.region_stats()
+        return pb.RegionStatsResponse(
+            members_by_status=stats["members_by_status"],
+            orgs_by_type=stats["orgs_by_type"],
+            root_orgs=stats["root_orgs"],
+        )
+
+    def FindPeople(self, request, context):
+        found = federation.find_people(request.name, request.phone_tail)
+        return pb.FindPeopleResponse(people=[pb.FoundPerson(**p) for p in found])
