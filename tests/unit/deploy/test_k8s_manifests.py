@@ -89,7 +89,11 @@ def test_overlay_sets_its_namespace_region_and_peers(overlay):
     config = next(o for o in objects(overlay, "ConfigMap") if o["metadata"]["name"] == "jiceng-config")
     assert config["data"]["REGION"] == overlay
     peers = next(o for o in objects(overlay, "ConfigMap") if o["metadata"]["name"] == "jiceng-federation-peers")
-    assert json.loads(peers["data"]["peers.json"])["region"] == overlay
+    listed = json.loads(peers["data"]["peers.json"])["peers"]
+    # every other deployment, none twice, in the shape kernel/federation.py parses (keys are placeholders)
+    assert sorted(p["region"] for p in listed) == sorted(set(OVERLAYS) - {overlay})
+    assert all(p["url"].startswith("https://") and p["role"] in ("region", "central") for p in listed)
+    assert [p["region"] for p in listed if p["role"] == "central"] == (["central"] if overlay != "central" else [])
     (ingress,) = objects(overlay, "Ingress")
     assert all(rule["host"].endswith(f"{overlay}.example") for rule in ingress["spec"]["rules"])
 
