@@ -42,6 +42,9 @@ class RegisterOutflowBody(Body):
     left_on: Day
     expected_return_on: Day = ""
     host_org_id: Annotated[str, Field(max_length=64)] = ""
+    host_region: Annotated[
+        str, Field(max_length=32, description="Another region the host org is in (a registered peer); empty: here")
+    ] = ""
 
 
 class EndPeriodBody(Body):
@@ -110,6 +113,11 @@ class RegistrationOut(BaseModel):
     returned_on: str
     end_note: str
     created_at: dt.datetime | None = None
+    host_region: str = Field("", description="Hosted in another region: that region")
+    host_org_name: str = ""
+    from_region: str = Field("", description="A member of another region hosted here: their home region")
+    home_org_name: str = ""
+    awaiting_peer: str = Field("", description="A step taken here, waiting for the home region to take it")
 
 
 class RegistrationPageOut(BaseModel):
@@ -157,17 +165,17 @@ async def request_transfer(body: RequestTransferBody, request: Request, who: Cal
     return await call(request, who, "RequestTransfer", message)
 
 
-async def _remote_org_name(request: Request, region: str, org_id: str, who: str) -> str:
+async def _remote_org_name(request: Request, region: str, org_id: str, who: str, field: str = "to_org_id") -> str:
     """Ask the incoming org's region about it (signed, audited both sides): its name, if it takes members."""
     path = f"/orgs/{quote(org_id, safe='')}"
     status, body = await federation.peers_of(request).call(region, "GET", path)
     await federation.audit_outbound(request, region, "GET", path, status, "orgs.describe", who)
     if status == 404:
-        raise DomainError(ErrorCode.NOT_FOUND, "org_unknown", "to_org_id", org_id=org_id)
+        raise DomainError(ErrorCode.NOT_FOUND, "org_unknown", field, org_id=org_id)
     if status != 200:
         raise DomainError(ErrorCode.UNAVAILABLE, "federation_peer_unavailable", region=region)
     if body.get("dissolved"):
-        raise DomainError(ErrorCode.FAILED_PRECONDITION, "org_dissolved", "to_org_id")
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "org_dissolved", field)
     return str(body.get("name", ""))
 
 
@@ -219,7 +227,17 @@ async def org_transfers(
     summary="Register an outflow (流出): yours, or of a member of an org you manage",
 )
 async def register_outflow(body: RegisterOutflowBody, request: Request, who: CallerDep):
+    host_region = body.host_region if body.host_region != request.app.state.config.region else ""
+    if host_region and not body.host_org_id:
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "field_required", "host_org_id")
+    host_org_name = (
+        await _remote_org_name(request, host_region, body.host_org_id, who.account_id, "host_org_id")
+        if host_region
+        else ""
+    )
     message = pb.RegisterOutflowRequest(
+        host_region=host_region,
+        host_org_name=host_org_name,
         membership_id=body.membership_id,
         destination=body.destination,
         reason=body.reason,

@@ -125,11 +125,12 @@ def _claimed_keyid(signature_input: str) -> str:
 
 
 def read_transfer_contact(account_id: str, org_id: str, purpose: str) -> Account:
-    """The account of a member leaving for another region (its phone goes in the dossier), for a caller who
-    manages members of the outgoing org; audited."""
+    """The account of a member going to another region (a transfer's dossier, a mobile member's registration
+    there carry its phone), for the member themselves or a caller who manages members of their org; audited."""
     ctx = context.current()
     actor = ctx.require_actor()
-    if not roles.decide_for(ctx.tenant, actor.account_id, "member.manage", org_id).allowed:
+    themselves = actor.account_id == account_id
+    if not themselves and not roles.decide_for(ctx.tenant, actor.account_id, "member.manage", org_id).allowed:
         raise DomainError(ErrorCode.PERMISSION_DENIED)
     account = Account.in_tenant(ctx.tenant).filter(id=account_id).first() if len(account_id) == 24 else None
     if account is None:

@@ -7,7 +7,7 @@ import json
 from jiceng.orgs.v1 import federation_pb2 as pb
 from jiceng.orgs.v1 import federation_pb2_grpc
 from kernel.errors import DomainError, ErrorCode
-from services.orgs import federation, transfers_remote, tree
+from services.orgs import federation, mobile_remote, transfers_remote, tree
 
 SERVICE = "jiceng.orgs.v1.FederationService"
 
@@ -18,7 +18,10 @@ class FederationApi(federation_pb2_grpc.FederationServiceServicer):
             body = json.loads(request.body_json or "{}")
         except ValueError:
             raise DomainError(ErrorCode.INVALID_ARGUMENT, "federation_message_invalid", "body") from None
-        transfers_remote.deliver(request.kind, body)
+        if request.kind in (federation.KIND_MOBILE, federation.KIND_MOBILE_STEP):
+            mobile_remote.deliver(request.kind, body)
+        else:
+            transfers_remote.deliver(request.kind, body)
         return pb.DeliverResponse()
 
     def DescribeOrg(self, request, context):

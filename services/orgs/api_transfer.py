@@ -67,6 +67,11 @@ def registration_message(r: mobile.MobileRegistration) -> pb.MobileRegistration:
         returned_on=r.returned_on,
         end_note=r.end_note,
         created_at=timestamp(r.created_at),
+        host_region=r.host_region,
+        host_org_name=r.host_org_name,
+        from_region=r.from_region,
+        home_org_name=r.home_org_name,
+        awaiting_peer=r.awaiting_peer,
     )
 
 
@@ -126,6 +131,8 @@ class TransferApi(transfer_pb2_grpc.TransferServiceServicer):
                 request.left_on,
                 request.expected_return_on,
                 request.host_org_id,
+                request.host_region,
+                request.host_org_name,
             )
         )
 

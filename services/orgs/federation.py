@@ -44,7 +44,9 @@ from services.orgs.store import AttendanceSnapshot, AttendanceTally, Membership,
 
 KIND_TRANSFER = "transfer"  # a snapshot of the authority's transfer, to the incoming region
 KIND_TRANSFER_STEP = "transfer_step"  # a step the incoming region's secretary took, to the authority
-KINDS = (KIND_TRANSFER, KIND_TRANSFER_STEP)
+KIND_MOBILE = "mobile"  # a snapshot of a mobile member's registration at home, to the host region
+KIND_MOBILE_STEP = "mobile_step"  # the host region's officer accepted the inflow, to the home region
+KINDS = (KIND_TRANSFER, KIND_TRANSFER_STEP, KIND_MOBILE, KIND_MOBILE_STEP)
 _REGION = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 
 _identity: federation_pb2_grpc.FederationServiceStub | None = None

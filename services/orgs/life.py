@@ -837,13 +837,18 @@ def _standings(tenant: str, account_ids: list[str]) -> dict[str, tuple[rules.Sta
         r["account_id"]: r
         for r in mobile.MobileRegistration._get_collection().find(
             {"tenant": tenant, "account_id": {"$in": account_ids}},
-            {"account_id": 1, "state": 1, "host_org_id": 1, "host_org_path": 1},
+            {"account_id": 1, "state": 1, "host_org_id": 1, "host_org_path": 1, "from_region": 1, "display_name": 1},
         )
         if r["state"] == mobile_rules.HOSTED  # checked here: the index holds the account only
     }
     standings = {}
     for account_id in account_ids:
         m = memberships.get(account_id)
+        visitor = hosted.get(account_id, {})
+        if m is None and visitor.get("from_region"):  # hosted from another region: no membership here
+            standing = rules.Standing(host_org_id=visitor["host_org_id"], host_path=tuple(visitor["host_org_path"]))
+            standings[account_id] = (standing, visitor.get("display_name", ""))
+            continue
         if m is None or m["status"] not in pipeline.ACTIVE:  # left, deceased, suspended: invited nowhere
             standings[account_id] = (rules.Standing(), "")
             continue

@@ -18,7 +18,7 @@ from kernel import context
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
-from services.orgs import access, events, members, tree
+from services.orgs import access, events, federation, members, tree
 from services.orgs.domain import mobile as rules
 from services.orgs.domain import pipeline
 from services.orgs.store import Membership, Org
@@ -45,6 +45,16 @@ class MobileRegistration(TenantDocument):
     returned_on = me.StringField(default="")
     end_note = me.StringField(default="")
     created_at = me.DateTimeField(required=True)
+    # Hosted in another region (services/orgs/mobile_remote.py). At home (the authority): the host's region
+    # and the host org's name there. In the host region (a mirror): the home region and the registration's
+    # id there, and the member's phone, which finds or makes their account here when the host accepts.
+    host_region = me.StringField(default="")
+    host_org_name = me.StringField(default="")
+    from_region = me.StringField(default="")
+    remote_id = me.StringField(default="")
+    home_org_name = me.StringField(default="")
+    contact_phone = me.StringField(default="")
+    awaiting_peer = me.StringField(default="")
 
     meta = {
         "collection": "mobile_registrations",
@@ -56,6 +66,11 @@ class MobileRegistration(TenantDocument):
             # for tree.keeps_org_path: a move rewrites the path copies of the moved orgs' registrations
             ("tenant", "home_org_id"),
             ("tenant", "host_org_id"),
+            {
+                "fields": ["tenant", "from_region", "remote_id"],
+                "unique": True,
+                "partialFilterExpression": {"remote_id": {"$gt": ""}},
+            },
         ],
     }
 
@@ -127,15 +142,16 @@ def _get(registration_id: str) -> MobileRegistration:
 
 
 def _reads_home(registration: MobileRegistration) -> bool:
-    return registration.account_id == access.actor().account_id or access.may(
-        "member.read", tree.get(registration.home_org_id)
-    )
+    if registration.account_id == access.actor().account_id:
+        return True
+    return not registration.from_region and access.may("member.read", tree.get(registration.home_org_id))
 
 
 def _may_read(registration: MobileRegistration) -> bool:
     if _reads_home(registration):
         return True
-    return bool(registration.host_org_id) and access.may("member.read", tree.get(registration.host_org_id))
+    hosted_here = bool(registration.host_org_id) and not registration.host_region
+    return hosted_here and access.may("member.read", tree.get(registration.host_org_id))
 
 
 def read(registration_id: str) -> MobileRegistration:
@@ -181,8 +197,11 @@ def register_outflow(
     left_on: str,
     expected_return_on: str = "",
     host_org_id: str = "",
+    host_region: str = "",
+    host_org_name: str = "",
 ) -> MobileRegistration:
-    """The member (or an admin of the home org) registers that the member lives away for a while."""
+    """The member (or an admin of the home org) registers that the member lives away for a while; the host
+    org may be in another region (host_region; the gateway asked that region for its name)."""
     tenant = context.current().tenant
     who = access.actor().account_id
     if membership_id:
@@ -204,7 +223,14 @@ def register_outflow(
     returning = _day(expected_return_on, "expected_return_on") if expected_return_on else None
     rules.check_period(leaving, returning)
     host_path: list[str] = []
-    if host_org_id:
+    phone = ""
+    if host_region:
+        federation.check_region(host_region, "host_region")
+        if not host_org_id or len(host_org_id) > 64:
+            raise DomainError(ErrorCode.INVALID_ARGUMENT, "field_required", "host_org_id")
+        # the host region finds or makes the member's account by phone (identity audits the read)
+        phone = federation.read_contact(membership.account_id, home.id, "mobile").phone
+    elif host_org_id:
         host = org_named(host_org_id, "host_org_id")
         if host.dissolved:
             raise DomainError(ErrorCode.FAILED_PRECONDITION, "org_dissolved", "host_org_id")
@@ -233,10 +259,15 @@ def register_outflow(
         version=1,
         registered_by=who,
         created_at=utcnow(),
+        host_region=host_region,
+        host_org_name=host_org_name[:200] if host_region else "",
+        contact_phone=phone,
     )
 
     def write(uow: UnitOfWork) -> MobileRegistration:
         uow.insert(registration)
+        if host_region:
+            federation.send(uow, host_region, federation.KIND_MOBILE, snapshot(registration, home.name), who)
         data = {
             **_event_data(registration),
             "destination": destination,
@@ -254,10 +285,14 @@ def register_outflow(
 
 def _parties(registration: MobileRegistration) -> rules.Parties:
     who = access.actor().account_id
+    if registration.from_region:  # a mirror: only the host org decides here
+        return rules.Parties(manages_host=access.may("member.manage", tree.get(registration.host_org_id)))
     return rules.Parties(
         is_member=registration.account_id == who,
         manages_home=access.may("member.manage", tree.get(registration.home_org_id)),
-        manages_host=bool(registration.host_org_id) and access.may("member.manage", tree.get(registration.host_org_id)),
+        manages_host=not registration.host_region
+        and bool(registration.host_org_id)
+        and access.may("member.manage", tree.get(registration.host_org_id)),
     )
 
 
@@ -265,15 +300,31 @@ class _LostRace(Exception):
     """The registration changed between our read and our conditional update."""
 
 
-def _step(registration_id: str, step: str, changes: dict, event_type: str, extra: dict) -> MobileRegistration:
-    """Take step with one conditional update on (state, version); a retry of a step taken is a no-op."""
+def _step(
+    registration_id: str, step: str, changes: dict, event_type: str, extra: dict, peer: str = "", peer_actor: str = ""
+) -> MobileRegistration:
+    """Take step with one conditional update on (state, version); a retry of a step taken is a no-op.
+
+    peer: the host region whose officer (peer_actor) accepted on its mirror; it stands for the host org."""
     registration = _get(registration_id)
     if step == rules.ACCEPT_INFLOW and not registration.host_org_id:
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "mobile_host_unnamed", "registration_id")
-    target = rules.next_state(registration.state, step, _parties(registration))
+    if registration.from_region:
+        from services.orgs import mobile_remote  # here: it imports this module
+
+        return mobile_remote.request_step(registration, step, _parties(registration))
+    if peer:
+        if registration.host_region != peer or step != rules.ACCEPT_INFLOW:
+            raise DomainError(ErrorCode.NOT_FOUND, "mobile_registration_not_found", "registration_id")
+        stands = rules.Parties(manages_host=True)
+    else:
+        stands = _parties(registration)
+    target = rules.next_state(registration.state, step, stands)
     if target is None:
         return registration
-    who = access.actor().account_id
+    who = f"{peer}/{peer_actor[:64]}" if peer else access.actor().account_id
+    if peer:
+        changes = {**changes, "accepted_by": who}
     changes = {**changes, "state": target, "active": target in rules.ACTIVE}
 
     def write(uow: UnitOfWork) -> None:
@@ -285,6 +336,11 @@ def _step(registration_id: str, step: str, changes: dict, event_type: str, extra
         if not matched:
             raise _LostRace()
         uow.emit(events.SOURCE, event_type, {**_event_data(registration), **extra}, who)
+        if registration.host_region:  # the host region's mirror follows
+            fresh = MobileRegistration._from_son(
+                MobileRegistration._get_collection().find_one({"_id": registration.id}, session=uow.session)
+            )
+            federation.send(uow, registration.host_region, federation.KIND_MOBILE, snapshot(fresh), who)
 
     try:
         atomically(registration.tenant, write)
@@ -303,6 +359,11 @@ def accept_inflow(registration_id: str) -> MobileRegistration:
     """An admin of the named host org takes the mobile member in."""
     who = access.actor().account_id
     return _step(registration_id, rules.ACCEPT_INFLOW, {"accepted_by": who}, events.MOBILE_INFLOW_ACCEPTED, {})
+
+
+def accept_inflow_for_peer(registration_id: str, peer: str, peer_actor: str) -> MobileRegistration:
+    """The host region's officer accepted on its mirror (mobile_remote.py): the home region takes the step."""
+    return _step(registration_id, rules.ACCEPT_INFLOW, {}, events.MOBILE_INFLOW_ACCEPTED, {}, peer, peer_actor)
 
 
 def end_period(registration_id: str, returned_on: str = "", note: str = "") -> MobileRegistration:
@@ -352,6 +413,28 @@ def list_reports(registration_id: str, page_size: int, cursor: str):
         raise DomainError(ErrorCode.PERMISSION_DENIED)
     query = MobileReport.in_tenant(registration.tenant).filter(registration_id=str(registration.id))
     return page(query, page_size, cursor)
+
+
+def snapshot(registration: MobileRegistration, home_org_name: str = "") -> dict:
+    """The home region's registration as the host region's mirror keeps it (mobile_remote.py)."""
+    if not home_org_name:
+        home = Org.in_tenant(registration.tenant).filter(id=registration.home_org_id).only("name").first()
+        home_org_name = home.name if home else ""
+    return {
+        "registration_id": str(registration.id),
+        "version": registration.version,
+        "state": registration.state,
+        "display_name": registration.display_name,
+        "home_org_id": registration.home_org_id,
+        "home_org_name": home_org_name,
+        "host_org_id": registration.host_org_id,
+        "destination": registration.destination,
+        "reason": registration.reason,
+        "left_on": registration.left_on,
+        "expected_return_on": registration.expected_return_on,
+        "returned_on": registration.returned_on,
+        "phone": registration.contact_phone,
+    }
 
 
 def _event_data(registration: MobileRegistration) -> dict:

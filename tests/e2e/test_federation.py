@@ -11,6 +11,7 @@ The regions are small (identity, orgs, their workers, the relay and the gateway)
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import threading
@@ -389,3 +390,77 @@ def test_region_statistics_reveal_nothing_personal(regions):
         merged = ok(api.get("/api/v1/federation/stats", headers=auditor))
     text = json.dumps(merged, ensure_ascii=False)
     assert "王芳" not in text and "138" not in text
+
+
+def test_a_mobile_member_of_one_region_is_hosted_by_a_branch_of_another_and_invited_to_its_meetings(regions):
+    tianjin, beijing = regions["tianjin"], regions["beijing"]
+    name = f"流动{secrets.token_hex(2)}"
+    phone, member, account_id = new_member(tianjin, name, "demo-branch-1")
+    b_admin, t_admin = admin_of(beijing), admin_of(tianjin)
+    starts = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=2)
+    meeting_body = {
+        "type": "party_lecture",
+        "title": "党课",
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + dt.timedelta(hours=1)).isoformat(),
+        "place": "光华大厦 18 层",
+    }
+    with tianjin.client() as t_api, beijing.client() as b_api:
+        meeting = ok(b_api.post("/api/v1/orgs/demo-tower/meetings", json=meeting_body, headers=b_admin), 201)
+        meeting_id = meeting["meetings"][0]["id"]
+        unknown = t_api.post(
+            "/api/v1/mobile-registrations",
+            json={
+                "destination": "北京市",
+                "left_on": "2026-11-01",
+                "host_region": beijing.name,
+                "host_org_id": "no-such",
+            },
+            headers=member,
+        )
+        assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "host_org_id"
+        registration = ok(
+            t_api.post(
+                "/api/v1/mobile-registrations",
+                json={
+                    "destination": "北京市朝阳区",
+                    "left_on": "2026-11-01",
+                    "host_region": beijing.name,
+                    "host_org_id": "demo-tower",
+                },
+                headers=member,
+            ),
+            201,
+        )
+        assert registration["host_region"] == beijing.name and registration["host_org_name"] == "光华大厦联合党支部"
+
+        def hosted_here(state: str):
+            listed = ok(b_api.get("/api/v1/orgs/demo-tower/mobile-members", params={"side": "host"}, headers=b_admin))
+            return next((r for r in listed["registrations"] if r["display_name"] == name and r["state"] == state), None)
+
+        mirror = poll(lambda: hosted_here("outflow_registered"), what="the registration to reach Beijing")
+        assert mirror["from_region"] == tianjin.name and mirror["home_org_name"] == "示范社区第一党支部"
+        accepted = ok(b_api.post(f"/api/v1/mobile-registrations/{mirror['id']}/accept", json={}, headers=b_admin))
+        assert accepted["awaiting_peer"] == "accept_inflow"
+        poll(
+            lambda: (
+                ok(t_api.get(f"/api/v1/mobile-registrations/{registration['id']}", headers=member))["state"] == "hosted"
+            ),
+            what="Tianjin to take the acceptance",
+        )
+        hosted = poll(lambda: hosted_here("hosted"), what="Beijing's mirror to be hosted")
+        b_account = str(beijing.db("identity")["accounts"].find_one({"phone": phone})["_id"])
+        assert hosted["account_id"] == b_account
+
+        def invited() -> bool:
+            roster = ok(b_api.get(f"/api/v1/meetings/{meeting_id}/roster", headers=b_admin))
+            return any(a["account_id"] == b_account for a in roster["attendance"])
+
+        poll(invited, what="the hosted member on the host branch's coming meeting")
+        # Home keeps the member: still one membership, in Tianjin; Beijing has none for them.
+        assert tianjin.db("orgs")["memberships"].find_one({"account_id": account_id})["status"] == "full"
+        assert beijing.db("orgs")["memberships"].find_one({"account_id": b_account}) is None
+        # The period ends at home; Beijing stops inviting them.
+        ok(t_api.post(f"/api/v1/mobile-registrations/{registration['id']}/end", json={}, headers=t_admin))
+        poll(lambda: hosted_here("ended"), what="the end to reach Beijing")
+        poll(lambda: not invited(), what="the member to leave the host's coming meeting")
