@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from gateway.auth import CallerDep
@@ -26,6 +27,9 @@ from jiceng.orgs.v1 import federation_pb2 as opb
 from kernel import authz
 from kernel.errors import DomainError, ErrorCode
 
+Period = Annotated[
+    str, Query(max_length=7, pattern=r"^(\d{4}(-Q[1-4]|-\d{2})?)?$", description="'2026-Q3', '2026-07' or '2026'")
+]
 SIGNED_HEADERS = ("signature", "signature-input", "content-digest", "jiceng-to")
 
 inbound = APIRouter(prefix="/federation/v1", tags=["federation (peer regions)"])
@@ -52,10 +56,20 @@ class DescribedOrgOut(BaseModel):
     dissolved: bool
 
 
+class LifeOut(BaseModel):
+    orgs_required: int = Field(0, description="Orgs with a required meeting (三会一课) in the period")
+    orgs_missed: int = Field(0, description="…of which missed at least one")
+    meetings_held: int = 0
+    invited: int = Field(0, description="Invitations to held meetings")
+    present: int = 0
+    on_leave: int = 0
+
+
 class RegionStatsOut(BaseModel):
     members_by_status: dict[str, int]
     orgs_by_type: dict[str, int]
     root_orgs: int
+    life: LifeOut | None = Field(None, description="Org-life compliance of the period asked for")
 
 
 class PeopleSearchIn(BaseModel):
@@ -147,10 +161,11 @@ async def describe_org(org_id: str, request: Request):
 
 
 @inbound.get("/stats", response_model=RegionStatsOut, summary="This region's statistics (the central office only)")
-async def region_stats(request: Request):
+async def region_stats(request: Request, period: Period = ""):
     token, _ = await _admit(request, "stats")
     services = request.app.state.services
-    return _stats(await services.call(services.orgs_federation.RegionStats, opb.RegionStatsRequest(), token))
+    message = opb.RegionStatsRequest(period=period)
+    return _stats(await services.call(services.orgs_federation.RegionStats, message, token))
 
 
 @inbound.post(
@@ -177,6 +192,7 @@ def _stats(reply) -> dict:
         "members_by_status": dict(reply.members_by_status),
         "orgs_by_type": dict(reply.orgs_by_type),
         "root_orgs": reply.root_orgs,
+        "life": as_json(reply.life) if reply.HasField("life") else None,
     }
 
 
@@ -234,10 +250,11 @@ async def _ask_each(request: Request, method: str, path: str, payload: dict | No
     response_model=CentralStatsOut,
     summary="Members by status and orgs by type, per region and merged (central auditors)",
 )
-async def central_stats(request: Request, who: CallerDep):
+async def central_stats(request: Request, who: CallerDep, period: Period = ""):
     _require_auditor(who)
-    answered, unavailable = await _ask_each(request, "GET", "/stats", None, "stats", who.account_id)
-    total = {"members_by_status": {}, "orgs_by_type": {}, "root_orgs": 0}
+    path = f"/stats?period={quote(period)}" if period else "/stats"
+    answered, unavailable = await _ask_each(request, "GET", path, None, "stats", who.account_id)
+    total = {"members_by_status": {}, "orgs_by_type": {}, "root_orgs": 0, "life": LifeOut() if period else None}
     regions = {}
     for region, body in answered.items():
         stats = RegionStatsOut.model_validate(body)
@@ -246,6 +263,9 @@ async def central_stats(request: Request, who: CallerDep):
             for k, v in getattr(stats, key).items():
                 total[key][k] = total[key].get(k, 0) + v
         total["root_orgs"] += stats.root_orgs
+        if period and stats.life is not None:
+            for k in LifeOut.model_fields:
+                setattr(total["life"], k, getattr(total["life"], k) + getattr(stats.life, k))
     return {"total": total, "regions": regions, "unavailable": unavailable}
 
 

@@ -30,11 +30,12 @@ class FederationApi(federation_pb2_grpc.FederationServiceServicer):
         return pb.DescribedOrg(org_id=org.id, name=org.name, type=org.type, dissolved=bool(org.dissolved))
 
     def RegionStats(self, request, context):
-        stats = federation.region_stats()
+        stats = federation.region_stats(request.period)
         return pb.RegionStatsResponse(
             members_by_status=stats["members_by_status"],
             orgs_by_type=stats["orgs_by_type"],
             root_orgs=stats["root_orgs"],
+            life=pb.LifeSummary(**stats["life"]) if stats["life"] else None,
         )
 
     def FindPeople(self, request, context):

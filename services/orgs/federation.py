@@ -39,6 +39,8 @@ from kernel import authz, context
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import UnitOfWork, utcnow
 from services.orgs import events
+from services.orgs import life as life_area
+from services.orgs.domain import life as life_rules
 from services.orgs.domain import pipeline
 from services.orgs.store import AttendanceSnapshot, AttendanceTally, Membership, Org, Person, StatusStep
 
@@ -208,21 +210,33 @@ def history_in(raw: list[dict]) -> list[StatusStep]:
 # -- region statistics and person search, for the central office ------------------------------------
 
 
-def region_stats() -> dict:
+def region_stats(period_text: str = "") -> dict:
     """Members by status and orgs by type of the whole region: the sum of its root orgs' subtree counters
-    (each org keeps its subtree's counts, so this reads the roots only). Nothing personal."""
+    (each org keeps its subtree's counts, so this reads the roots only); with a period, the org-life
+    compliance of the region in numbers (orgs with required meetings, those that missed one, meetings held,
+    attendance). Nothing personal."""
     require_central()
     tenant = context.current().tenant
+    period = life_rules.parse_period(period_text) if period_text else None
     members: dict[str, int] = {}
     orgs: dict[str, int] = {}
+    life = {"orgs_required": 0, "orgs_missed": 0, "meetings_held": 0, "invited": 0, "present": 0, "on_leave": 0}
     roots = 0
-    for root in Org.in_tenant(tenant).filter(parent_id="", dissolved=False).only("members_by_status", "orgs_by_type"):
+    for root in Org.in_tenant(tenant).filter(parent_id="", dissolved=False):
         roots += 1
         for k, v in (root.members_by_status or {}).items():
             members[k] = members.get(k, 0) + int(v)
         for k, v in (root.orgs_by_type or {}).items():
             orgs[k] = orgs.get(k, 0) + int(v)
-    return {"members_by_status": members, "orgs_by_type": orgs, "root_orgs": roots}
+        if period is not None:
+            report = life_area.compliance_of(root, period)
+            life["orgs_required"] += sum(1 for o in report.orgs if o.compliance.items)
+            life["orgs_missed"] += sum(1 for o in report.orgs if o.compliance.missed)
+            life["meetings_held"] += sum(o.meetings_held for o in report.orgs)
+            life["invited"] += report.total.invited
+            life["present"] += report.total.present
+            life["on_leave"] += report.total.on_leave
+    return {"members_by_status": members, "orgs_by_type": orgs, "root_orgs": roots, "life": life if period else None}
 
 
 MAX_FOUND = 20

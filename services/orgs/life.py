@@ -710,7 +710,12 @@ def compliance(org_id: str, period_text: str) -> Report:
     their rosters (org_path + starts_at)."""
     org = tree.get(org_id)
     access.require("stats.read", org)
-    period = rules.parse_period(period_text)
+    return compliance_of(org, rules.parse_period(period_text))
+
+
+def compliance_of(org: Org, period: rules.Period) -> Report:
+    """The compliance report of org's subtree, without a permission check (compliance, and the region's
+    summary for the central office: federation.region_stats)."""
     now = _now()
     start, end = period.bounds()
     tenant = org.tenant

@@ -347,6 +347,30 @@ def test_the_central_office_sees_the_sum_of_the_regions_and_keeps_working_when_o
             k: sum(own[r.name]["orgs_by_type"].get(k, 0) for r in (tianjin, beijing))
             for k in merged["total"]["orgs_by_type"]
         }
+        # Org life of the quarter: each region computes its own, the centre adds them up.
+        period = f"{dt.date.today().year}-Q{(dt.date.today().month - 1) // 3 + 1}"
+        with_life = ok(api.get("/api/v1/federation/stats", params={"period": period}, headers=auditor))
+        reports = {}
+        for region in (tianjin, beijing):
+            with region.client() as r_api:
+                reports[region.name] = ok(
+                    r_api.get(
+                        "/api/v1/orgs/demo-committee/meeting-compliance",
+                        params={"period": period},
+                        headers=admin_of(region),
+                    )
+                )
+            life = with_life["regions"][region.name]["life"]
+            report = reports[region.name]
+            assert life["orgs_required"] == sum(1 for o in report["orgs"] if o["required"]) > 0
+            assert life["orgs_missed"] == sum(1 for o in report["orgs"] if o["missed"])
+            assert life["invited"] == report["total"]["invited"]
+        assert with_life["total"]["life"]["orgs_required"] == sum(
+            with_life["regions"][r]["life"]["orgs_required"] for r in reports
+        )
+        assert '"members":' not in json.dumps(with_life)  # numbers only, never the report's member list
+        bad = api.get("/api/v1/federation/stats", params={"period": "last year"}, headers=auditor)
+        assert bad.status_code == 400 and bad.json()["error"]["field"] == "period"
         # A region's admin is no central auditor.
         assert api.get("/api/v1/federation/stats", headers=admin_of(tianjin)).status_code in (401, 403)
         beijing.stop("gateway")
