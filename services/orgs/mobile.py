@@ -66,6 +66,8 @@ class MobileRegistration(TenantDocument):
             # for tree.keeps_org_path: a move rewrites the path copies of the moved orgs' registrations
             ("tenant", "home_org_id"),
             ("tenant", "host_org_id"),
+            # lookups of a mirror: the partial unique index below is not planned for a plain equality
+            {"fields": ["tenant", "from_region", "remote_id"], "name": "tenant_mirror_lookup"},
             {
                 "fields": ["tenant", "from_region", "remote_id"],
                 "unique": True,

@@ -112,6 +112,7 @@ class Membership(TenantDocument):
             ("tenant", "org_path", "status", "id"),
             ("tenant", "org_path", "status", "dues_paid_up_to"),
             ("tenant", "org_path", "dues_paid_up_to"),
+            ("tenant", "display_name"),  # the central office's person search (federation.find_people)
         ],
     }
 

@@ -96,6 +96,8 @@ class Transfer(TenantDocument):
             # for tree.keeps_org_path: a move rewrites the path copies of the moved orgs' transfers
             ("tenant", "from_org_id"),
             ("tenant", "to_org_id"),
+            # lookups of a mirror: the partial unique index below is not planned for a plain equality
+            {"fields": ["tenant", "from_region", "remote_id"], "name": "tenant_mirror_lookup"},
             {
                 "fields": ["tenant", "from_region", "remote_id"],
                 "unique": True,

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import secrets
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -70,6 +72,11 @@ class Region:
 
     def stop(self, name: str) -> None:
         self.stack.stop(self.stack.process(name))
+
+    def kill(self, name: str) -> None:
+        """kill -9, no goodbye: whatever the process held unacknowledged goes back to the broker."""
+        os.killpg(self.stack.pid(name), signal.SIGKILL)
+        self.stack.stop(self.stack.process(name))  # reaps it and forgets its pid file
 
 
 @pytest.fixture(scope="module")
@@ -240,6 +247,8 @@ def test_a_transfer_to_another_region_survives_both_regions_going_down_and_keeps
         assert t_transfer["state"] == "approved_out" and t_transfer["letter_no"]
         assert ok(t_api.get(f"/api/v1/transfers/{transfer['id']}", headers=member))["state"] == "approved_out"
         time.sleep(3)  # the relay retries against the closed port meanwhile
+        tianjin.kill("federation-relay")  # and dies holding the message: the broker hands it out again
+        tianjin.restart("federation-relay")
         beijing.restart("gateway")
         mirror = poll(
             lambda: (

@@ -33,6 +33,8 @@ SHAPES = {
         {"tenant": T, "org_id": "o", "status": {"$in": ["full", "probationary"]}},
         # the roster export (services/orgs/imports.py)
         {"tenant": T, "org_path": "o", "status": {"$in": ["full", "probationary"]}},
+        # the central office's person search (services/orgs/federation.py find_people)
+        {"tenant": T, "display_name": "王芳"},
     ],
     "orgs": [
         {"tenant": T, "path": "o"},
@@ -54,6 +56,8 @@ SHAPES = {
         {"tenant": T, "to_org_path": "o"},
         {"tenant": T, "from_org_id": "o"},
         {"tenant": T, "to_org_id": "o"},
+        # a mirror of another region's transfer (services/orgs/transfers_remote.py)
+        {"tenant": T, "from_region": "r", "remote_id": "x"},
     ],
     "mobile_registrations": [
         {"tenant": T, "account_id": "a"},
