@@ -66,9 +66,12 @@ class PeerCaller:
         self.peers = peers
         self._http = httpx.AsyncClient(timeout=timeout)
 
-    async def call(self, region: str, method: str, path: str, payload: dict | None = None) -> tuple[int, dict]:
-        """(status, JSON body) of the peer's answer; DomainError(UNAVAILABLE) if it cannot be reached."""
-        peer = self.peers.peer(region)
+    async def call(
+        self, region: str, method: str, path: str, payload: dict | None = None, field: str = "region"
+    ) -> tuple[int, dict]:
+        """(status, JSON body) of the peer's answer; DomainError(UNAVAILABLE) if it cannot be reached, and
+        INVALID_ARGUMENT on `field` if region is no peer of this one."""
+        peer = self.peers.peer(region, field)
         body, headers = signed_request(self.peers, peer, method, path, payload)
         url = peer.url.rstrip("/") + PREFIX + path
         try:

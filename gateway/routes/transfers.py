@@ -168,7 +168,8 @@ async def request_transfer(body: RequestTransferBody, request: Request, who: Cal
 async def _remote_org_name(request: Request, region: str, org_id: str, who: str, field: str = "to_org_id") -> str:
     """Ask the incoming org's region about it (signed, audited both sides): its name, if it takes members."""
     path = f"/orgs/{quote(org_id, safe='')}"
-    status, body = await federation.peers_of(request).call(region, "GET", path)
+    region_field = "host_region" if field == "host_org_id" else "to_region"
+    status, body = await federation.peers_of(request).call(region, "GET", path, field=region_field)
     await federation.audit_outbound(request, region, "GET", path, status, "orgs.describe", who)
     if status == 404:
         raise DomainError(ErrorCode.NOT_FOUND, "org_unknown", field, org_id=org_id)

@@ -38,6 +38,8 @@ Published (`data` below; envelope in kernel/outbox.py):
                  an import's new memberships, up to IMPORT_CHUNK a message, in place of a membership_added
                  and role_assigned per row: identity grants every listed role in one bulk write
                  (org_id: the org the roster was imported into; each member's own org_id is their home)
+- federation.<peer> {message_id, kind, body}   a message to a peer region (federation.py: kinds transfer,
+                 transfer_step, mobile, mobile_step), delivered by the federation relay, not by a worker
 - roster_imported {org_id, orgs_created, members_added, accounts_created}   after the org_created and
                  memberships_imported events of the same import (imports.py)
 

@@ -250,3 +250,22 @@ def test_openapi_document_and_docs(api):
         "live": True,
     }
     assert "jiceng_http_requests_total" in api.get("/metrics").text
+
+
+def test_federation_refuses_unsigned_requests_and_unknown_regions(api, admin):
+    """The test region has a federation key and no peers: peers' routes need a signature, the centre's
+    views a central auditor, and a transfer or a mobile period to another region a registered peer."""
+    unsigned = api.post("/federation/v1/messages", json={"message_id": "m", "kind": "transfer", "body": {}})
+    assert unsigned.status_code == 401 and unsigned.json()["error"]["code"] == "unauthenticated"
+    assert api.get("/federation/v1/stats").status_code == 401
+    assert api.get("/api/v1/federation/stats", headers=admin.auth).status_code == 403  # admin, not an auditor
+    transfer = api.post("/api/v1/transfers", json={"to_org_id": "x", "to_region": "nowhere"}, headers=admin.auth)
+    assert transfer.status_code == 400 and transfer.json()["error"]["field"] == "to_region", transfer.text
+    outflow = api.post(
+        "/api/v1/mobile-registrations",
+        json={"destination": "北京", "left_on": "2026-11-01", "host_region": "nowhere"},
+        headers=admin.auth,
+    )
+    assert outflow.status_code == 400 and outflow.json()["error"]["field"] == "host_org_id", outflow.text
+    too_long = api.post("/api/v1/transfers", json={"to_org_id": "x", "to_region": "n" * 33}, headers=admin.auth)
+    assert too_long.status_code == 400 and too_long.json()["error"]["field"] == "to_region"
