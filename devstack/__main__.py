@@ -46,7 +46,7 @@ def federation_main(command: str) -> int:
                 end="",
             )
         else:
-            print(seed(stack), end="")
+            print(seed(stack, phone_prefix=federation.DEMO_PHONES[stack.layout.region]), end="")
             print(announce(stack), end="")
     print("\nFederated regions are up:")
     for stack in stacks:

@@ -13,12 +13,13 @@ ADMIN_PASSWORD = "Jiceng-admin-2026"  # noqa: S105 - the demo admin's, printed b
 DEMO_ORG_COUNT = 6
 
 
-def seed(stack: Stack, timeout: float = 30.0) -> str:
-    """Create the admin and the demo region (idempotent); wait until every service has heard of it."""
+def seed(stack: Stack, timeout: float = 30.0, phone_prefix: str = "1380000000") -> str:
+    """Create the admin and the demo region (idempotent); wait until every service has heard of it.
+    phone_prefix: the demo people's phones (a second federated region on this machine takes others)."""
     out = stack.run_tool(
         "-m", "services.identity.manage", "create-admin", "--phone", ADMIN_PHONE, "--password", ADMIN_PASSWORD
     )
-    out += stack.run_tool("-m", "services.identity.manage", "seed-demo")
+    out += stack.run_tool("-m", "services.identity.manage", "seed-demo", "--phone-prefix", phone_prefix)
     out += stack.run_tool("-m", "services.orgs.manage", "seed-demo")
     region = stack.layout.region.replace("-", "_")
     with pymongo.MongoClient(stack.env["MONGO_URI"], serverSelectionTimeoutMS=2000) as client:

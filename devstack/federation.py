@@ -14,6 +14,8 @@ from pathlib import Path
 from devstack.layout import KNOWN_REGIONS, Layout
 
 REGIONS = ("tianjin", "beijing")
+# The demo people's phones per region: the same people in two regions would be namesakes with one phone.
+DEMO_PHONES = {"tianjin": "1380000000", "beijing": "1381000000"}
 CENTRAL = "central"
 AUDITOR_PHONE = "13900000000"
 AUDITOR_PASSWORD = "Jiceng-audit-2026"  # noqa: S105 - the demo central auditor's, printed by `up`

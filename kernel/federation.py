@@ -20,7 +20,8 @@ Peers are an allow-list: `FEDERATION_PEERS_PATH` names a JSON file
                 "role": "region"}, …]}
 
 `role` is `region` (a regional deployment) or `central` (the central office: it may ask for statistics and
-audited person searches). This module is pure: no I/O beyond reading the two files it is given.
+audited person searches). No I/O here beyond reading the two files it is given; `calling_peer` and
+`calling_central` tell a service who is calling from the call's context.
 """
 
 from __future__ import annotations
@@ -218,3 +219,31 @@ def verify(
     except (InvalidSignature, ValueError):
         raise Refused("signature_invalid") from None
     return Verified(peer, parsed["nonce"], created)
+
+
+# -- a service's side: who is calling ------------------------------------------------------------------
+
+
+def calling_peer() -> str:
+    """The region a federation call comes from (identity admitted its signed request and gave the gateway a
+    token of the actor "region:<peer>"); PERMISSION_DENIED for anyone else."""
+    from kernel import authz, context
+    from kernel.errors import DomainError, ErrorCode
+
+    actor = context.current().require_actor()
+    if not actor.account_id.startswith(authz.PEER_PREFIX) or not (
+        {authz.FEDERATION_PEER, authz.FEDERATION_CENTRAL} & set(actor.platform_roles)
+    ):
+        raise DomainError(ErrorCode.PERMISSION_DENIED, "federation_peer_only")
+    return actor.account_id.removeprefix(authz.PEER_PREFIX)
+
+
+def calling_central() -> str:
+    """As calling_peer, for what only the central office may ask (statistics, person searches)."""
+    from kernel import authz, context
+    from kernel.errors import DomainError, ErrorCode
+
+    region = calling_peer()
+    if authz.FEDERATION_CENTRAL not in context.current().require_actor().platform_roles:
+        raise DomainError(ErrorCode.PERMISSION_DENIED, "federation_central_only")
+    return region

@@ -22,13 +22,15 @@ from gateway.auth import CallerDep
 from gateway.clients import as_json
 from gateway.federation.client import PeerCaller
 from gateway.routes.common import Body
+from jiceng.content.v1 import education_pb2 as cpb
 from jiceng.identity.v1 import federation_pb2 as ipb
 from jiceng.orgs.v1 import federation_pb2 as opb
 from kernel import authz
 from kernel.errors import DomainError, ErrorCode
 
 Period = Annotated[
-    str, Query(max_length=7, pattern=r"^(\d{4}(-Q[1-4]|-\d{2})?)?$", description="'2026-Q3', '2026-07' or '2026'")
+    str,
+    Query(max_length=7, pattern=r"^(\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?)?$", description="'2026-Q3', '2026-07' or '2026'"),
 ]
 SIGNED_HEADERS = ("signature", "signature-input", "content-digest", "jiceng-to")
 
@@ -65,11 +67,19 @@ class LifeOut(BaseModel):
     on_leave: int = 0
 
 
+class StudyOut(BaseModel):
+    assignments: int = Field(0, description="Course assignments due in the period")
+    members: int = Field(0, description="Members they reach (each assignment counts its own)")
+    finished: int = 0
+    truncated: bool = Field(False, description="More assignments were due than one summary reads")
+
+
 class RegionStatsOut(BaseModel):
     members_by_status: dict[str, int]
     orgs_by_type: dict[str, int]
     root_orgs: int
     life: LifeOut | None = Field(None, description="Org-life compliance of the period asked for")
+    study: StudyOut | None = Field(None, description="Study completion of the period (null: content unavailable)")
 
 
 class PeopleSearchIn(BaseModel):
@@ -165,7 +175,32 @@ async def region_stats(request: Request, period: Period = ""):
     token, _ = await _admit(request, "stats")
     services = request.app.state.services
     message = opb.RegionStatsRequest(period=period)
-    return _stats(await services.call(services.orgs_federation.RegionStats, message, token))
+    stats = _stats(await services.call(services.orgs_federation.RegionStats, message, token))
+    if period:
+        since, until = period_days(period)
+        try:
+            summary = await services.call(
+                services.education.GetStudySummary, cpb.StudySummaryRequest(since=since, until=until), token
+            )
+            stats["study"] = as_json(summary)
+        except DomainError as err:  # content down: the rest of the numbers still count
+            if err.code not in (ErrorCode.UNAVAILABLE, ErrorCode.DEADLINE_EXCEEDED):
+                raise
+    return stats
+
+
+def period_days(period: str) -> tuple[str, str]:
+    """'2026' / '2026-Q3' / '2026-07' as [first day, first day after) in YYYY-MM-DD."""
+    year = int(period[:4])
+    if len(period) == 4:
+        first, months = 1, 12
+    elif period[5] == "Q":
+        first, months = 3 * (int(period[6]) - 1) + 1, 3
+    else:
+        first, months = int(period[5:7]), 1
+    end_month = first + months
+    end = f"{year + (end_month - 1) // 12}-{(end_month - 1) % 12 + 1:02d}-01"
+    return f"{year}-{first:02d}-01", end
 
 
 @inbound.post(
@@ -254,7 +289,13 @@ async def central_stats(request: Request, who: CallerDep, period: Period = ""):
     _require_auditor(who)
     path = f"/stats?period={quote(period)}" if period else "/stats"
     answered, unavailable = await _ask_each(request, "GET", path, None, "stats", who.account_id)
-    total = {"members_by_status": {}, "orgs_by_type": {}, "root_orgs": 0, "life": LifeOut() if period else None}
+    total = {
+        "members_by_status": {},
+        "orgs_by_type": {},
+        "root_orgs": 0,
+        "life": LifeOut() if period else None,
+        "study": StudyOut() if period else None,
+    }
     regions = {}
     for region, body in answered.items():
         stats = RegionStatsOut.model_validate(body)
@@ -266,6 +307,10 @@ async def central_stats(request: Request, who: CallerDep, period: Period = ""):
         if period and stats.life is not None:
             for k in LifeOut.model_fields:
                 setattr(total["life"], k, getattr(total["life"], k) + getattr(stats.life, k))
+        if period and stats.study is not None:
+            for k in ("assignments", "members", "finished"):
+                setattr(total["study"], k, getattr(total["study"], k) + getattr(stats.study, k))
+            total["study"].truncated |= stats.study.truncated
     return {"total": total, "regions": regions, "unavailable": unavailable}
 
 

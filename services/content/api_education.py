@@ -210,6 +210,10 @@ class EducationApi(education_pb2_grpc.EducationServiceServicer):
         orgs = [pb.OrgCompletion(org_id=o, org_name=names.get(o, ""), members=m, finished=f) for o, m, f in rows]
         return pb.CompletionReport(assignment=_assignment(assignment, course), summary=orgs[0], below=orgs[1:])
 
+    def GetStudySummary(self, request, context):
+        assignments, members, finished, truncated = courses.study_summary(request.since, request.until)
+        return pb.StudySummary(assignments=assignments, members=members, finished=finished, truncated=truncated)
+
     def ListUnfinished(self, request, context):
         _, rows, cursor = courses.unfinished(
             request.assignment_id, request.org_id, request.page.page_size, request.page.cursor

@@ -15,6 +15,7 @@ import mongoengine as me
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
+from kernel import federation as fed
 from kernel.clock import aware, now_ms
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import TenantDocument, UnitOfWork, atomically
@@ -66,7 +67,11 @@ class CourseAssignment(TenantDocument):
 
     meta = {
         "collection": "course_assignments",
-        "indexes": [("tenant", "org_id", "-created_at"), {"fields": ["tenant", "course_id", "org_id"], "unique": True}],
+        "indexes": [
+            ("tenant", "org_id", "-created_at"),
+            {"fields": ["tenant", "course_id", "org_id"], "unique": True},
+            ("tenant", "deadline"),  # the region's study summary for the central office (study_summary)
+        ],
     }
 
 
@@ -463,6 +468,37 @@ def report(assignment_id: str, org_id: str) -> tuple[CourseAssignment, Course, l
         )
         rows.append((oid, members, min(members, finished)))
     return assignment, _course(assignment.course_id), rows
+
+
+MAX_SUMMARY_ASSIGNMENTS = 500  # two indexed counts each
+
+
+def study_summary(since: str, until: str) -> tuple[int, int, int, bool]:
+    """The region's study completion for the central office: (assignments due in [since, until), members
+    they reach, finished, truncated). Counts only: the completion report's numbers summed per assignment."""
+    fed.calling_central()
+    try:
+        start, end = (dt.datetime.fromisoformat(d).replace(tzinfo=dt.UTC) for d in (since, until))
+    except ValueError:
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "date_invalid", "since") from None
+    tenant = access.tenant()
+    due = list(
+        CourseAssignment.in_tenant(tenant)
+        .filter(deadline__gte=start, deadline__lt=end)
+        .only("course_id", "org_id")
+        .limit(MAX_SUMMARY_ASSIGNMENTS + 1)
+    )
+    members = finished = 0
+    for assignment in due[:MAX_SUMMARY_ASSIGNMENTS]:
+        reach = mirror.Person.in_tenant(tenant).filter(org_path=assignment.org_id).count()
+        done = (
+            CourseProgress.in_tenant(tenant)
+            .filter(course_id=assignment.course_id, org_path=assignment.org_id, finished_at__gt=EPOCH)
+            .count()
+        )
+        members += reach
+        finished += min(reach, done)
+    return min(len(due), MAX_SUMMARY_ASSIGNMENTS), members, finished, len(due) > MAX_SUMMARY_ASSIGNMENTS
 
 
 def unfinished(

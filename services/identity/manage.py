@@ -77,10 +77,12 @@ def ensure_grant(tenant: str, account: Account, role: str, org_id: str = "") -> 
     )
 
 
-def seed_people(config: ManageConfig, hasher) -> None:
+def seed_people(config: ManageConfig, hasher, prefix: str = "1380000000") -> None:
+    """The demo people; prefix: their phones' first ten digits (federated regions on one machine differ, or
+    a member moving between them would meet a namesake account of the same phone)."""
     for phone, name in DEMO_PEOPLE:
-        ensure_account(config.region, phone, name, DEMO_PASSWORD, hasher)
-    print(f"demo people: {len(DEMO_PEOPLE)} accounts 13800000001…5, password {DEMO_PASSWORD}")
+        ensure_account(config.region, prefix + phone[-1], name, DEMO_PASSWORD, hasher)
+    print(f"demo people: {len(DEMO_PEOPLE)} accounts {prefix}1…5, password {DEMO_PASSWORD}")
 
 
 def announce(tenant: str, account_ids: list[str] | None = None, chunk: int = 500) -> int:
@@ -111,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--password", required=True)
     admin.add_argument("--name", default="区域管理员")
     admin.add_argument("--role", default=REGION_ADMIN, choices=PLATFORM_ROLES, help="central_auditor: the centre's")
-    sub.add_parser("seed-demo")
+    demo = sub.add_parser("seed-demo")
+    demo.add_argument("--phone-prefix", default="1380000000", help="the demo phones' first ten digits")
     announcing = sub.add_parser("announce")
     announcing.add_argument("--account", action="append", help="only this account id (repeatable)")
     args = parser.parse_args(argv)
@@ -134,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         ensure_grant(config.region, account, args.role)
         print(f"{args.role} {phones.mask(account.phone)} ({account.id}) in {config.region}")
     elif args.command == "seed-demo":
-        seed_people(config, hasher)
+        if not (len(args.phone_prefix) == 10 and args.phone_prefix.isdigit()):
+            parser.error("--phone-prefix: ten digits")
+        seed_people(config, hasher, args.phone_prefix)
     elif args.command == "announce":
         print(f"identity announced {announce(config.region, args.account)} accounts")
     return 0

@@ -35,7 +35,8 @@ from typing import Any
 import grpc
 
 from jiceng.identity.v1 import federation_pb2, federation_pb2_grpc, identity_pb2, identity_pb2_grpc
-from kernel import authz, context
+from kernel import context
+from kernel import federation as fed
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import UnitOfWork, utcnow
 from services.orgs import events
@@ -76,20 +77,12 @@ def check_region(region: str, field: str = "to_region") -> str:
 
 
 def peer_region() -> str:
-    """The region a federation call comes from (identity admitted its signed request); refused otherwise."""
-    actor = context.current().require_actor()
-    if not actor.account_id.startswith(authz.PEER_PREFIX) or not (
-        {authz.FEDERATION_PEER, authz.FEDERATION_CENTRAL} & set(actor.platform_roles)
-    ):
-        raise DomainError(ErrorCode.PERMISSION_DENIED, "federation_peer_only")
-    return actor.account_id.removeprefix(authz.PEER_PREFIX)
+    """The region a federation call comes from; refused for anyone else (kernel/federation.py)."""
+    return fed.calling_peer()
 
 
 def require_central() -> str:
-    region = peer_region()
-    if authz.FEDERATION_CENTRAL not in context.current().require_actor().platform_roles:
-        raise DomainError(ErrorCode.PERMISSION_DENIED, "federation_central_only")
-    return region
+    return fed.calling_central()
 
 
 # -- outbound ---------------------------------------------------------------------------------------

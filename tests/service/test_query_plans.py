@@ -314,7 +314,11 @@ CONTENT_SHAPES.update(
             {"tenant": T, "org_id": "o", "audience": "public", "published_at": {"$lte": 1}},
             {"tenant": T, "_id": {"$in": ["c", "d"]}},
         ],
-        "course_assignments": [{"tenant": T, "org_id": {"$in": ["o", "p"]}}, {"tenant": T, "_id": "a"}],
+        "course_assignments": [
+            {"tenant": T, "org_id": {"$in": ["o", "p"]}},
+            {"tenant": T, "_id": "a"},
+            {"tenant": T, "deadline": {"$gte": 1, "$lt": 2}},  # the study summary
+        ],
         "course_progress": [
             {"tenant": T, "course_id": "c", "account_id": "a"},
             {"tenant": T, "account_id": "a", "course_id": {"$in": ["c", "d"]}},
