@@ -33,6 +33,19 @@ class RateLimiter:
             raise DomainError(ErrorCode.RATE_LIMITED, "rate_limited", retry_after=wait)
         hits.append(now)
 
+    def check(self, key: str, now: float | None = None) -> None:
+        """Raise RATE_LIMITED if key is at its limit now, without counting a request (for limits on
+        failures: counted by hit() only when a request fails, checked before each)."""
+        now = time.monotonic() if now is None else now
+        hits = self._hits.get(key)
+        if hits is None:
+            return
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            wait = max(1, math.ceil(hits[0] + self.window - now))
+            raise DomainError(ErrorCode.RATE_LIMITED, "rate_limited", retry_after=wait)
+
     def _evict(self, now: float) -> None:
         stale = [k for k, h in self._hits.items() if not h or h[-1] <= now - self.window]
         for k in stale:

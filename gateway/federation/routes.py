@@ -18,7 +18,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from gateway.auth import CallerDep
+from gateway.auth import CallerDep, client_address
 from gateway.clients import as_json
 from gateway.federation.client import PeerCaller
 from gateway.routes.common import Body
@@ -138,7 +138,14 @@ async def _admit(request: Request, subject: str) -> tuple[str, bytes]:
         subject=subject,
     )
     services = request.app.state.services
-    reply = await services.call(services.identity_federation.AdmitPeerRequest, message)
+    refusals, address = request.app.state.limiters["federation_refusals"], client_address(request)
+    refusals.check(address)
+    try:
+        reply = await services.call(services.identity_federation.AdmitPeerRequest, message)
+    except DomainError as err:
+        if err.code is ErrorCode.UNAUTHENTICATED:
+            refusals.hit(address)
+        raise
     return reply.access_token, body
 
 

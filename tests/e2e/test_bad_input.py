@@ -269,3 +269,11 @@ def test_federation_refuses_unsigned_requests_and_unknown_regions(api, admin):
     assert outflow.status_code == 400 and outflow.json()["error"]["field"] == "host_org_id", outflow.text
     too_long = api.post("/api/v1/transfers", json={"to_org_id": "x", "to_region": "n" * 33}, headers=admin.auth)
     assert too_long.status_code == 400 and too_long.json()["error"]["field"] == "to_region"
+
+
+def test_refused_federation_requests_are_rate_limited_per_address(api):
+    """Someone probing /federation/v1 gets 401s, then 429 before identity is even asked (a real peer's
+    signed requests never fail)."""
+    statuses = [api.get("/federation/v1/stats").status_code for _ in range(31)]
+    assert statuses[:30] == [401] * 30
+    assert statuses[30] == 429

@@ -111,3 +111,16 @@ def test_zero_limit_refuses_cleanly_or_is_rejected_up_front():
         return
     with pytest.raises(DomainError):
         limiter.hit("k", now=0)
+
+
+def test_check_refuses_at_the_limit_without_counting():
+    limiter = RateLimiter(limit=2, window_seconds=60)
+    for _ in range(5):
+        limiter.check("probe", now=0.0)  # checking alone never fills the window
+    limiter.hit("probe", now=1.0)
+    limiter.check("probe", now=1.5)
+    limiter.hit("probe", now=2.0)
+    with pytest.raises(DomainError) as caught:
+        limiter.check("probe", now=3.0)
+    assert caught.value.params["retry_after"] == 58
+    limiter.check("probe", now=61.5)  # the first failure left the window
