@@ -114,6 +114,12 @@ def ensure_account(phone: str, display_name: str) -> str:
     return reply.accounts[0].account_id
 
 
+def org_name(tenant: str, org_id: str) -> str:
+    """An org's name for a snapshot ("" if it is gone)."""
+    org = Org.in_tenant(tenant).filter(id=org_id).only("name").first()
+    return org.name if org else ""
+
+
 # -- dossier (de)serialization: JSON over the wire -------------------------------------------------
 
 

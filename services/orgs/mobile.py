@@ -419,16 +419,13 @@ def list_reports(registration_id: str, page_size: int, cursor: str):
 
 def snapshot(registration: MobileRegistration, home_org_name: str = "") -> dict:
     """The home region's registration as the host region's mirror keeps it (mobile_remote.py)."""
-    if not home_org_name:
-        home = Org.in_tenant(registration.tenant).filter(id=registration.home_org_id).only("name").first()
-        home_org_name = home.name if home else ""
     return {
         "registration_id": str(registration.id),
         "version": registration.version,
         "state": registration.state,
         "display_name": registration.display_name,
         "home_org_id": registration.home_org_id,
-        "home_org_name": home_org_name,
+        "home_org_name": home_org_name or federation.org_name(registration.tenant, registration.home_org_id),
         "host_org_id": registration.host_org_id,
         "destination": registration.destination,
         "reason": registration.reason,

@@ -150,6 +150,21 @@ class IncomingSide(Protocol):
         ...
 
 
+def _leaving(uow: UnitOfWork, transfer: Transfer) -> tuple[Org, dict, str]:
+    """The outgoing org, the membership (as stored, in uow's transaction) and its status, checked: still in
+    the outgoing org and in good standing, or the transfer cannot complete."""
+    source = tree.get(transfer.from_org_id)
+    found = Membership._get_collection().find_one(
+        {"_id": ObjectId(transfer.membership_id), "tenant": uow.tenant}, session=uow.session
+    )
+    if found is None or found["org_id"] != source.id:
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "transfer_membership_moved", "transfer_id")
+    status = found["status"]
+    if status not in pipeline.ACTIVE:
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "transfer_status_invalid", "transfer_id", status=status)
+    return source, found, status
+
+
 class LocalIncoming:
     """Both orgs in this region: acceptance moves the membership document itself."""
 
@@ -168,15 +183,7 @@ class LocalIncoming:
     def receive(self, uow: UnitOfWork, transfer: Transfer, actor_id: str) -> None:
         """Move the membership to the incoming org: org and path, a dossier step, counters and roles."""
         dest = self.destination(transfer.to_org_id)
-        source = tree.get(transfer.from_org_id)
-        found = Membership._get_collection().find_one(
-            {"_id": ObjectId(transfer.membership_id), "tenant": uow.tenant}, session=uow.session
-        )
-        if found is None or found["org_id"] != source.id:
-            raise DomainError(ErrorCode.FAILED_PRECONDITION, "transfer_membership_moved", "transfer_id")
-        status = found["status"]
-        if status not in pipeline.ACTIVE:
-            raise DomainError(ErrorCode.FAILED_PRECONDITION, "transfer_status_invalid", "transfer_id", status=status)
+        source, found, status = _leaving(uow, transfer)
         step = arrival_step(transfer, status, source.name, dest, actor_id)
         # The roles held in the old org end there; the membership starts as a plain member in the new one.
         # Dues paid-up-to, joined_org_on (dues owed follow the member) and the history stay as they are.
@@ -250,15 +257,7 @@ class RemoteIncoming:
 
     def receive(self, uow: UnitOfWork, transfer: Transfer, actor_id: str) -> None:
         """The member leaves this region: transferred_out here (the dossier goes in the completed snapshot)."""
-        source = tree.get(transfer.from_org_id)
-        found = Membership._get_collection().find_one(
-            {"_id": ObjectId(transfer.membership_id), "tenant": uow.tenant}, session=uow.session
-        )
-        if found is None or found["org_id"] != source.id:
-            raise DomainError(ErrorCode.FAILED_PRECONDITION, "transfer_membership_moved", "transfer_id")
-        status = found["status"]
-        if status not in pipeline.ACTIVE:
-            raise DomainError(ErrorCode.FAILED_PRECONDITION, "transfer_status_invalid", "transfer_id", status=status)
+        source, found, status = _leaving(uow, transfer)
         note = messages.render(
             "transfer_history_note",
             messages.DEFAULT_LOCALE,
@@ -599,9 +598,6 @@ def _event_data(transfer: Transfer) -> dict:
 
 def snapshot(transfer: Transfer, from_org_name: str = "", dossier: dict | None = None) -> dict:
     """The authority's transfer as its incoming region's mirror keeps it (federation.py)."""
-    if not from_org_name:
-        source = Org.in_tenant(transfer.tenant).filter(id=transfer.from_org_id).only("name").first()
-        from_org_name = source.name if source else ""
     return {
         "transfer_id": str(transfer.id),
         "version": transfer.version,
@@ -609,7 +605,7 @@ def snapshot(transfer: Transfer, from_org_name: str = "", dossier: dict | None =
         "letter_no": transfer.letter_no or "",
         "display_name": transfer.display_name,
         "from_org_id": transfer.from_org_id,
-        "from_org_name": from_org_name,
+        "from_org_name": from_org_name or federation.org_name(transfer.tenant, transfer.from_org_id),
         "to_org_id": transfer.to_org_id,
         "reason": transfer.reason,
         "requested_at": transfer.requested_at.isoformat(),
