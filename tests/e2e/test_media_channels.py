@@ -376,7 +376,9 @@ def test_radio_goes_live_as_hls_audio_and_its_recording_is_audio(world):
     created = ok(world.post("sec1", f"/channels/{radio['id']}/broadcasts", {"title": "午间广播", "record": True}), 201)
     assert created["ingest_url"].endswith("/radio")
     broadcast = created["broadcast"]
-    publisher = push(f"{created['ingest_url']}/{created['stream_key']}", seconds=12, audio_only=True)
+    # 30 s: the radio edge's ffmpeg starts per stream and, on a loaded 2-core box, wrote its first segment only
+    # after a 12 s stream had ended (two fresh-clone runs); the playlist is gone once the stream is.
+    publisher = push(f"{created['ingest_url']}/{created['stream_key']}", seconds=30, audio_only=True)
     try:
         wait_playlist(broadcast["live_url"])
         kinds = [s["codec_type"] for s in probe(broadcast["live_url"])["streams"]]
