@@ -267,6 +267,13 @@ def test_a_transfer_to_another_region_survives_both_regions_going_down_and_keeps
         t_transfer = ok(t_api.post(f"/api/v1/transfers/{transfer['id']}/approve_out", json={}, headers=t_admin))
         assert t_transfer["state"] == "approved_out" and t_transfer["letter_no"]
         assert ok(t_api.get(f"/api/v1/transfers/{transfer['id']}", headers=member))["state"] == "approved_out"
+        # A call that needs Beijing now fails fast and cleanly, and changes nothing here.
+        started = time.monotonic()
+        down = t_api.post(
+            "/api/v1/transfers", json={"to_org_id": "demo-tower", "to_region": beijing.name}, headers=t_admin
+        )
+        assert down.status_code == 503 and down.json()["error"]["code"] == "unavailable", down.text
+        assert beijing.name in down.json()["error"]["message"] and time.monotonic() - started < 6
         time.sleep(3)  # the relay retries against the closed port meanwhile
         tianjin.kill("federation-relay")  # and dies holding the message: the broker hands it out again
         tianjin.restart("federation-relay")
