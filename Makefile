@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: up up-federation down-federation down status seed announce test test-unit bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo lint deps venv clean
+.PHONY: up up-federation down-federation down status seed announce test test-unit bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo bench-federation lint deps venv clean
 
 ## up: install what is missing, start the local region with demo data, print where to open it
 up: deps venv
@@ -67,6 +67,10 @@ bench-sms: deps venv
 ## bench-geo: nearest orgs among 300,000 (p99) and location-report ingest; e.g. make bench-geo GEO="--orgs 100000 --devices 500"
 bench-geo: deps venv
 	$(PY) -m bench.geo $(GEO)
+
+## bench-federation: a signed cross-region request against an ordinary one, and the relay's delivery rate between two regions
+bench-federation: deps venv
+	$(PY) -m bench.federation $(FEDERATION)
 
 ## bench-import: roster import throughput
 bench-import: deps venv
