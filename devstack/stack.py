@@ -128,8 +128,8 @@ def _search_index_ready(root: Path) -> bool:
 
 class Stack:
     """A region's processes. only: the names of the processes this stack runs (all when None) — a smaller
-    region for tests that need just a few services (federation's); its gateway is then ready when it is
-    alive, as /readyz asks every service."""
+    region for tests that need just a few services (federation's); its gateway is told which services run
+    (GATEWAY_SERVICES), so /readyz waits for those."""
 
     def __init__(
         self, layout: Layout, root: Path, extra_env: dict[str, str] | None = None, only: list[str] | None = None
@@ -337,12 +337,15 @@ class Stack:
             Process(
                 "gateway",
                 [PYTHON, "-m", "gateway"],
-                ready=lambda: _http_ok(
-                    f"http://127.0.0.1:{lay.gateway_port}/{'readyz' if self.only is None else 'healthz'}"
-                ),
-                env={"HTTP_PORT": str(lay.gateway_port)},
+                ready=lambda: _http_ok(f"http://127.0.0.1:{lay.gateway_port}/readyz"),
+                env={"HTTP_PORT": str(lay.gateway_port), "GATEWAY_SERVICES": self._gateway_services()},
             ),
         ]
+
+    def _gateway_services(self) -> str:
+        """The services this stack runs, for the gateway's readiness (all of them unless `only` says less)."""
+        services = ("identity", "orgs", "content", "media", "sms", "geo")
+        return ",".join(s for s in services if self.only is None or s in self.only)
 
     # -- coturn (STUN/TURN for calls) --------------------------------------------------------------
     def _coturn(self) -> Process:

@@ -65,7 +65,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
             "sms": config.sms_addr,
             "geo": config.geo_addr,
         }
-        app.state.services = Services(config.region, addresses, config.grpc_timeout_seconds)
+        app.state.services = Services(config.region, addresses, config.grpc_timeout_seconds, config.services)
         app.state.live = live.LiveHub(config.amqp_uri, config.region, app.state.services, app.state.verifier)
         app.state.live.start()
         peers = Peers.load(config.region, config.federation_key_path, config.federation_peers_path)

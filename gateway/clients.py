@@ -33,9 +33,10 @@ from kernel.errors import from_rpc_error
 
 
 class Services:
-    def __init__(self, region: str, addresses: dict[str, str], timeout: float):
+    def __init__(self, region: str, addresses: dict[str, str], timeout: float, running: list[str] | None = None):
         self.region = region
         self.timeout = timeout
+        self.running = running or list(addresses)  # the ones this deployment runs: /readyz checks these
         # Replies may carry an exported roster (a few MB): more than gRPC's default 4 MiB.
         options = [
             ("grpc.keepalive_time_ms", 30_000),
@@ -68,7 +69,9 @@ class Services:
         self.channels = channel_pb2_grpc.ChannelServiceStub(self._channels["media"])
         self.sms = sms_pb2_grpc.SmsServiceStub(self._channels["sms"])
         self.geo = geo_pb2_grpc.GeoServiceStub(self._channels["geo"])
-        self._health = {name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items()}
+        self._health = {
+            name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items() if name in self.running
+        }
 
     async def call(self, method, request, token: str | None = None, client_ip: str = "", timeout: float | None = None):
         """Call a service method; its DomainError is raised here again, ready to become JSON."""

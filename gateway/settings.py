@@ -8,6 +8,8 @@ from pydantic import Field, field_validator
 
 from kernel.config import BusConfig
 
+SERVICES = ("identity", "orgs", "content", "media", "sms", "geo")
+
 
 class GatewayConfig(BusConfig):  # the broker: live chat and notifications (gateway/live.py)
     http_host: str = "127.0.0.1"
@@ -26,6 +28,9 @@ class GatewayConfig(BusConfig):  # the broker: live chat and notifications (gate
     max_upload_bytes: int = 10 * 1024 * 1024 + 64 * 1024  # a 10 MiB file and its multipart framing
     import_timeout_seconds: float = Field(120.0, gt=0)
     grpc_timeout_seconds: float = 5.0
+    # The services this deployment runs, comma-separated: /readyz waits for these only (the central office runs
+    # identity, orgs and content; a route of a service it does not run answers 503).
+    gateway_services: str = "identity,orgs,content,media,sms,geo"
     # per client address, per minute
     auth_rate_per_minute: int = Field(30, ge=1)
     code_rate_per_minute: int = Field(5, ge=1)
@@ -48,6 +53,19 @@ class GatewayConfig(BusConfig):  # the broker: live chat and notifications (gate
         if not v.is_file():
             raise ValueError("no such file")
         return v
+
+    @field_validator("gateway_services")
+    @classmethod
+    def _services(cls, v: str) -> str:
+        names = [n.strip() for n in v.split(",") if n.strip()]
+        unknown = sorted(set(names) - set(SERVICES))
+        if unknown or "identity" not in names:
+            raise ValueError(f"a comma-separated list of {', '.join(SERVICES)} with identity among them")
+        return ",".join(names)
+
+    @property
+    def services(self) -> list[str]:
+        return self.gateway_services.split(",")
 
     @field_validator("jwks_path")
     @classmethod

@@ -104,6 +104,16 @@ def test_central_runs_no_media_sms_or_geo():
     assert not names & {"media", "sms", "geo", "minio", "live-edge", "coturn"}
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_gateway_waits_for_exactly_the_services_the_overlay_runs(overlay):
+    """GATEWAY_SERVICES (default: all six) names the services /readyz waits for: one not deployed would keep the
+    gateway unready for ever, one deployed but not named would not hold it back while it is down."""
+    config = next(o for o in objects(overlay, "ConfigMap") if o["metadata"]["name"] == "jiceng-config")
+    named = config["data"].get("GATEWAY_SERVICES", "identity,orgs,content,media,sms,geo").split(",")
+    deployed = {o["metadata"]["name"] for o in workloads(overlay)}
+    assert set(named) == deployed & {"identity", "orgs", "content", "media", "sms", "geo"}
+
+
 # -- images ---------------------------------------------------------------------------------------
 def test_every_image_of_ours_has_a_dockerfile():
     base = kustomize_lite.render(K8S / "base")
