@@ -22,7 +22,8 @@ def seed(stack: Stack, timeout: float = 30.0, phone_prefix: str = "1380000000") 
     out += stack.run_tool("-m", "services.identity.manage", "seed-demo", "--phone-prefix", phone_prefix)
     out += stack.run_tool("-m", "services.orgs.manage", "seed-demo")
     region = stack.layout.region.replace("-", "_")
-    with pymongo.MongoClient(stack.env["MONGO_URI"], serverSelectionTimeoutMS=2000) as client:
+    # A socket timeout: a database that stops answering is an error here, not a wait until the caller's timeout.
+    with pymongo.MongoClient(stack.env["MONGO_URI"], serverSelectionTimeoutMS=2000, socketTimeoutMS=20000) as client:
         identity = client[f"{region}_identity"]
         tenant = {"tenant": stack.layout.region}
         _wait(

@@ -20,7 +20,9 @@ Peers are an allow-list: `FEDERATION_PEERS_PATH` names a JSON file
                 "role": "region"}, …]}
 
 `role` is `region` (a regional deployment) or `central` (the central office: it may ask for statistics and
-audited person searches). No I/O here beyond reading the two files it is given; `calling_peer` and
+audited person searches). Rotating a region's key: every peer first lists the new key as `public_key` and the
+old one in `previous_public_keys` (both verify), then the region signs with the new key, then peers drop the
+old one. No I/O here beyond reading the two files it is given; `calling_peer` and
 `calling_central` tell a service who is calling from the call's context.
 """
 
@@ -63,9 +65,10 @@ class Peer:
     url: str  # the peer gateway's base address, e.g. https://beijing.example/
     public_key: str  # base64 of the raw 32-byte Ed25519 public key
     role: str = "region"
+    previous_keys: tuple[str, ...] = ()  # still accepted while the peer rotates its key
 
-    def key(self) -> Ed25519PublicKey:
-        return Ed25519PublicKey.from_public_bytes(base64.b64decode(self.public_key))
+    def keys(self) -> list[Ed25519PublicKey]:
+        return [Ed25519PublicKey.from_public_bytes(base64.b64decode(k)) for k in (self.public_key, *self.previous_keys)]
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ def parse_peers(text: str) -> dict[str, Peer]:
             url=str(raw.get("url", "")).rstrip("/") + "/",
             public_key=str(raw.get("public_key", "")),
             role=str(raw.get("role", "region")),
+            previous_keys=tuple(str(k) for k in raw.get("previous_public_keys", [])),
         )
         if not _REGION.match(peer.region):
             raise ValueError(f"peers[{i}].region: not a region slug")
@@ -114,8 +118,10 @@ def parse_peers(text: str) -> dict[str, Peer]:
             raise ValueError(f"peers[{i}].role: one of {', '.join(ROLES)}")
         if not peer.url.startswith(("http://", "https://")):
             raise ValueError(f"peers[{i}].url: not an http(s) address")
+        if len(peer.previous_keys) > 2:
+            raise ValueError(f"peers[{i}].previous_public_keys: at most 2")
         try:
-            peer.key()
+            peer.keys()
         except ValueError as exc:
             raise ValueError(f"peers[{i}].public_key: {exc}") from None
         if peer.region in peers:
@@ -214,11 +220,15 @@ def verify(
     if headers.get("content-digest", "") != digest:
         raise Refused("digest_mismatch")
     params = _params(created, peer.region, parsed["nonce"])
-    try:
-        peer.key().verify(base64.b64decode(signature["sig"]), signature_base(method, path, digest, region, params))
-    except (InvalidSignature, ValueError):
-        raise Refused("signature_invalid") from None
-    return Verified(peer, parsed["nonce"], created)
+    base = signature_base(method, path, digest, region, params)
+    raw = base64.b64decode(signature["sig"])
+    for key in peer.keys():  # the current key, then any still accepted during a rotation
+        try:
+            key.verify(raw, base)
+        except (InvalidSignature, ValueError):
+            continue
+        return Verified(peer, parsed["nonce"], created)
+    raise Refused("signature_invalid")
 
 
 # -- a service's side: who is calling ------------------------------------------------------------------

@@ -120,3 +120,21 @@ def test_the_peers_file_is_checked():
             fed.parse_peers(json.dumps({"peers": [entry]}))
     with pytest.raises(ValueError, match="twice"):
         fed.parse_peers(json.dumps({"peers": good["peers"] * 2}))
+
+
+def test_during_a_rotation_both_the_new_and_the_previous_key_verify():
+    new, old, stranger = key(), TIANJIN, STRANGER
+    rotating = {
+        "tianjin": fed.Peer("tianjin", "http://t/", fed.public_key_b64(new), previous_keys=(fed.public_key_b64(old),))
+    }
+    for signer in (new, old):
+        headers = {k.lower(): v for k, v in fed.sign(signer, "tianjin", "beijing", "POST", PATH, BODY, NOW).items()}
+        assert fed.verify(rotating, "beijing", "POST", PATH, headers, BODY, NOW).peer.region == "tianjin"
+    headers = {k.lower(): v for k, v in fed.sign(stranger, "tianjin", "beijing", "POST", PATH, BODY, NOW).items()}
+    with pytest.raises(fed.Refused, match="signature_invalid"):
+        fed.verify(rotating, "beijing", "POST", PATH, headers, BODY, NOW)
+    entry = {"region": "tianjin", "url": "http://t/", "public_key": fed.public_key_b64(new)}
+    parsed = fed.parse_peers(json.dumps({"peers": [{**entry, "previous_public_keys": [fed.public_key_b64(old)]}]}))
+    assert len(parsed["tianjin"].keys()) == 2
+    with pytest.raises(ValueError, match="at most 2"):
+        fed.parse_peers(json.dumps({"peers": [{**entry, "previous_public_keys": [entry["public_key"]] * 3}]}))
