@@ -40,6 +40,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from kernel import authz, context
+from kernel.errors import DomainError, ErrorCode
+
 LABEL = "jc"
 TAG = "jiceng-federation"
 ALG = "ed25519"
@@ -184,6 +187,15 @@ _INPUT = re.compile(
     r'^jc=\((?P<covered>[^)]*)\);created=(?P<created>\d{1,12});keyid="(?P<keyid>[^"]*)";'
     r'nonce="(?P<nonce>[^"]*)";alg="(?P<alg>[^"]*)";tag="(?P<tag>[^"]*)"$'
 )
+_KEYID = re.compile(r';keyid="([^"]{1,64})"')
+
+
+def claimed_keyid(signature_input: str) -> str:
+    """The region a request says it comes from, verified or not (for the audit entry of a refused one)."""
+    found = _KEYID.search(signature_input or "")
+    return found.group(1) if found else ""
+
+
 _SIGNATURE = re.compile(r"^jc=:(?P<sig>[A-Za-z0-9+/=]{1,200}):$")
 
 
@@ -237,9 +249,6 @@ def verify(
 def calling_peer() -> str:
     """The region a federation call comes from (identity admitted its signed request and gave the gateway a
     token of the actor "region:<peer>"); PERMISSION_DENIED for anyone else."""
-    from kernel import authz, context
-    from kernel.errors import DomainError, ErrorCode
-
     actor = context.current().require_actor()
     if not actor.account_id.startswith(authz.PEER_PREFIX) or not (
         {authz.FEDERATION_PEER, authz.FEDERATION_CENTRAL} & set(actor.platform_roles)
@@ -250,9 +259,6 @@ def calling_peer() -> str:
 
 def calling_central() -> str:
     """As calling_peer, for what only the central office may ask (statistics, person searches)."""
-    from kernel import authz, context
-    from kernel.errors import DomainError, ErrorCode
-
     region = calling_peer()
     if authz.FEDERATION_CENTRAL not in context.current().require_actor().platform_roles:
         raise DomainError(ErrorCode.PERMISSION_DENIED, "federation_central_only")

@@ -212,6 +212,11 @@ class UnitOfWork:
         model._from_son(rows[0]).validate()
         model._get_collection().insert_many(rows, session=self.session)
 
+    def get(self, model: type[TenantDocument], doc_id: Any) -> Any:
+        """A document of this tenant as this transaction sees it (its own writes included), or None."""
+        row = model._get_collection().find_one({"_id": doc_id, "tenant": self.tenant}, session=self.session)
+        return model._from_son(row) if row is not None else None
+
     def update_one(self, model: type[TenantDocument], query: dict, update: dict) -> int:
         """Update one document of this tenant; returns how many matched (0 or 1)."""
         query = {**query, "tenant": self.tenant}

@@ -93,11 +93,12 @@ class PeerLane:
         main, dead = queues(self.peers.region, self.peer.region)
         with kombu.Connection(self.config.amqp_uri, heartbeat=30) as conn:
             channel = conn.channel()
-            main.bind(channel).declare()
+            queue = main.bind(channel)
+            queue.declare()  # again: a broker that lost its state since the start gets them back
             dead.bind(channel).declare()
             channel.basic_qos(0, 1, False)
             while not self.stopping.is_set():
-                message = main.bind(channel).get(no_ack=False)
+                message = queue.get(no_ack=False)
                 if message is None:
                     BACKLOG.labels(self.peer.region).set(0)
                     self.stopping.wait(0.2)

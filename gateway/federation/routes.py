@@ -149,9 +149,18 @@ async def _admit(request: Request, subject: str) -> tuple[str, bytes]:
     return reply.access_token, body
 
 
-def _parse(body: bytes, model: type[BaseModel]):
+def _json(body: bytes) -> dict | None:
     try:
-        return model.model_validate(json.loads(body or b"{}"))
+        data = json.loads(body or b"{}")
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _parse(body: bytes, model: type[BaseModel], data: dict | None = None):
+    """The signed body as model (data: the body already parsed); a peer's malformed message is a 400."""
+    try:
+        return model.model_validate(data if data is not None else _json(body))
     except ValueError:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "federation_message_invalid", "body") from None
 
@@ -214,14 +223,14 @@ def period_days(period: str) -> tuple[str, str]:
     "/people/search", response_model=FoundPeopleOut, summary="People by name (the central office only; audited)"
 )
 async def people_search(request: Request):
-    raw = await request.body()
-    try:  # the audit entry names who searches and why (the signature covers them)
-        peek = json.loads(raw or b"{}")
-        subject = f"people.search by {str(peek.get('auditor', ''))[:64]}: {str(peek.get('reason', ''))[:100]}"
-    except (ValueError, AttributeError):
-        subject = "people.search"
+    data = _json(await request.body())  # the audit entry names who searches and why (the signature covers them)
+    subject = (
+        f"people.search by {str(data.get('auditor', ''))[:64]}: {str(data.get('reason', ''))[:100]}"
+        if data
+        else "people.search"
+    )
     token, body = await _admit(request, subject)
-    query = _parse(body, PeopleSearchIn)
+    query = _parse(body, PeopleSearchIn, data)
     services = request.app.state.services
     found = await services.call(
         services.orgs_federation.FindPeople, opb.FindPeopleRequest(name=query.name, phone_tail=query.phone_tail), token

@@ -250,4 +250,5 @@ class FederationApi(federation_pb2_grpc.FederationServiceServicer):
 
 
 def _region() -> str:
+    # not inline: a servicer method's `context` argument (gRPC's) hides the kernel module there
     return context.current().tenant

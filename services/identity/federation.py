@@ -60,7 +60,7 @@ def admit(
     """A peer's verified request and the token to act for it; DomainError(UNAUTHENTICATED) otherwise."""
     tenant = context.current().tenant
     headers = {k.lower(): v for k, v in headers.items()}
-    claimed = _clip(_claimed_keyid(headers.get("signature-input", "")))
+    claimed = _clip(fed.claimed_keyid(headers.get("signature-input", "")))
     try:
         verified = fed.verify(peers, tenant, method, path, headers, body, time.time())
         try:
@@ -111,17 +111,6 @@ def record_outbound(
         subject=_clip(subject),
         **{f"d_{_clip(k)[:40]}": _clip(v) for k, v in list(details.items())[:10]},
     )
-
-
-def _claimed_keyid(signature_input: str) -> str:
-    """The keyid a request claims (for the audit of a refused one), whether or not it verifies."""
-    marker = 'keyid="'
-    start = signature_input.find(marker)
-    if start < 0:
-        return ""
-    start += len(marker)
-    end = signature_input.find('"', start)
-    return signature_input[start:end] if end > start else ""
 
 
 def read_transfer_contact(account_id: str, org_id: str, purpose: str) -> Account:

@@ -6,26 +6,39 @@ import json
 
 from jiceng.orgs.v1 import federation_pb2 as pb
 from jiceng.orgs.v1 import federation_pb2_grpc
+from kernel import federation as fed
 from kernel.errors import DomainError, ErrorCode
 from services.orgs import federation, mobile_remote, transfers_remote, tree
 
 SERVICE = "jiceng.orgs.v1.FederationService"
 
 
+# What each kind of message from a peer does (services/orgs/federation.py); every handler is idempotent.
+HANDLERS = {
+    federation.KIND_TRANSFER: transfers_remote.on_snapshot,
+    federation.KIND_TRANSFER_STEP: transfers_remote.on_step,
+    federation.KIND_MOBILE: mobile_remote.on_snapshot,
+    federation.KIND_MOBILE_STEP: mobile_remote.on_step,
+}
+
+
 class FederationApi(federation_pb2_grpc.FederationServiceServicer):
     def Deliver(self, request, context):
+        region = fed.calling_peer()
+        handler = HANDLERS.get(request.kind)
+        if handler is None:
+            raise DomainError(ErrorCode.INVALID_ARGUMENT, "federation_kind_unknown", "kind", kind=request.kind[:40])
         try:
             body = json.loads(request.body_json or "{}")
         except ValueError:
-            raise DomainError(ErrorCode.INVALID_ARGUMENT, "federation_message_invalid", "body") from None
-        if request.kind in (federation.KIND_MOBILE, federation.KIND_MOBILE_STEP):
-            mobile_remote.deliver(request.kind, body)
-        else:
-            transfers_remote.deliver(request.kind, body)
+            body = None
+        if not isinstance(body, dict):
+            raise DomainError(ErrorCode.INVALID_ARGUMENT, "federation_message_invalid", "body")
+        handler(region, body)
         return pb.DeliverResponse()
 
     def DescribeOrg(self, request, context):
-        federation.peer_region()
+        fed.calling_peer()
         org = tree.get(request.org_id)
         return pb.DescribedOrg(org_id=org.id, name=org.name, type=org.type, dissolved=bool(org.dissolved))
 

@@ -30,16 +30,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import grpc
+from pymongo.errors import DuplicateKeyError
 
 from jiceng.identity.v1 import federation_pb2, federation_pb2_grpc, identity_pb2, identity_pb2_grpc
 from kernel import context
 from kernel import federation as fed
 from kernel.errors import DomainError, ErrorCode
-from kernel.store import UnitOfWork, utcnow
-from services.orgs import events
+from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
+from services.orgs import events, tree
 from services.orgs import life as life_area
 from services.orgs.domain import life as life_rules
 from services.orgs.domain import pipeline
@@ -73,18 +75,6 @@ def check_region(region: str, field: str = "to_region") -> str:
     return region
 
 
-# -- the peer calling ---------------------------------------------------------------------------------
-
-
-def peer_region() -> str:
-    """The region a federation call comes from; refused for anyone else (kernel/federation.py)."""
-    return fed.calling_peer()
-
-
-def require_central() -> str:
-    return fed.calling_central()
-
-
 # -- outbound ---------------------------------------------------------------------------------------
 
 
@@ -92,6 +82,19 @@ def send(uow: UnitOfWork, region: str, kind: str, body: dict[str, Any], actor_id
     """Queue a message to a peer region in uow's transaction (delivered by the relay, at least once)."""
     message = {"message_id": uuid.uuid4().hex, "kind": kind, "body": body}
     uow.emit(events.SOURCE, events.FEDERATION_PREFIX + region, message, actor_id)
+
+
+def take_or_answer(region: str, kind: str, take: Callable[[], Any], current: Callable[[], dict]) -> None:
+    """Take the step a peer's officer asked for on its mirror; one that can no longer be taken (the transfer
+    cancelled, the period ended meanwhile) is answered with the current snapshot (kind), so the mirror learns
+    why instead of waiting."""
+    try:
+        take()
+    except DomainError as err:
+        if err.code is not ErrorCode.FAILED_PRECONDITION:
+            raise
+        snap = current()
+        atomically(context.current().tenant, lambda uow: send(uow, region, kind, snap))
 
 
 def read_contact(account_id: str, org_id: str, purpose: str) -> federation_pb2.TransferContact:
@@ -114,6 +117,63 @@ def ensure_account(phone: str, display_name: str) -> str:
     return reply.accounts[0].account_id
 
 
+def local_org(org_id: str) -> Org | None:
+    """The org of this region a peer's snapshot names, if it exists and is not dissolved."""
+    try:
+        org = tree.get(org_id)
+    except DomainError:
+        return None
+    return None if org.dissolved else org
+
+
+class _Raced(Exception):
+    """Another delivery changed the mirror between our read and our conditional write."""
+
+
+_ATTEMPTS = 4
+
+
+def follow(
+    model: type[TenantDocument],
+    region: str,
+    remote_id: str,
+    version: int,
+    fields: dict[str, Any],
+    make: Callable[[], TenantDocument],
+    changed: Callable[[UnitOfWork, Any, Any], None],
+) -> None:
+    """Create or advance this region's mirror of a peer's transfer or registration to a snapshot's version.
+
+    A snapshot no newer than the mirror changes nothing (a redelivery, or one overtaken by a newer). Otherwise
+    one insert (unique by region and remote id: make() is the new mirror) or one update conditional on the
+    mirror's version writes `fields` (None values left out); a delivery that loses the race decides again on
+    what won. changed(uow, before, mirror_id) runs in the same transaction (before: the mirror as it was, None
+    when just made)."""
+    tenant = context.current().tenant
+    settable = {k: v for k, v in fields.items() if v is not None}
+    for _ in range(_ATTEMPTS):
+        mirror = model.in_tenant(tenant).filter(from_region=region, remote_id=remote_id).first()
+        if mirror is not None and mirror.version >= version:
+            return
+
+        def write(uow: UnitOfWork, before=mirror) -> None:
+            if before is None:
+                mirror_id = uow.insert(make()).id
+                uow.update_one(model, {"_id": mirror_id}, {"$set": settable})
+            elif uow.update_one(model, {"_id": before.id, "version": before.version}, {"$set": settable}):
+                mirror_id = before.id
+            else:
+                raise _Raced()
+            changed(uow, before, mirror_id)
+
+        try:
+            atomically(tenant, write)
+            return
+        except (_Raced, DuplicateKeyError):
+            continue
+    raise DomainError(ErrorCode.FAILED_PRECONDITION, "transfer_busy", "body")
+
+
 def org_name(tenant: str, org_id: str) -> str:
     """An org's name for a snapshot ("" if it is gone)."""
     org = Org.in_tenant(tenant).filter(id=org_id).only("name").first()
@@ -127,8 +187,12 @@ def _iso(value: dt.datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
-def _when(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value).replace(tzinfo=None) if value else utcnow()
+def parse_when(value: str) -> dt.datetime:
+    """A peer's ISO time as stored here (naive UTC); now if it sent none or nonsense."""
+    try:
+        return dt.datetime.fromisoformat(value).replace(tzinfo=None) if value else utcnow()
+    except (TypeError, ValueError):
+        return utcnow()
 
 
 def attendance_out(a: AttendanceSnapshot | None) -> dict | None:
@@ -159,8 +223,8 @@ def attendance_in(raw: dict | None) -> AttendanceSnapshot | None:
         )
 
     return AttendanceSnapshot(
-        since=_when(raw.get("since", "")),
-        until=_when(raw.get("until", "")),
+        since=parse_when(raw.get("since", "")),
+        until=parse_when(raw.get("until", "")),
         total=tally(raw.get("total") or {}),
         by_type=[tally(t) for t in raw.get("by_type") or []],
     )
@@ -198,7 +262,7 @@ def history_in(raw: list[dict]) -> list[StatusStep]:
             approved_by=str(s.get("approved_by", "")),
             org_id=str(s.get("org_id", "")),
             note=str(s.get("note", ""))[:500],
-            recorded_at=_when(s.get("recorded_at", "")),
+            recorded_at=parse_when(s.get("recorded_at", "")),
             attendance=attendance_in(s.get("attendance")),
         )
         for s in raw
@@ -214,7 +278,7 @@ def region_stats(period_text: str = "") -> dict:
     (each org keeps its subtree's counts, so this reads the roots only); with a period, the org-life
     compliance of the region in numbers (orgs with required meetings, those that missed one, meetings held,
     attendance). Nothing personal."""
-    require_central()
+    fed.calling_central()
     tenant = context.current().tenant
     period = life_rules.parse_period(period_text) if period_text else None
     members: dict[str, int] = {}
@@ -244,23 +308,21 @@ MAX_FOUND = 20
 def find_people(name: str, phone_masked_tail: str = "") -> list[dict]:
     """People of this region by exact display name (the central office's audited search): their home org
     and status; the phone masked. The admission of the request is audited by identity with its reason."""
-    require_central()
+    fed.calling_central()
     tenant = context.current().tenant
-    found = []
-    for m in Membership.in_tenant(tenant).filter(display_name=name).limit(MAX_FOUND):
-        person = Person.in_tenant(tenant).filter(account_id=m.account_id).first()
-        masked = person.phone_masked if person else ""
-        if phone_masked_tail and not masked.endswith(phone_masked_tail):
-            continue
-        org = Org.in_tenant(tenant).filter(id=m.org_id).only("name").first()
-        found.append(
-            {
-                "display_name": m.display_name,
-                "phone_masked": masked,
-                "status": m.status,
-                "org_id": m.org_id,
-                "org_name": org.name if org else "",
-                "home": m.status in pipeline.ACTIVE,
-            }
-        )
-    return found
+    rows = list(Membership.in_tenant(tenant).filter(display_name=name).limit(MAX_FOUND))
+    accounts = [m.account_id for m in rows]
+    masked = {p.account_id: p.phone_masked for p in Person.in_tenant(tenant).filter(account_id__in=accounts)}
+    names = {o.id: o.name for o in Org.in_tenant(tenant).filter(id__in=[m.org_id for m in rows]).only("name")}
+    return [
+        {
+            "display_name": m.display_name,
+            "phone_masked": masked.get(m.account_id, ""),
+            "status": m.status,
+            "org_id": m.org_id,
+            "org_name": names.get(m.org_id, ""),
+            "home": m.status in pipeline.ACTIVE,
+        }
+        for m in rows
+        if masked.get(m.account_id, "").endswith(phone_masked_tail)
+    ]

@@ -339,9 +339,7 @@ def _step(
             raise _LostRace()
         uow.emit(events.SOURCE, event_type, {**_event_data(registration), **extra}, who)
         if registration.host_region:  # the host region's mirror follows
-            fresh = MobileRegistration._from_son(
-                MobileRegistration._get_collection().find_one({"_id": registration.id}, session=uow.session)
-            )
+            fresh = uow.get(MobileRegistration, registration.id)
             federation.send(uow, registration.host_region, federation.KIND_MOBILE, snapshot(fresh), who)
 
     try:

@@ -19,49 +19,33 @@ from pymongo.errors import DuplicateKeyError
 from kernel import context
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import UnitOfWork, atomically, utcnow
-from services.orgs import access, events, federation, mobile, transfers_remote
+from services.orgs import access, events, federation, mobile
 from services.orgs.domain import mobile as rules
 
 
-def deliver(kind: str, body: dict) -> None:
-    """A message from the peer region that called (admitted by identity); idempotent."""
-    region = federation.peer_region()
-    if kind == federation.KIND_MOBILE:
-        apply_snapshot(region, body)
-    elif kind == federation.KIND_MOBILE_STEP:
-        if body.get("step") != rules.ACCEPT_INFLOW:
-            raise DomainError(ErrorCode.INVALID_ARGUMENT, "federation_message_invalid", "step")
-        try:
-            mobile.accept_inflow_for_peer(str(body.get("registration_id", "")), region, str(body.get("actor_id", "")))
-        except DomainError as err:
-            if err.code is not ErrorCode.FAILED_PRECONDITION:
-                raise
-            registration = mobile._get(str(body.get("registration_id", "")))  # ended meanwhile: tell the mirror
-            atomically(
-                registration.tenant,
-                lambda uow: federation.send(uow, region, federation.KIND_MOBILE, mobile.snapshot(registration)),
-            )
-    else:
-        raise DomainError(ErrorCode.INVALID_ARGUMENT, "federation_kind_unknown", "kind", kind=kind[:40])
+def on_step(region: str, body: dict) -> None:
+    """The host region's officer accepted the inflow on its mirror: taken here; a registration that ended
+    meanwhile is answered with its snapshot, so the mirror learns why."""
+    if body.get("step") != rules.ACCEPT_INFLOW:
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "federation_message_invalid", "step")
+    registration_id = str(body.get("registration_id", ""))
+    federation.take_or_answer(
+        region,
+        federation.KIND_MOBILE,
+        lambda: mobile.accept_inflow_for_peer(registration_id, region, str(body.get("actor_id", ""))),
+        lambda: mobile.snapshot(mobile._get(registration_id)),
+    )
 
 
-def _mirror(region: str, remote_id: str) -> mobile.MobileRegistration | None:
-    tenant = context.current().tenant
-    return mobile.MobileRegistration.in_tenant(tenant).filter(from_region=region, remote_id=remote_id).first()
-
-
-def apply_snapshot(region: str, snap: dict) -> None:
-    """Create or advance the mirror; a snapshot older than the mirror is ignored. A host org this region
-    does not have (or dissolved) gets no mirror: the home region's officers see it never accepted."""
-    tenant = context.current().tenant
+def on_snapshot(region: str, snap: dict) -> None:
+    """Create or advance the mirror (federation.follow); becoming hosted or ended is announced here as for a
+    local registration (orgs' worker then invites to or withdraws from the host's meetings). A host org this
+    region does not have (or dissolved) gets no mirror: the home region sees it never accepted."""
     remote_id = str(snap.get("registration_id", ""))[:64]
     version, state = snap.get("version"), snap.get("state")
     if not remote_id or not isinstance(version, int) or state not in rules.STATES:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "federation_message_invalid", "body")
-    mirror = _mirror(region, remote_id)
-    if mirror is not None and mirror.version >= version:
-        return
-    host = transfers_remote._incoming_org(str(snap.get("host_org_id", "")))
+    host = federation.local_org(str(snap.get("host_org_id", "")))
     if host is None:
         return
     fields = {
@@ -77,12 +61,12 @@ def apply_snapshot(region: str, snap: dict) -> None:
         "expected_return_on": str(snap.get("expected_return_on", ""))[:10],
         "returned_on": str(snap.get("returned_on", ""))[:10],
         "contact_phone": str(snap.get("phone", ""))[:20],
+        "awaiting_peer": "" if state != rules.OUTFLOW_REGISTERED else None,
     }
-    if state != rules.OUTFLOW_REGISTERED:
-        fields["awaiting_peer"] = ""
-    if mirror is None:
-        created = mobile.MobileRegistration(
-            tenant=tenant,
+
+    def make() -> mobile.MobileRegistration:
+        return mobile.MobileRegistration(
+            tenant=context.current().tenant,
             membership_id=f"{region}/{remote_id}",
             account_id=f"{region}/{remote_id}",  # until the host accepts and the member's account here is known
             home_org_path=[],
@@ -91,40 +75,19 @@ def apply_snapshot(region: str, snap: dict) -> None:
             from_region=region,
             remote_id=remote_id,
             created_at=utcnow(),
-            **fields,
+            **{k: v for k, v in fields.items() if v is not None},
         )
-        try:
-            atomically(tenant, lambda uow: _insert(uow, created))
-        except DuplicateKeyError:
-            apply_snapshot(region, snap)
-        return
 
-    def advance(uow: UnitOfWork) -> None:
-        matched = uow.update_one(
-            mobile.MobileRegistration, {"_id": mirror.id, "version": mirror.version}, {"$set": fields}
-        )
-        if not matched:
-            raise _Raced()
-        if mirror.account_id.startswith(f"{region}/"):
+    def changed(uow: UnitOfWork, before: mobile.MobileRegistration | None, _mirror_id) -> None:
+        if before is None or before.account_id.startswith(f"{region}/"):
             return  # never accepted here: nobody to invite or withdraw
-        data = {**mobile._event_data(mirror), "host_org_id": host.id}
-        if state == rules.HOSTED and mirror.state != rules.HOSTED:
-            uow.emit(events.SOURCE, events.MOBILE_INFLOW_ACCEPTED, data, mirror.accepted_by)
-        elif state == rules.ENDED and mirror.state != rules.ENDED:
+        data = {**mobile._event_data(before), "host_org_id": host.id}
+        if state == rules.HOSTED and before.state != rules.HOSTED:
+            uow.emit(events.SOURCE, events.MOBILE_INFLOW_ACCEPTED, data, before.accepted_by)
+        elif state == rules.ENDED and before.state != rules.ENDED:
             uow.emit(events.SOURCE, events.MOBILE_PERIOD_ENDED, {**data, "returned_on": fields["returned_on"]})
 
-    try:
-        atomically(tenant, advance)
-    except _Raced:
-        apply_snapshot(region, snap)
-
-
-class _Raced(Exception):
-    """Another delivery advanced the mirror between our read and our conditional update."""
-
-
-def _insert(uow: UnitOfWork, created: mobile.MobileRegistration) -> None:
-    uow.insert(created)
+    federation.follow(mobile.MobileRegistration, region, remote_id, version, fields, make, changed)
 
 
 def request_step(mirror: mobile.MobileRegistration, step: str, parties: rules.Parties) -> mobile.MobileRegistration:

@@ -220,16 +220,22 @@ class LocalIncoming:
 def arrival_step(transfer: Transfer, status: str, from_name: str, dest: Destination, actor_id: str) -> StatusStep:
     """The history step a transfer adds to the member's dossier: the letter, both orgs, the status kept,
     and the attendance summary brought from the old org."""
+    return history_step(transfer, status, dest.org_id, from_name, dest.name, actor_id)
+
+
+def history_step(transfer: Transfer, status: str, org_id: str, from_org: str, to_org: str, actor_id: str) -> StatusStep:
+    """A transfer's step in a dossier (arriving, or leaving for another region): the status from today, the
+    letter and both orgs in the note, the attendance summary the transfer carries."""
     note = messages.render(
         "transfer_history_note",
         messages.DEFAULT_LOCALE,
-        {"letter_no": transfer.letter_no, "from_org": from_name, "to_org": dest.name},
+        {"letter_no": transfer.letter_no or "", "from_org": from_org, "to_org": to_org},
     )
     return StatusStep(
         status=status,
         effective_on=dt.date.today().isoformat(),
         approved_by=actor_id,
-        org_id=dest.org_id,
+        org_id=org_id,
         note=note,
         recorded_at=utcnow(),
         attendance=transfer.attendance,
@@ -258,24 +264,8 @@ class RemoteIncoming:
     def receive(self, uow: UnitOfWork, transfer: Transfer, actor_id: str) -> None:
         """The member leaves this region: transferred_out here (the dossier goes in the completed snapshot)."""
         source, found, status = _leaving(uow, transfer)
-        note = messages.render(
-            "transfer_history_note",
-            messages.DEFAULT_LOCALE,
-            {
-                "letter_no": transfer.letter_no,
-                "from_org": source.name,
-                "to_org": f"{transfer.to_org_name} ({self.region})",
-            },
-        )
-        step = StatusStep(
-            status=pipeline.TRANSFERRED_OUT,
-            effective_on=dt.date.today().isoformat(),
-            approved_by=actor_id,
-            org_id=source.id,
-            note=note,
-            recorded_at=utcnow(),
-            attendance=transfer.attendance,
-        )
+        to_org = f"{transfer.to_org_name} ({self.region})"
+        step = history_step(transfer, pipeline.TRANSFERRED_OUT, source.id, source.name, to_org, actor_id)
         moved = uow.update_one(
             Membership,
             {"_id": found["_id"], "org_id": source.id, "status": status},
@@ -534,9 +524,7 @@ def _apply(
         data["letter_no"] = changes["letter_no"]
     leaving = None
     if step == rules.ACCEPT_IN and transfer.to_region:  # the dossier as it stands before the member leaves
-        leaving = Membership._from_son(
-            Membership._get_collection().find_one({"_id": ObjectId(transfer.membership_id)}, session=uow.session)
-        )
+        leaving = uow.get(Membership, ObjectId(transfer.membership_id))
     if step == rules.ACCEPT_IN:
         _side(transfer.to_region, transfer.to_org_name).receive(uow, transfer, who)
         if leaving is None:
@@ -558,7 +546,7 @@ def _apply(
     else:
         uow.emit(events.SOURCE, events.TRANSFER_CANCELLED, data, who)
     if transfer.to_region:  # the incoming region's mirror follows, in this transaction's outbox
-        now = Transfer._from_son(Transfer._get_collection().find_one({"_id": transfer.id}, session=uow.session))
+        now = uow.get(Transfer, transfer.id)
         dossier = None
         if leaving is not None or to_state == rules.APPROVED_OUT:
             member = leaving or Membership.in_tenant(uow.tenant).filter(id=transfer.membership_id).first()

@@ -1,9 +1,8 @@
 """The incoming side of a cross-region transfer: the mirror of another region's transfer into this one.
 
 The protocol and why it keeps exactly one home org are in federation.py. Here:
-- `deliver` applies a peer's message: a snapshot of a transfer into this region (`apply_snapshot`), or a
-  step this region's secretary asked the authority to take on a transfer out of this region
-  (`transfers.take_step(..., peer=region)`).
+- `on_snapshot` applies a peer's snapshot of a transfer into this region; `on_step` takes the step a peer's
+  secretary asked for on a transfer out of this region (`transfers.take_step(..., peer=region)`).
 - `request_step` is what accepting or rejecting does on a mirror: it records the request and sends it to
   the authority; the mirror changes state only when the authority's next snapshot arrives.
 - `arrive` makes the membership here from the completed snapshot's dossier.
@@ -13,74 +12,49 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pymongo.errors import DuplicateKeyError
-
 from kernel import context, messages
 from kernel.errors import DomainError, ErrorCode
-from kernel.store import UnitOfWork, atomically, utcnow
+from kernel.store import UnitOfWork, atomically
 from services.orgs import access, events, federation, transfers, tree
 from services.orgs.domain import pipeline
 from services.orgs.domain import transfer as rules
-from services.orgs.store import Membership, StatusStep
+from services.orgs.store import Membership
 
 MAX_TEXT = 500
 
 
-def deliver(kind: str, body: dict) -> None:
-    """A message from the peer region that called (admitted by identity); idempotent."""
-    region = federation.peer_region()
-    if not isinstance(body, dict):
-        raise DomainError(ErrorCode.INVALID_ARGUMENT, "federation_message_invalid", "body")
-    if kind == federation.KIND_TRANSFER:
-        apply_snapshot(region, body)
-    elif kind == federation.KIND_TRANSFER_STEP:
-        step = str(body.get("step", ""))
-        if step not in (rules.ACCEPT_IN, rules.REJECT_IN):
-            raise DomainError(ErrorCode.INVALID_ARGUMENT, "transfer_step_invalid", "step")
-        reason = str(body.get("reason", ""))[:MAX_TEXT]
-        _take_for_peer(str(body.get("transfer_id", "")), step, reason, region, str(body.get("actor_id", "")))
-    else:
-        raise DomainError(ErrorCode.INVALID_ARGUMENT, "federation_kind_unknown", "kind", kind=kind[:40])
-
-
-def _take_for_peer(transfer_id: str, step: str, reason: str, region: str, actor_id: str) -> None:
-    """The authority takes the peer's step; one it can no longer take (cancelled meanwhile, say) is answered
-    with the transfer as it stands, so the peer's mirror learns why."""
-    try:
-        transfers.take_step(transfer_id, step, reason, peer=region, peer_actor=actor_id)
-    except DomainError as err:
-        if err.code not in (ErrorCode.FAILED_PRECONDITION,):
-            raise
-        transfer = transfers._get(transfer_id)
-        atomically(transfer.tenant, lambda uow: _resend(uow, transfer))
-
-
-def _resend(uow: UnitOfWork, transfer: transfers.Transfer) -> None:
-    federation.send(uow, transfer.to_region, federation.KIND_TRANSFER, transfers.snapshot(transfer))
+def on_step(region: str, body: dict) -> None:
+    """A step the peer's secretary took on its mirror of a transfer out of this region: taken here; one that
+    can no longer be taken (cancelled meanwhile, say) is answered with the transfer as it stands, so the
+    peer's mirror learns why."""
+    step = str(body.get("step", ""))
+    if step not in (rules.ACCEPT_IN, rules.REJECT_IN):
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "transfer_step_invalid", "step")
+    transfer_id, reason = str(body.get("transfer_id", "")), str(body.get("reason", ""))[:MAX_TEXT]
+    federation.take_or_answer(
+        region,
+        federation.KIND_TRANSFER,
+        lambda: transfers.take_step(transfer_id, step, reason, peer=region, peer_actor=str(body.get("actor_id", ""))),
+        lambda: transfers.snapshot(transfers._get(transfer_id)),
+    )
 
 
 # -- the mirror -----------------------------------------------------------------------------------------
 
 
-def _mirror(region: str, remote_id: str) -> transfers.Transfer | None:
-    tenant = context.current().tenant
-    return transfers.Transfer.in_tenant(tenant).filter(from_region=region, remote_id=remote_id).first()
-
-
-def apply_snapshot(region: str, snap: dict) -> None:
-    """Create or advance the mirror of the peer's transfer; older snapshots than the mirror are ignored."""
-    tenant = context.current().tenant
+def on_snapshot(region: str, snap: dict) -> None:
+    """Create or advance the mirror of the peer's transfer into this region (federation.follow); the completed
+    snapshot makes the member arrive, in the same transaction."""
     remote_id = str(snap.get("transfer_id", ""))[:64]
     version = snap.get("version")
     state = snap.get("state")
     if not remote_id or not isinstance(version, int) or state not in rules.STATES:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "federation_message_invalid", "body")
-    mirror = _mirror(region, remote_id)
-    if mirror is not None and mirror.version >= version:
-        return  # a redelivery, or overtaken by a newer snapshot
-    org = _incoming_org(str(snap.get("to_org_id", "")))
-    if org is None:  # no such org here (or dissolved): the incoming side refuses at once
-        if mirror is None and state == rules.REQUESTED:
+    org = federation.local_org(str(snap.get("to_org_id", "")))
+    if org is None:  # no such org here (or dissolved): the incoming side refuses a new transfer at once
+        tenant = context.current().tenant
+        known = transfers.Transfer.in_tenant(tenant).filter(from_region=region, remote_id=remote_id).first()
+        if known is None and state == rules.REQUESTED:
             atomically(tenant, lambda uow: _refuse_unknown_org(uow, region, remote_id))
         return
     fields = {
@@ -99,19 +73,18 @@ def apply_snapshot(region: str, snap: dict) -> None:
                 from_state=str(s.get("from_state", "")),
                 to_state=str(s.get("to_state", "")),
                 reason=str(s.get("reason", ""))[:MAX_TEXT],
-                at=_when(s.get("at", "")),
+                at=federation.parse_when(s.get("at", "")),
             ).to_mongo()
             for s in snap.get("steps") or []
         ],
         "attendance": _mongo(federation.attendance_in(snap.get("attendance"))),
+        "dossier": dict(snap["dossier"]) if snap.get("dossier") else None,
+        "awaiting_peer": "" if state != rules.APPROVED_OUT else None,  # the authority decided
     }
-    if snap.get("dossier"):
-        fields["dossier"] = dict(snap["dossier"])
-    if state != rules.APPROVED_OUT:
-        fields["awaiting_peer"] = ""  # the authority decided
-    if mirror is None:
-        created = transfers.Transfer(
-            tenant=tenant,
+
+    def make() -> transfers.Transfer:
+        return transfers.Transfer(
+            tenant=context.current().tenant,
             membership_id=f"{region}/{remote_id}",
             account_id="",
             to_org_id=org.id,
@@ -120,68 +93,20 @@ def apply_snapshot(region: str, snap: dict) -> None:
             from_region=region,
             remote_id=remote_id,
             requested_by=f"{region}/",
-            requested_at=_when(snap.get("requested_at", "")),
-            **{k: v for k, v in fields.items() if k not in ("steps", "attendance", "letter_no")},
+            requested_at=federation.parse_when(snap.get("requested_at", "")),
+            state=state,
+            from_org_id=fields["from_org_id"],
         )
 
-        def insert(uow: UnitOfWork) -> None:
-            uow.insert(created)
-            uow.update_one(transfers.Transfer, {"_id": created.id}, {"$set": _settable(fields)})
-            if state == rules.COMPLETED:
-                arrive(uow, _mirror_in(uow, created.id))
+    def changed(uow: UnitOfWork, before: transfers.Transfer | None, mirror_id) -> None:
+        if state == rules.COMPLETED and (before is None or before.state != rules.COMPLETED):
+            arrive(uow, uow.get(transfers.Transfer, mirror_id))
 
-        try:
-            atomically(tenant, insert)
-        except DuplicateKeyError:
-            apply_snapshot(region, snap)  # a concurrent delivery created it: apply as an update
-        return
-
-    def advance(uow: UnitOfWork) -> None:
-        matched = uow.update_one(
-            transfers.Transfer, {"_id": mirror.id, "version": mirror.version}, {"$set": _settable(fields)}
-        )
-        if not matched:
-            raise _Raced()
-        if state == rules.COMPLETED and mirror.state != rules.COMPLETED:
-            arrive(uow, _mirror_in(uow, mirror.id))
-
-    try:
-        atomically(tenant, advance)
-    except _Raced:
-        apply_snapshot(region, snap)
-
-
-class _Raced(Exception):
-    """Another delivery advanced the mirror between our read and our conditional update."""
-
-
-def _settable(fields: dict) -> dict:
-    return {k: v for k, v in fields.items() if v is not None}
+    federation.follow(transfers.Transfer, region, remote_id, version, fields, make, changed)
 
 
 def _mongo(value):
     return value.to_mongo() if value is not None else None
-
-
-def _mirror_in(uow: UnitOfWork, mirror_id) -> transfers.Transfer:
-    return transfers.Transfer._from_son(
-        transfers.Transfer._get_collection().find_one({"_id": mirror_id}, session=uow.session)
-    )
-
-
-def _when(value: str) -> dt.datetime:
-    try:
-        return dt.datetime.fromisoformat(value).replace(tzinfo=None) if value else utcnow()
-    except (TypeError, ValueError):
-        return utcnow()
-
-
-def _incoming_org(org_id: str):
-    try:
-        org = tree.get(org_id)
-    except DomainError:
-        return None
-    return None if org.dissolved else org
 
 
 def _refuse_unknown_org(uow: UnitOfWork, region: str, remote_id: str) -> None:
@@ -241,27 +166,9 @@ def arrive(uow: UnitOfWork, mirror: transfers.Transfer) -> None:
         raise DomainError(ErrorCode.FAILED_PRECONDITION, "transfer_status_invalid", "transfer_id", status=status)
     org = tree.get(mirror.to_org_id)
     today = dt.date.today().isoformat()
-    note = messages.render(
-        "transfer_history_note",
-        messages.DEFAULT_LOCALE,
-        {
-            "letter_no": mirror.letter_no or "",
-            "from_org": f"{mirror.from_org_name} ({mirror.from_region})",
-            "to_org": org.name,
-        },
-    )
+    from_org = f"{mirror.from_org_name} ({mirror.from_region})"
     history = federation.history_in(list(dossier.get("history") or []))
-    history.append(
-        StatusStep(
-            status=status,
-            effective_on=today,
-            approved_by=_accepted_by(mirror),
-            org_id=org.id,
-            note=note,
-            recorded_at=utcnow(),
-            attendance=mirror.attendance,
-        )
-    )
+    history.append(transfers.history_step(mirror, status, org.id, from_org, org.name, _accepted_by(mirror)))
     fields = {
         "display_name": str(dossier.get("display_name", ""))[:64] or mirror.display_name,
         "org_id": org.id,
