@@ -4,14 +4,16 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: up up-federation down-federation down status seed announce test test-unit bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo bench-federation lint deps venv clean
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.js web/package.json web/package-lock.json
+
+.PHONY: web up up-federation down-federation down status seed announce test test-unit bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo bench-federation lint deps venv clean
 
 ## up: install what is missing, start the local region with demo data, print where to open it
-up: deps venv
+up: deps venv web
 	$(PY) -m devstack up
 
 ## up-federation: tianjin, beijing and the central office side by side, peers of each other, with demo data
-up-federation: deps venv
+up-federation: deps venv web
 	$(PY) -m devstack federation up
 
 ## down-federation: stop the three federated regions (data kept under .jiceng/)
@@ -35,7 +37,7 @@ announce:
 	$(PY) -m devstack announce
 
 ## test: everything: unit, service and end-to-end tests (starts and stops the servers they need)
-test: deps venv
+test: deps venv web
 	$(PY) -m pytest
 
 ## test-unit: the fast tests of pure domain code (no servers)
@@ -80,6 +82,13 @@ bench-import: deps venv
 lint: venv
 	$(VENV)/bin/ruff check .
 
+## web: build the web app (web/ → web/dist, served by the gateway under /app/) when its sources changed
+web: web/dist/.built
+
+web/dist/.built: $(WEB_SOURCES)
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npx vite build
+	@touch $@
+
 deps:
 	@bash scripts/install-system-packages.sh
 
@@ -93,4 +102,4 @@ $(STAMP): pyproject.toml setup.py $(shell find protos -name '*.proto')
 	@touch $(STAMP)
 
 clean: down
-	rm -rf $(VENV) jiceng build *.egg-info
+	rm -rf $(VENV) jiceng build *.egg-info web/node_modules web/dist

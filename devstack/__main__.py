@@ -69,7 +69,7 @@ def main(argv: list[str]) -> int:
         print(announce(stack), end="")
         print(f"\nJiceng region '{lay.region}' is up (data in {lay.data_dir}, logs in {lay.log_dir}).")
         print(
-            f"  gateway:  http://127.0.0.1:{lay.gateway_port}/        API docs: http://127.0.0.1:{lay.gateway_port}/docs"
+            f"  web app:  http://127.0.0.1:{lay.gateway_port}/app/    API docs: http://127.0.0.1:{lay.gateway_port}/docs"
         )
         print(f"  admin:    phone {ADMIN_PHONE}, password {ADMIN_PASSWORD}")
         print(

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
-from gateway import errors, live
+from gateway import errors, live, webapp
 from gateway.app_tokens import AppTokenExchanger
 from gateway.clients import Services
 from gateway.errors import ErrorOut
@@ -140,15 +140,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.include_router(channels.router)
     app.include_router(federation.inbound)
     app.include_router(federation.central)
-
-    @app.get("/", include_in_schema=False)
-    async def index():
-        return {
-            "service": "jiceng-gateway",
-            "region": config.region,
-            "docs": "/docs",
-            "openapi": "/openapi.json",
-        }
+    app.include_router(webapp.router)
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive")
     async def healthz():

@@ -40,6 +40,8 @@ class GatewayConfig(BusConfig):  # the broker: live chat and notifications (gate
     trust_forwarded_for: bool = False
     # Federation (gateway/federation/): this region's Ed25519 key that signs its requests to peers, and the
     # allow-list of peers (kernel/federation.py). Both empty: the region has no peers.
+    # The built web app (gateway/webapp.py); empty: web/dist beside the gateway's package.
+    web_dist: Path | None = None
     federation_key_path: Path | None = None
     federation_peers_path: Path | None = None
     # How long a call to a peer region may take before it is given up (the caller gets 503).

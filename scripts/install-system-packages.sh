@@ -10,6 +10,10 @@ command -v ffmpeg >/dev/null || need+=(ffmpeg)  # media: probing, thumbnails of 
 [ -x /usr/bin/turnserver ] || need+=(coturn)  # media: STUN/TURN for calls
 [ -x /usr/sbin/nginx ] || need+=(nginx)  # media: the live edge (RTMP in, HLS out)
 [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || need+=(libnginx-mod-rtmp)
+[ -x /usr/bin/chromium ] || need+=(chromium)  # the web app's browser tests (tests/browser), headless
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)  # Chinese in screenshots
+# The web app builds with Node.js >= 20.19 (Vite 8) and npm: this machine's, or Debian's where it has none.
+command -v npm >/dev/null || need+=(nodejs npm)
 if ((${#need[@]})); then
   echo "installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

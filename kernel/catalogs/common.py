@@ -45,4 +45,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "body_not_json": {"zh-CN": "请求内容不是有效的 JSON", "en": "The request body is not valid JSON"},
     "cursor_invalid": {"zh-CN": "分页游标无效", "en": "Invalid page cursor"},
     "page_size_invalid": {"zh-CN": "每页数量须为 1 到 200", "en": "page_size must be between 1 and 200"},
+    # the web app (gateway/webapp.py)
+    "web_not_built": {
+        "zh-CN": "网页应用尚未构建（运行 make web）",
+        "en": "The web app has not been built (run make web)",
+    },
 }

@@ -1,0 +1,236 @@
+"""The web app in a real browser (Debian's Chromium, headless) against the session's region: what members
+and secretaries do with it, on a phone-sized and a desktop-sized screen, in Chinese first."""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+import time
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.browser.conftest import accessibility_violations, screenshot
+from tests.conftest import Person, register, xlsx_bytes
+from tests.e2e.corner import add_member, create_org
+from tests.e2e.test_org_import import make_secretary
+
+pytestmark = pytest.mark.browser
+
+
+def png(color: tuple[int, int, int], size=(64, 48)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="PNG")
+    return out.getvalue()
+
+
+def members_of_new_branch(api, identity_events, admin: Person, names: list[str]) -> list[Person]:
+    """New full members (colleagues) of a branch of their own under the demo committee."""
+    branch = create_org(api, admin, "demo-committee", f"网页测试支部{secrets.token_hex(3)}", "branch")
+    people = []
+    for name in names:
+        person = register(api, identity_events, name)
+        add_member(api, admin, branch["id"], person, name)
+        people.append(person)
+    return people
+
+
+def reload_until_visible(page, find, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        page.reload()
+        page.get_by_role("region", name="动态").wait_for()
+        page.wait_for_load_state("networkidle")
+        found = find()
+        if found.count() or time.monotonic() > deadline:
+            expect(found).to_be_visible()
+            return found
+        time.sleep(0.5)
+
+
+def sign_in(page, phone: str, password: str) -> None:
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/app/login"))
+    page.get_by_label("手机号").fill(phone)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_label("发动态")).to_be_visible()
+
+
+def test_a_member_signs_in_posts_with_an_image_and_sees_it_on_the_timeline(
+    open_page, api, identity_events, admin
+):
+    (member,) = members_of_new_branch(api, identity_events, admin, ["李明"])
+    watched = open_page("phone")
+    page = watched.page
+
+    page.goto("/app/login")
+    page.get_by_label("手机号").fill(member.phone)
+    page.get_by_label("密码", exact=True).fill("not-the-password")
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text("手机号或密码错误")  # the gateway's message, in Chinese
+
+    sign_in(page, member.phone, member.password)
+    text = f"今天支部组织学习，收获很大 #{secrets.token_hex(3)}"
+    page.get_by_label("发动态").fill(text)
+    page.locator("#compose-images").set_input_files(
+        [{"name": "学习.png", "mimeType": "image/png", "buffer": png((200, 30, 40))}]
+    )
+    expect(page.get_by_alt_text("待发布的第 1 张图片")).to_be_visible()
+    page.get_by_role("button", name="发布").click()
+    post = page.get_by_role("article").filter(has_text=text)
+    expect(post).to_be_visible()
+    expect(page.get_by_label("发动态")).to_have_value("")
+
+    # From the server, not from the page's memory: the author's inbox gets the post from content's worker
+    # (fan-out), a moment after it is stored.
+    post = reload_until_visible(page, lambda: page.get_by_role("article").filter(has_text=text))
+    image = post.get_by_role("img")
+    expect(image).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    screenshot(page, "timeline-phone")
+
+    body = api.get("/api/v1/accounts/me/posts", headers=member.auth).json()
+    stored = [i["post"] for i in body["items"] if i["post"] and i["post"]["text"] == text]
+    assert len(stored) == 1 and len(stored[0]["media_ids"]) == 1
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    screenshot(page, "timeline-desktop")
+    assert accessibility_violations(page) == []
+
+
+def test_a_secretary_imports_a_roster_with_mistakes_and_reads_the_report(open_page, api, identity_events, admin):
+    tag = secrets.token_hex(3)
+    committee = create_org(api, admin, "demo-committee", f"网页导入党委{tag}", "committee")
+    secretary = make_secretary(api, identity_events, admin, committee["id"])
+    members = [
+        ["姓名", "手机号", "所在党组织", "党员状态"],
+        ["赵一", "139" + str(secrets.randbelow(10**8)).zfill(8), committee["id"], "正式党员"],
+        ["钱二", "1380000", committee["id"], "正式党员"],  # row 3: not a phone number
+        ["孙三", "139" + str(secrets.randbelow(10**8)).zfill(8), "nowhere", "正式党员"],  # row 4: no such org
+    ]
+    before = api.get(f"/api/v1/orgs/{committee['id']}/stats", headers=secretary.auth).json()
+
+    watched = open_page("desktop")
+    page = watched.page
+    sign_in(page, secretary.phone, secretary.password)
+    page.get_by_role("link", name="管理").click()
+    expect(page.get_by_role("heading", name="导入党员名册")).to_be_visible()
+    expect(page.get_by_label("导入到")).to_have_value(committee["id"])
+    page.get_by_label("名册文件").set_input_files(
+        [{"name": "花名册.xlsx", "mimeType": "application/octet-stream", "buffer": xlsx_bytes({"党员": members})}]
+    )
+    page.get_by_label("只检查，不导入").uncheck()
+    page.get_by_role("button", name="导入", exact=True).click()
+
+    expect(page.get_by_role("alert")).to_contain_text("发现 2 个问题，文件未导入")
+    rows = page.get_by_role("table").locator("tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("3")
+    expect(rows.nth(0)).to_contain_text("手机号")
+    expect(rows.nth(1)).to_contain_text("4")
+    expect(rows.nth(1)).to_contain_text("所在党组织")
+    screenshot(page, "import-report-desktop")
+    assert accessibility_violations(page) == []
+
+    after = api.get(f"/api/v1/orgs/{committee['id']}/stats", headers=secretary.auth).json()
+    assert after == before  # all or nothing: the good row was not imported either
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "import-report-phone")
+
+
+def wait_until_colleagues(api, person: Person, other: Person, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reply = api.get("/api/v1/accounts/me/network/colleagues", headers=person.auth)
+        if reply.status_code == 200 and any(e["id"] == other.account_id for e in reply.json()["entries"]):
+            return
+        time.sleep(0.2)
+    raise AssertionError("the network never made them colleagues")
+
+
+def test_two_members_chat_live_in_two_browsers(open_page, api, identity_events, admin):
+    bob_name = "张伟" + secrets.token_hex(2)
+    ann, bob = members_of_new_branch(api, identity_events, admin, ["刘芳", bob_name])
+    wait_until_colleagues(api, ann, bob)
+
+    a = open_page("desktop").page
+    b = open_page("phone").page
+    sign_in(a, ann.phone, ann.password)
+    sign_in(b, bob.phone, bob.password)
+
+    a.get_by_role("link", name="消息").click()
+    a.get_by_role("button", name="发起聊天").click()
+    a.get_by_role("button", name=bob_name).click()
+    expect(a.get_by_role("heading", name=bob_name)).to_be_visible()
+    expect(a.get_by_role("status")).to_have_text("在线")
+    a.get_by_label("输入消息").fill("你好，周五的主题党日你参加吗？")
+    a.get_by_role("button", name="发送").click()
+    expect(a.get_by_role("list", name="聊天记录")).to_contain_text("你好，周五的主题党日你参加吗？")
+
+    b.get_by_role("link", name="消息").click()
+    b.get_by_role("link").filter(has_text="你好，周五的主题党日你参加吗？").click()
+    expect(b.get_by_role("list", name="聊天记录")).to_contain_text("你好，周五的主题党日你参加吗？")
+    expect(b.get_by_role("status")).to_have_text("在线")
+    b.get_by_label("输入消息").fill("参加，我已经报名了。")
+    b.get_by_role("button", name="发送").click()
+
+    # Ann's page was not reloaded: Bob's answer arrives over the live WebSocket
+    expect(a.get_by_role("list", name="聊天记录")).to_contain_text("参加，我已经报名了。")
+    a.get_by_label("输入消息").fill("好的，到时见！")
+    a.get_by_role("button", name="发送").click()
+    expect(b.get_by_role("list", name="聊天记录")).to_contain_text("好的，到时见！")
+    bubbles = b.locator(".bubble")
+    expect(bubbles).to_have_count(3)
+    screenshot(a, "chat-desktop")
+    screenshot(b, "chat-phone")
+    assert accessibility_violations(b) == []
+
+
+def test_a_member_signs_in_with_the_keyboard_alone(open_page, api, identity_events, admin):
+    (member,) = members_of_new_branch(api, identity_events, admin, ["陈静"])
+    page = open_page("desktop").page
+    page.goto("/app/login")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "跳到正文"
+    page.keyboard.press("Enter")  # the skip link takes the focus to the content
+    assert page.evaluate("document.activeElement.id") == "main"
+    for _ in range(3):  # the two ways of signing in, then the phone field
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "phone"
+    page.keyboard.type(member.phone)
+    page.keyboard.press("Tab")
+    page.keyboard.type(member.password)
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("发动态")).to_be_visible()
+    # the new view has the focus: the next stop is its first field, not somewhere in the old form
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "compose-text"
+    page.keyboard.type("用键盘发的动态")
+    for _ in range(3):  # the images, who may read it, then the post button
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("article").filter(has_text="用键盘发的动态")).to_be_visible()
+
+
+def test_english_is_the_second_language_and_unknown_pages_say_so(open_page):
+    page = open_page("phone").page
+    page.goto("/app/login")
+    expect(page.get_by_role("heading", name="登录")).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.get_by_label("Phone number").fill("12")
+    page.get_by_label("Password", exact=True).fill("x")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.locator(".field-error, [role=alert]").first).to_be_visible()
+    assert accessibility_violations(page) == []
+    page.goto("/app/no/such/page")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()  # the choice is remembered
