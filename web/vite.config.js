@@ -18,6 +18,8 @@ export default defineConfig({
     outDir: 'dist',
     target: 'es2020',
     assetsInlineLimit: 0,
+    // Vue, the router and i18n in one long-cached file of their own, apart from the app's code
+    rollupOptions: { output: { advancedChunks: { groups: [{ name: 'vendor', test: /node_modules/ }] } } },
   },
   server: {
     proxy: { '/api': { target: gateway, ws: true }, '/media': gateway },

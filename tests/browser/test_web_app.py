@@ -116,7 +116,8 @@ def test_a_secretary_imports_a_roster_with_mistakes_and_reads_the_report(open_pa
     watched = open_page("desktop")
     page = watched.page
     sign_in(page, secretary.phone, secretary.password)
-    page.get_by_role("link", name="管理").click()
+    page.get_by_role("link", name="工作台").click()
+    page.get_by_role("link", name="导入党员名册").click()
     expect(page.get_by_role("heading", name="导入党员名册")).to_be_visible()
     expect(page.get_by_label("导入到")).to_have_value(committee["id"])
     page.get_by_label("名册文件").set_input_files(

@@ -1,31 +1,31 @@
-// Routes of the app (under /app/). Views load on first visit, so a member's phone downloads the
-// timeline, not the secretary's tools.
+// Routes of the app (under /app/). Each area of the app is a folder of views/ with a routes.js that exports
+// its `routes` and, optionally, `tools`: entries of the workbench (工作台), for members (group 'member') or
+// for secretaries and other managers (group 'manage'). Views load on first visit, so a member's phone
+// downloads the timeline, not the secretary's tools.
 import { nextTick } from 'vue'
 import { createRouter, createWebHistory } from 'vue-router'
 import { signedIn, managedOrgIds, isRegionAdmin } from './session.js'
-import HomeView from './views/HomeView.vue'
+
+const areas = Object.values(import.meta.glob('./views/*/routes.js', { eager: true }))
+
+// the catch-all route of core must come last
+const catchAll = (route) => route.path.startsWith('/:')
+const all = areas.flatMap((area) => area.routes || [])
+
+export const tools = areas.flatMap((area) => area.tools || []).sort((a, b) => a.order - b.order)
+
+export function isManager() {
+  return managedOrgIds().length > 0 || isRegionAdmin()
+}
 
 export const router = createRouter({
   history: createWebHistory('/app/'),
-  routes: [
-    { path: '/', name: 'home', component: HomeView, meta: { title: 'nav.home' } },
-    { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true, title: 'login.title' } },
-    { path: '/chat', name: 'chats', component: () => import('./views/ChatListView.vue'), meta: { title: 'nav.chat' } },
-    { path: '/chat/:id', name: 'chat', component: () => import('./views/ChatView.vue'), props: true, meta: { title: 'nav.chat' } },
-    { path: '/me', name: 'me', component: () => import('./views/MeView.vue'), meta: { title: 'nav.me' } },
-    {
-      path: '/manage/import',
-      name: 'import',
-      component: () => import('./views/ManageImportView.vue'),
-      meta: { title: 'import.title', manager: true },
-    },
-    { path: '/:rest(.*)*', name: 'missing', component: () => import('./views/MissingView.vue'), meta: { public: true, title: 'missing.title' } },
-  ],
+  routes: [...all.filter((r) => !catchAll(r)), ...all.filter(catchAll)],
 })
 
 router.beforeEach((to) => {
   if (!to.meta.public && !signedIn()) return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
-  if (to.meta.manager && !(managedOrgIds().length || isRegionAdmin())) return { name: 'home' }
+  if (to.meta.manager && !isManager()) return { name: 'home' }
   return true
 })
 

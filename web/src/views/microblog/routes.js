@@ -1,0 +1,4 @@
+import HomeView from './HomeView.vue'
+
+// The home timeline is the first page of a visit: in the main bundle, not loaded on demand.
+export const routes = [{ path: '/', name: 'home', component: HomeView, meta: { title: 'nav.home' } }]
