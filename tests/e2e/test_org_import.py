@@ -7,13 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-import time
 
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import Person, login, new_phone, register
+from tests.conftest import Person, login, new_phone
 from tests.conftest import xlsx_bytes as xlsx
+from tests.e2e.corner import make_secretary, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -23,50 +23,11 @@ VALID_ID = "11010519491231002X"
 OCTET = {"content-type": "application/octet-stream"}
 
 
-def wait_until(check, timeout: float = 15.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
 def create_org(api, who: Person, parent_id: str, name: str, org_type: str, slug: str) -> dict:
     body = {"parent_id": parent_id, "name": name, "type": org_type, "slug": slug, "category": "community"}
     reply = api.post("/api/v1/orgs", json=body, headers=who.auth)
     assert reply.status_code == 201, reply.text
     return reply.json()
-
-
-def make_secretary(api, tap, admin: Person, org_id: str) -> Person:
-    """A new person, member and secretary of org_id, logged in again so the token carries the grant."""
-    person = register(api, tap, "书记" + secrets.token_hex(2))
-
-    def add():  # orgs learns accounts from identity's event: 404 person_unknown until then
-        reply = api.post(
-            f"/api/v1/orgs/{org_id}/members",
-            json={"account_id": person.account_id, "status": "full"},
-            headers=admin.auth,
-        )
-        return reply if reply.status_code != 404 else None
-
-    reply = wait_until(add, what="orgs to learn the new account")
-    assert reply.status_code == 201, reply.text
-    granted = api.post(
-        f"/api/v1/memberships/{reply.json()['id']}/roles", json={"role": "secretary"}, headers=admin.auth
-    )
-    assert granted.status_code == 200, granted.text
-
-    def token_with_grant():
-        body = login(api, person.phone, person.password)
-        roles = {(g["role"], g["org_id"]) for g in body["account"]["roles"]}
-        return body if ("secretary", org_id) in roles else None
-
-    body = wait_until(token_with_grant, what="identity to grant the secretary role")
-    return Person(person.phone, person.password, person.account_id, body["access_token"], body["refresh_token"])
 
 
 @pytest.fixture
