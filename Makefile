@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.js web/package.json web/package-lock.json
 
-.PHONY: web up up-federation down-federation down status seed announce test test-unit bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo bench-federation lint deps venv clean
+.PHONY: web up up-federation down-federation down status seed announce test test-unit bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo bench-federation bench-web lint deps venv clean
 
 ## up: install what is missing, start the local region with demo data, print where to open it
 up: deps venv web
@@ -73,6 +73,10 @@ bench-geo: deps venv
 ## bench-federation: a signed cross-region request against an ordinary one, and the relay's delivery rate between two regions
 bench-federation: deps venv
 	$(PY) -m bench.federation $(FEDERATION)
+
+## bench-web: the web app's first visit on throttled phone connections (first contentful paint) and its bundle sizes
+bench-web: deps venv web
+	$(PY) -m bench.web $(WEB)
 
 ## bench-import: roster import throughput
 bench-import: deps venv

@@ -2,11 +2,13 @@
 
 Built files under /app/assets/ carry a content hash in their names and are cached for a year; every other
 path under /app/ is the app's own route (the app routes in the browser), answered with index.html, never
-cached, so a new build reaches people on their next visit. `/` sends browsers to the app.
+cached, so a new build reaches people on their next visit. A file the build also compressed (`name.gz`,
+web/vite.config.js) goes compressed to browsers that accept gzip. `/` sends browsers to the app.
 """
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
@@ -52,17 +54,25 @@ async def app_root() -> RedirectResponse:
     return RedirectResponse("/app/", status_code=301)
 
 
+def _send(file: Path, request: Request, cache: str) -> FileResponse:
+    headers = {**HEADERS, "Cache-Control": cache, "Vary": "Accept-Encoding"}
+    packed = file.with_name(file.name + ".gz")
+    if "gzip" in request.headers.get("accept-encoding", "") and packed.is_file():
+        media_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        return FileResponse(packed, media_type=media_type, headers={**headers, "Content-Encoding": "gzip"})
+    return FileResponse(file, headers=headers)
+
+
 @router.get("/app/{path:path}")
 async def app_file(path: str, request: Request):
     dist = _dist(request)
     shell = dist / "index.html"
     if not shell.is_file():
         return _not_built(request)
-    if path:
+    if path and not path.endswith(".gz"):
         wanted = (dist / path).resolve()
         if wanted.is_relative_to(dist.resolve()) and wanted.is_file():
-            cache = IMMUTABLE if path.startswith("assets/") else "no-cache"
-            return FileResponse(wanted, headers={**HEADERS, "Cache-Control": cache})
-        if path.startswith("assets/"):  # a file of an older build: not the app's page
-            raise HTTPException(status_code=404)
-    return FileResponse(shell, headers={**HEADERS, "Cache-Control": "no-cache"})
+            return _send(wanted, request, IMMUTABLE if path.startswith("assets/") else "no-cache")
+    if path.startswith("assets/"):  # a file of an older build: not the app's page
+        raise HTTPException(status_code=404)
+    return _send(shell, request, "no-cache")

@@ -1,13 +1,33 @@
 // The web app is built into dist/ and served by the gateway under /app/ (gateway/webapp.py).
 // `npm run dev` serves it with hot reload and sends /api (and the live WebSocket) to a local region's gateway.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 
 const gateway = process.env.JICENG_GATEWAY || 'http://127.0.0.1:8080'
 
+// Each script and stylesheet also as .gz beside it: the gateway sends that to browsers that accept gzip
+// (gateway/webapp.py), compressed once here rather than on every request.
+function precompress() {
+  return {
+    name: 'jiceng-precompress',
+    apply: 'build',
+    writeBundle(options, bundle) {
+      for (const name of Object.keys(bundle)) {
+        if (!/\.(js|css|html|svg)$/.test(name)) continue
+        const path = resolve(options.dir, name)
+        const data = readFileSync(path)
+        if (data.length >= 1024) writeFileSync(path + '.gz', gzipSync(data, { level: 9 }))
+      }
+    },
+  }
+}
+
 export default defineConfig({
   base: '/app/',
-  plugins: [vue()],
+  plugins: [vue(), precompress()],
   define: {
     __VUE_OPTIONS_API__: false,
     __VUE_PROD_DEVTOOLS__: false,

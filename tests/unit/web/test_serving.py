@@ -4,6 +4,7 @@ assets cached for a year, nothing outside the build reachable, a clear error whe
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 
 import httpx
@@ -21,6 +22,7 @@ def client_for(tmp_path, built: bool = True):
     if built:
         (dist / "index.html").write_text("<!doctype html><title>基层</title>")
         (dist / "assets" / "index-abc123.js").write_text("console.log(1)")
+        (dist / "assets" / "index-abc123.js.gz").write_bytes(gzip.compress(b"console.log(1)"))
         (dist / "favicon.svg").write_text("<svg/>")
     (tmp_path / "secret.txt").write_text("outside the build")
     (tmp_path / "jwks.json").write_text(json.dumps({"keys": []}))
@@ -30,7 +32,7 @@ def client_for(tmp_path, built: bool = True):
         async def go() -> httpx.Response:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
-                return await http.get(url, headers=headers)
+                return await http.get(url, headers={"accept-encoding": "identity", **headers})
 
         return asyncio.run(go())
 
@@ -60,6 +62,18 @@ def test_built_assets_are_cached_for_a_year_and_other_files_briefly(tmp_path):
     assert asset.status_code == 200 and asset.text == "console.log(1)"
     assert "immutable" in asset.headers["cache-control"]
     assert get("/app/favicon.svg").headers["cache-control"] == "no-cache"
+
+
+def test_a_compressed_build_file_goes_to_browsers_that_accept_gzip(tmp_path):
+    get = client_for(tmp_path)
+    packed = get("/app/assets/index-abc123.js", **{"accept-encoding": "gzip, br"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.text == "console.log(1)"  # httpx unpacks it
+    assert packed.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    assert packed.headers["vary"] == "Accept-Encoding"
+    plain = get("/app/assets/index-abc123.js")
+    assert "content-encoding" not in plain.headers and plain.text == "console.log(1)"
+    assert get("/app/assets/index-abc123.js.gz").status_code == 404  # not a file of its own
 
 
 def test_an_asset_of_an_older_build_is_not_found_not_the_page(tmp_path):
