@@ -39,7 +39,7 @@ export default defineConfig({
     target: 'es2020',
     assetsInlineLimit: 0,
     // Vue, the router and i18n in one long-cached file of their own, apart from the app's code
-    rollupOptions: { output: { advancedChunks: { groups: [{ name: 'vendor', test: /node_modules/ }] } } },
+    rolldownOptions: { output: { codeSplitting: { groups: [{ name: 'vendor', test: /node_modules/ }] } } },
   },
   server: {
     proxy: { '/api': { target: gateway, ws: true }, '/media': gateway },

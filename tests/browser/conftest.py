@@ -28,7 +28,9 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 
 
-@pytest.fixture(scope="session")
+# One Chromium per test module: Playwright's synchronous API runs an event loop in this thread while it is
+# open, and the unit tests that come later in the run start their own with asyncio.run.
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
     from playwright.sync_api import sync_playwright
 

@@ -1,0 +1,3 @@
+export const routes = [
+  { path: '/inbox', name: 'inbox', component: () => import('./InboxView.vue'), meta: { title: 'inbox.title' } },
+]
