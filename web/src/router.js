@@ -5,12 +5,23 @@
 import { nextTick } from 'vue'
 import { createRouter, createWebHistory } from 'vue-router'
 import { signedIn, managedOrgIds, isRegionAdmin } from './session.js'
+import { loadAreas } from './i18n.js'
 
-const areas = Object.values(import.meta.glob('./views/*/routes.js', { eager: true }))
+const modules = import.meta.glob('./views/*/routes.js', { eager: true })
+const areas = Object.values(modules)
+export const AREAS = Object.keys(modules).map((path) => path.split('/')[2])
 
+// Each route knows its area (the folder it comes from): its translation tables load before it shows.
+// The workbench (core) lists every area's tools, so it needs every area's tables.
+const all = Object.entries(modules).flatMap(([path, area]) => {
+  const name = path.split('/')[2]
+  return (area.routes || []).map((route) => ({
+    ...route,
+    meta: { ...route.meta, areas: route.meta?.areas || (route.name === 'workbench' ? AREAS : [name]) },
+  }))
+})
 // the catch-all route of core must come last
 const catchAll = (route) => route.path.startsWith('/:')
-const all = areas.flatMap((area) => area.routes || [])
 
 export const tools = areas.flatMap((area) => area.tools || []).sort((a, b) => a.order - b.order)
 
@@ -28,6 +39,8 @@ router.beforeEach((to) => {
   if (to.meta.manager && !isManager()) return { name: 'home' }
   return true
 })
+
+router.beforeResolve((to) => loadAreas(to.matched.flatMap((record) => record.meta.areas || [])))
 
 // After moving to another view, the focus goes to the content (as after a page load), so keyboard and
 // screen-reader users start reading the new view rather than where the old one was.
