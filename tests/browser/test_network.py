@@ -64,12 +64,23 @@ def test_a_friend_request_from_people_you_may_know_is_accepted_in_another_browse
     expect(b.get_by_text("暂时没有新的好友申请。")).to_be_visible()
     b.get_by_role("tab", name="好友").click()
     expect(b.get_by_role("tabpanel")).to_contain_text(ann_name)
+    b.get_by_role("button", name=f"关注：{ann_name}").click()
+    expect(b.get_by_role("status")).to_have_text(f"已关注 {ann_name}。")
+    expect(b.get_by_role("button", name=f"取消关注：{ann_name}")).to_be_visible()
 
     a.reload()
     expect(a.get_by_role("tabpanel")).to_contain_text(bob_name)  # the friends tab is the first
     expect(a.get_by_role("region", name="人脉概况")).to_contain_text("1")
     assert relation_names(api, ann, "friends") == {bob.account_id}
     assert relation_names(api, bob, "friends") == {ann.account_id}
+
+    # Bob follows Ann: she follows him back from her followers
+    a.get_by_role("tab", name="粉丝").click()
+    a.get_by_role("tabpanel").get_by_role("button", name=f"回关：{bob_name}").click()
+    expect(a.get_by_role("status")).to_have_text(f"已关注 {bob_name}。")
+    assert relation_names(api, ann, "following") == {bob.account_id}
+    assert relation_names(api, ann, "followers") == {bob.account_id}
+    a.get_by_role("tab", name="好友").click()
 
     # Ann ends the friendship (asked to confirm first); both lists are empty again.
     a.get_by_role("button", name=f"解除好友：{bob_name}").click()

@@ -66,6 +66,12 @@ def test_a_member_finds_a_post_by_a_chinese_word_and_befriends_a_colleague_from_
     incoming = api.get("/api/v1/network/friend-requests?direction=incoming", headers=bob.auth).json()["requests"]
     assert [(r["from_id"], r["state"]) for r in incoming] == [(ann.account_id, "pending")]
 
+    people.get_by_role("button", name=f"关注：{bob_name}").click()
+    expect(page.get_by_role("status")).to_have_text(f"已关注 {bob_name}。")
+    expect(people.get_by_role("button", name=f"取消关注：{bob_name}")).to_be_visible()
+    following = api.get("/api/v1/accounts/me/network/following", headers=ann.auth).json()["entries"]
+    assert [(e["kind"], e["id"]) for e in following] == [("person", bob.account_id)]
+
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "search-results-phone")
     assert accessibility_violations(page) == []
