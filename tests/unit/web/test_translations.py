@@ -76,3 +76,29 @@ def test_no_chinese_text_outside_the_tables():
         if CJK.search(line.split(" // ")[0]) and not line.strip().startswith(COMMENT)
     ]
     assert not offenders, offenders
+
+
+EAGER = {"core", "login", "microblog"}  # web/src/i18n.js: in the main bundle
+DECLARED = re.compile(r"areas:\s*\[([^\]]*)\]")
+
+
+def test_an_areas_views_use_strings_that_are_loaded_with_them():
+    """An area's tables load with its views (router.js); strings of another area need that area named in
+    the route's meta.areas, or must be in the main bundle's tables."""
+    namespaces = {
+        part.stem: set(json.loads(part.read_text(encoding="utf-8"))) for part in (LOCALES / "zh-CN").glob("*.json")
+    }
+    eager = set().union(*(namespaces[name] for name in EAGER))
+    for folder in sorted(p for p in (WEB / "src" / "views").iterdir() if p.is_dir()):
+        if folder.name == "core":  # the workbench loads every area's tables
+            continue
+        routes = (folder / "routes.js").read_text(encoding="utf-8")
+        areas = {folder.name} | {a.strip(" '\"") for m in DECLARED.findall(routes) for a in m.split(",") if a.strip()}
+        allowed = eager.union(*(namespaces.get(a, set()) for a in areas))
+        for source in folder.rglob("*"):
+            if source.suffix not in {".vue", ".js"}:
+                continue
+            for called, listed in USED.findall(source.read_text(encoding="utf-8")):
+                namespace = (called or listed).split(".")[0]
+                if any(namespace in found for found in namespaces.values()):
+                    assert namespace in allowed, f"{source.relative_to(WEB)} uses {namespace}.* not loaded with it"
