@@ -76,7 +76,7 @@ def test_a_secretary_moves_a_member_along_the_pipeline_gives_a_role_and_records_
 
     # the pipeline: 入党积极分子 now, 发展对象 next (a year and more since the last step)
     expect(page.get_by_role("heading", name=activist_name, level=1)).to_be_visible()
-    pipeline = page.get_by_role("region", name="发展阶段")
+    pipeline = page.get_by_role("region", name="发展阶段", exact=True)
     expect(pipeline.locator("[aria-current=step]")).to_contain_text("入党积极分子")
     expect(pipeline.get_by_label("转为")).to_have_value("development_target")
     pipeline.get_by_label("备注").fill("经支部委员会讨论，确定为发展对象")
@@ -89,7 +89,7 @@ def test_a_secretary_moves_a_member_along_the_pipeline_gives_a_role_and_records_
     assert stored["history"][-1]["note"] == "经支部委员会讨论，确定为发展对象"
 
     # roles: give 组织委员, then take it away again
-    roles = page.get_by_role("region", name="组织内职务")
+    roles = page.get_by_role("region", name="组织内职务", exact=True)
     roles.get_by_label("任命职务").select_option("organization_officer")
     roles.get_by_role("button", name="任命", exact=True).click()
     expect(roles.get_by_role("status")).to_have_text("已任命为组织委员。")
@@ -104,7 +104,7 @@ def test_a_secretary_moves_a_member_along_the_pipeline_gives_a_role_and_records_
 
     # dues: a wrong amount is caught here, a month recorded twice by the gateway
     month = dt.date.today().strftime("%Y-%m")
-    dues = page.get_by_role("region", name="党费")
+    dues = page.get_by_role("region", name="党费", exact=True)
     dues.get_by_label("月份").fill(month)
     dues.get_by_label("金额（元）").fill("三十")
     dues.get_by_role("button", name="登记党费").click()
@@ -128,7 +128,7 @@ def test_a_secretary_moves_a_member_along_the_pipeline_gives_a_role_and_records_
     phone = open_page("phone").page
     sign_in(phone, secretary.phone, secretary.password)
     phone.goto(f"/app/manage/members/{probationer['id']}")
-    pipeline = phone.get_by_role("region", name="发展阶段")
+    pipeline = phone.get_by_role("region", name="发展阶段", exact=True)
     expect(pipeline.get_by_label("转为")).to_have_value("full")
     pipeline.get_by_role("button", name="确认办理").click()
     earliest = (dt.date.fromisoformat(recent).replace(year=dt.date.fromisoformat(recent).year + 1)).isoformat()
