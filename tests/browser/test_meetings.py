@@ -64,7 +64,7 @@ def test_a_secretary_schedules_a_meeting_members_answer_and_check_in(open_page, 
     boss.get_by_label("线上会议链接或会议号（可选）").fill("https://meeting.example.cn/j/2026")
     boss.get_by_label("议程").fill("一、学习党章第一章\n二、交流学习体会")
     boss.get_by_role("button", name="安排会议").click()
-    expect(boss.get_by_text("已安排 1 次会议，参会人员已收到通知。")).to_be_visible()
+    expect(boss.get_by_text("已安排 1 次会议，参会人员可在“我的会议”中看到。")).to_be_visible()
     listed = boss.get_by_role("link").filter(has_text=title)
     expect(listed).to_contain_text("已签到 0 / 应到 4 人")
     both_sizes(boss, "meetings-manage", "desktop")
@@ -152,6 +152,12 @@ def test_a_secretary_schedules_a_meeting_members_answer_and_check_in(open_page, 
     }
     assert roster["meeting"]["present_count"] == 2
 
+    boss.get_by_label("会议内容及决定事项").fill("学习了党章第一章，大家交流了体会。")
+    boss.get_by_role("button", name="保存会议记录").click()
+    expect(boss.get_by_text("会议记录已保存。")).to_be_visible()
+    stored = api.get(f"/api/v1/meetings/{meeting['id']}", headers=secretary.auth).json()["meeting"]
+    assert stored["minutes"] == "学习了党章第一章，大家交流了体会。" and stored["held"]
+
     b.reload()
     expect(b.get_by_role("status")).to_contain_text("已准假")
     expect(b.get_by_text("审批意见：同意，请会后补学")).to_be_visible()
@@ -185,3 +191,16 @@ def test_scheduling_mistakes_are_shown_next_to_their_field(open_page, api, ident
     expect(page.get_by_label("结束时间")).to_have_attribute("aria-invalid", "true")
     expect(page.locator(".field-error")).to_have_count(1)
     assert api.get(f"/api/v1/orgs/{branch['id']}/meetings", headers=secretary.auth).json()["meetings"] == []
+
+    # put right, it is scheduled; then called off with a reason
+    page.get_by_label("结束时间").fill(local_time(page, 24 * 60 + 90))
+    page.get_by_role("button", name="安排会议").click()
+    expect(page.locator(".field-error")).to_have_count(0)
+    page.get_by_role("link").filter(has_text="支委会").last.click()
+    expect(page.get_by_role("heading", name="参会名单")).to_be_visible()
+    page.get_by_label("取消原因（可选）").fill("书记外出学习，改期召开")
+    page.get_by_role("button", name="取消本次会议").click()
+    expect(page.get_by_text("已取消 1 次会议。")).to_be_visible()
+    expect(page.get_by_text("本次会议已取消。")).to_be_visible()
+    (meeting,) = api.get(f"/api/v1/orgs/{branch['id']}/meetings", headers=secretary.auth).json()["meetings"]
+    assert (meeting["status"], meeting["cancel_reason"]) == ("cancelled", "书记外出学习，改期召开")
