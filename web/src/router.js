@@ -45,7 +45,9 @@ router.beforeResolve((to) => loadAreas(to.matched.flatMap((record) => record.met
 // After moving to another view, the focus goes to the content (as after a page load), so keyboard and
 // screen-reader users start reading the new view rather than where the old one was.
 router.afterEach((to, from) => {
-  if (from.matched.length === 0) return // the first view of a visit: the browser's own start
+  // the first view of a visit keeps the browser's own start; a view changing only its query (a filter) keeps
+  // the focus where the person is working
+  if (from.matched.length === 0 || to.path === from.path) return
   nextTick(() => {
     const main = document.getElementById('main')
     if (main) main.focus({ preventScroll: false })

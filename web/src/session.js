@@ -39,11 +39,12 @@ export function account() {
   return session.current ? session.current.account : null
 }
 
-/** The orgs where the account holds an org-scoped role (secretary, organizer …), for the manage views. */
+/** The orgs where the account holds an office (secretary, organizer …), for the manage views. Every member
+ *  also holds the plain `member` role in their org: that one manages nothing. */
 export function managedOrgIds() {
   const a = account()
   if (!a) return []
-  return [...new Set((a.roles || []).filter((g) => g.org_id).map((g) => g.org_id))]
+  return [...new Set((a.roles || []).filter((g) => g.org_id && g.role !== 'member').map((g) => g.org_id))]
 }
 
 export function isRegionAdmin() {
