@@ -91,3 +91,36 @@ def test_a_comment_reaches_the_authors_inbox_live_and_leads_to_the_post(open_pag
     expect(mine.get_by_role("link", name="通知（0 条未读）")).to_be_visible()
     unread = api.get("/api/v1/notifications/unread-count", headers=author.auth).json()
     assert unread["unread"] == 0
+
+
+def test_a_member_keeps_their_real_name_and_password_on_the_me_page(open_page, api, identity_events, admin):
+    (member,) = members_of_new_branch(api, identity_events, admin, ["钱进"])
+    page = open_page("phone").page
+    sign_in(page, member.phone, member.password)
+    page.get_by_role("link", name="我的").click()
+    page.get_by_role("button", name="填写实名信息").click()
+    page.get_by_label("真实姓名").fill("钱进")
+    page.get_by_label("身份证号").fill("110105194912310021")  # a wrong check digit
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".field-error")).to_be_visible()
+    page.get_by_label("身份证号").fill("11010519491231002X")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("status")).to_have_text("实名信息已保存。")
+    shown = page.locator("dd").nth(1)
+    expect(shown).not_to_have_text("11010519491231002X")  # masked, also for its owner
+    expect(shown).to_contain_text("*")
+
+    page.get_by_label("当前密码").fill("not-my-password-1")
+    page.get_by_label("新密码").fill("Jiceng-new-2026")
+    page.get_by_role("button", name="修改密码").click()
+    expect(page.locator(".field-error, [role=alert]").first).to_be_visible()
+    page.get_by_label("当前密码").fill(member.password)
+    page.get_by_role("button", name="修改密码").click()
+    expect(page.get_by_text("密码已修改。")).to_be_visible()
+    screenshot(page, "me-phone")
+    assert accessibility_violations(page) == []
+
+    page.get_by_role("button", name="退出所有设备").click()
+    expect(page.get_by_role("heading", name="登录")).to_be_visible()
+    sign_in(page, member.phone, "Jiceng-new-2026")
+    assert api.post("/api/v1/auth/refresh", json={"refresh_token": member.refresh_token}).status_code == 401
