@@ -123,3 +123,17 @@ def test_a_secretary_installs_apps_and_a_member_fills_in_the_form(open_page, api
     values = {v["key"]: v["values"] for v in submission["values"]}
     assert values == {"service": ["关爱老人"], "hours": ["3"], "note": ["周末都有空"]}
     assert submission["org_id"] == branch["id"]
+
+    # the secretary reads the answers of the org's subtree, and downloads them as a spreadsheet
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.get_by_role("link", name=f"查看填写情况 {form_name}").click()
+    expect(page.get_by_role("heading", name=f"“{form_name}”填写情况")).to_be_visible()
+    row = page.get_by_role("table").locator("tbody tr")
+    expect(row).to_have_count(1)
+    for text in ("郑华", "关爱老人", "3", "周末都有空"):
+        expect(row).to_contain_text(text)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出 Excel").click()
+    assert download.value.suggested_filename == f"{form_name}.xlsx"
+    screenshot(page, "apps-submissions-desktop")
+    assert accessibility_violations(page) == []

@@ -7,6 +7,13 @@ export const routes = [
     component: () => import('./AppsManageView.vue'),
     meta: { title: 'apps.manageTitle', manager: true },
   },
+  {
+    path: '/manage/apps/:id/submissions',
+    name: 'app-submissions',
+    component: () => import('./SubmissionsView.vue'),
+    props: (route) => ({ id: route.params.id, org: String(route.query.org || '') }),
+    meta: { title: 'apps.submissions', manager: true },
+  },
 ]
 
 export const tools = [
