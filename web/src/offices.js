@@ -1,13 +1,9 @@
-// The orgs a person may act for in this area: where they hold a role beyond "member" (every member
-// holds "member" in their home org), with the orgs below them. The gateway decides each action again.
-import { get } from '../../api.js'
-import { account } from '../../session.js'
+// The orgs a person may act for as an officer (session.managedOrgIds: a role beyond "member"), with the orgs
+// below them, for the pickers of managers' views. The gateway decides each action again.
+import { get } from './api.js'
+import { managedOrgIds as officeOrgIds } from './session.js'
 
-export function officeOrgIds() {
-  const a = account()
-  const roles = (a && a.roles) || []
-  return [...new Set(roles.filter((g) => g.org_id && g.role !== 'member').map((g) => g.org_id))]
-}
+export { officeOrgIds }
 
 /** The office orgs and their subtrees (first 200 orgs of each), each once, with depth below its office. */
 export async function officeOrgs() {
