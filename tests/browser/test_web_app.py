@@ -151,6 +151,7 @@ def test_a_member_signs_in_with_the_keyboard_alone(open_page, api, identity_even
     (member,) = members_of_new_branch(api, identity_events, admin, ["陈静"])
     page = open_page("desktop").page
     page.goto("/app/login")
+    expect(page.get_by_label("手机号")).to_be_visible()  # the app has started (its scripts come after the page)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent.trim()") == "跳到正文"
     page.keyboard.press("Enter")  # the skip link takes the focus to the content
@@ -172,6 +173,7 @@ def test_a_member_signs_in_with_the_keyboard_alone(open_page, api, identity_even
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.textContent.trim()") == "发布":
             break
+    assert page.evaluate("document.activeElement.textContent.trim()") == "发布"
     page.keyboard.press("Enter")
     expect(page.get_by_role("article").filter(has_text="用键盘发的动态")).to_be_visible()
 
@@ -193,3 +195,39 @@ def test_english_is_the_second_language_and_unknown_pages_say_so(open_page):
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     page.reload()
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()  # the choice is remembered
+
+
+def test_a_member_starts_a_group_and_joins_the_org_group_chat(open_page, api, identity_events, admin):
+    tag = secrets.token_hex(2)
+    ann, bob, cat = members_of_new_branch(api, identity_events, admin, [f"甲{tag}", f"乙{tag}", f"丙{tag}"])
+    wait_until_colleagues(api, ann, bob)
+    wait_until_colleagues(api, ann, cat)
+    branch = api.get("/api/v1/accounts/me/dossier", headers=ann.auth).json()["membership"]["org_id"]
+    opened = api.post(f"/api/v1/orgs/{branch}/chat", json={"title": f"支部群{tag}"}, headers=admin.auth)
+    assert opened.status_code == 200, opened.text
+
+    a = open_page("desktop").page
+    sign_in(a, ann.phone, ann.password)
+    a.get_by_role("link", name="消息").click()
+    expect(a.get_by_text(f"本支部已开通群聊“支部群{tag}”。")).to_be_visible()
+    a.get_by_role("button", name="发起群聊").click()
+    a.get_by_label(f"乙{tag}").check()
+    a.get_by_label(f"丙{tag}").check()
+    a.get_by_label("群聊名称").fill(f"读书小组{tag}")
+    a.get_by_role("button", name="建群（已选 2 人）").click()
+    expect(a.get_by_role("heading", name=f"读书小组{tag}")).to_be_visible()
+    a.get_by_label("输入消息").fill("这周读《习近平谈治国理政》第一卷")
+    a.get_by_role("button", name="发送").click()
+
+    b = open_page("phone").page
+    sign_in(b, bob.phone, bob.password)
+    b.get_by_role("link", name="消息").click()
+    b.get_by_role("link").filter(has_text=f"读书小组{tag}").click()
+    expect(b.get_by_role("list", name="聊天记录")).to_contain_text("第一卷")
+    expect(b.locator(".bubble .who").first).to_have_text(f"甲{tag}")  # a group names its senders
+
+    b.get_by_role("link", name="消息").click()
+    b.get_by_role("button", name="加入").click()
+    expect(b.get_by_role("heading", name=f"支部群{tag}")).to_be_visible()
+    conversations = api.get("/api/v1/chat/conversations", headers=bob.auth).json()["conversations"]
+    assert {c["title"] for c in conversations} >= {f"读书小组{tag}", f"支部群{tag}"}
