@@ -157,6 +157,7 @@ class RequiredOut(BaseModel):
     meeting_type: str
     slot: str
     held: int
+    open: bool = Field(False, description="The month or quarter is not over yet (not held is not missed yet)")
 
 
 class OrgComplianceOut(BaseModel):

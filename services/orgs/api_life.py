@@ -78,7 +78,7 @@ def rate_message(rate: rules.Rate) -> pb.AttendanceRate:
 
 
 def _required(items: list[rules.Requirement]) -> list[pb.RequiredMeeting]:
-    return [pb.RequiredMeeting(meeting_type=i.meeting_type, slot=i.slot, held=i.held) for i in items]
+    return [pb.RequiredMeeting(meeting_type=i.meeting_type, slot=i.slot, held=i.held, open=i.open) for i in items]
 
 
 class OrgLifeApi(life_pb2_grpc.OrgLifeServiceServicer):

@@ -299,10 +299,27 @@ def test_a_branch_holds_its_meetings_and_the_report_tells_what_was_held(branch, 
         ("party_lecture", period): 1,
         **{("committee_meeting", month): int(month == f"{day:%Y-%m}") for month in quarter_months},
     }
+    # The quarter is not over: its quarterly meetings and the months from this one on are still due (open),
+    # not missed; a month already over is missed when nothing was held in it.
+    this_month = f"{day:%Y-%m}"
+    over = [month for month in quarter_months if month < this_month]
+    still_open = {(i["meeting_type"], i["slot"]) for i in by_org[b.branch_id]["required"] if i["open"]}
+    assert still_open == {
+        ("branch_general_meeting", period),
+        ("party_lecture", period),
+        *(("committee_meeting", month) for month in quarter_months if month >= this_month),
+    }
     missed = {(i["meeting_type"], i["slot"]) for i in by_org[b.branch_id]["missed"]}
-    assert ("branch_general_meeting", period) in missed and ("party_lecture", period) not in missed
-    assert {i["slot"] for i in by_org[b.group_id]["missed"]} == set(quarter_months)
-    assert set(report["missing_org_ids"]) == {b.branch_id, b.group_id}
+    assert missed == {("committee_meeting", month) for month in over}
+    assert {i["slot"] for i in by_org[b.group_id]["missed"]} == set(over)
+    assert set(report["missing_org_ids"]) == ({b.branch_id, b.group_id} if over else set())
+    # The quarter before is over: everything required in it and not held is missed.
+    before = quarter_of(dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1) - dt.timedelta(days=1))
+    earlier = ok(
+        b.http.get(f"/api/v1/orgs/{b.branch_id}/meeting-compliance", params={"period": before}, headers=b.s.auth)
+    )
+    assert set(earlier["missing_org_ids"]) == {b.branch_id, b.group_id}
+    assert all(not i["open"] for o in earlier["orgs"] for i in o["required"])
     assert by_org[b.branch_id]["meetings_held"] == 2
     # lecture: 6 invited, 1 excused, 4 present; committee meeting: 2 invited, 1 present
     rate = by_org[b.branch_id]["attendance"]
@@ -320,7 +337,7 @@ def test_a_branch_holds_its_meetings_and_the_report_tells_what_was_held(branch, 
     above = ok(
         b.http.get("/api/v1/orgs/demo-committee/meeting-compliance", params={"period": period}, headers=b.admin.auth)
     )
-    assert b.branch_id in above["missing_org_ids"]
+    assert (b.branch_id in above["missing_org_ids"]) == bool(over)
     assert {o["org_id"]: o["attendance"] for o in above["orgs"]}[b.branch_id] == rate
 
 

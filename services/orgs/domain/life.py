@@ -363,8 +363,9 @@ def slot_of(day: dt.date, unit: str) -> str:
     return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
 
 
-def slots(period: Period, unit: str) -> list[str]:
-    """The months or quarters lying wholly inside the period (a month has no quarter to judge)."""
+def slots(period: Period, unit: str) -> list[tuple[str, dt.date]]:
+    """The months or quarters lying wholly inside the period (a month has no quarter to judge), each with
+    the local day after it."""
     out = []
     year, month = period.start.year, period.start.month
     step_months = 1 if unit == MONTH else 3
@@ -374,7 +375,7 @@ def slots(period: Period, unit: str) -> list[str]:
         end = dt.date(*_add_months(year, month, step_months), 1)
         if end > period.end:
             return out
-        out.append(slot_of(dt.date(year, month, 1), unit))
+        out.append((slot_of(dt.date(year, month, 1), unit), end))
         year, month = end.year, end.month
 
 
@@ -401,6 +402,7 @@ class Requirement:
     meeting_type: str
     slot: str  # '2026-07' or '2026-Q3'
     held: int
+    open: bool = False  # the month or quarter is not over yet: not held is not missed (yet)
 
 
 @dataclass
@@ -411,7 +413,8 @@ class OrgCompliance:
 
     @property
     def missed(self) -> list[Requirement]:
-        return [item for item in self.items if not item.held]
+        """Required meetings of months or quarters that are over, not held."""
+        return [item for item in self.items if not item.held and not item.open]
 
 
 def compliance(
@@ -427,12 +430,14 @@ def compliance(
         for unit in (MONTH, QUARTER):
             key = (meeting.org_id, meeting.type, slot_of(day, unit))
             held[key] = held.get(key, 0) + 1
+    today = now.astimezone(LOCAL).date()
     report = []
     for org_id, org_type in orgs:
         entry = OrgCompliance(org_id, org_type)
         for meeting_type, unit in REQUIRED.get(org_type, ()):
-            for slot in slots(period, unit):
-                entry.items.append(Requirement(meeting_type, slot, held.get((org_id, meeting_type, slot), 0)))
+            for slot, after in slots(period, unit):
+                count = held.get((org_id, meeting_type, slot), 0)
+                entry.items.append(Requirement(meeting_type, slot, count, open=today < after))
         report.append(entry)
     return report
 

@@ -230,15 +230,18 @@ def test_periods():
 
 
 def test_slots_are_the_months_and_quarters_wholly_inside_a_period():
+    def names(period, unit):
+        return [slot for slot, _ in rules.slots(period, unit)]
+
     q3 = rules.parse_period("2026-Q3")
-    assert rules.slots(q3, rules.MONTH) == ["2026-07", "2026-08", "2026-09"]
-    assert rules.slots(q3, rules.QUARTER) == ["2026-Q3"]
+    assert names(q3, rules.MONTH) == ["2026-07", "2026-08", "2026-09"]
+    assert rules.slots(q3, rules.QUARTER) == [("2026-Q3", dt.date(2026, 10, 1))]  # with the day after it
     july = rules.parse_period("2026-07")
-    assert rules.slots(july, rules.MONTH) == ["2026-07"]
-    assert rules.slots(july, rules.QUARTER) == []
+    assert rules.slots(july, rules.MONTH) == [("2026-07", dt.date(2026, 8, 1))]
+    assert names(july, rules.QUARTER) == []
     year = rules.parse_period("2026")
-    assert len(rules.slots(year, rules.MONTH)) == 12
-    assert rules.slots(year, rules.QUARTER) == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    assert len(names(year, rules.MONTH)) == 12
+    assert names(year, rules.QUARTER) == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
 
 
 def test_the_required_meetings_table():
@@ -366,3 +369,23 @@ def test_an_answer_by_text_again_keeps_its_status():
     for decided in (rules.ON_LEAVE, rules.PRESENT):
         for action in (rules.RSVP_YES, rules.REQUEST_LEAVE):
             assert error_of(rules.step, decided, action).code == ErrorCode.FAILED_PRECONDITION
+
+
+def test_a_month_or_quarter_not_over_is_due_not_missed():
+    # 15 November: October is over, November is running, December has not begun; Q4 is not over
+    now = local(2026, 11, 15, 12)
+    meetings = [fact("b1", "committee_meeting", local(2026, 10, 9, 19), minutes=True)]
+    report = rules.compliance([("b1", "branch")], meetings, rules.parse_period("2026-Q4"), now)
+    (b1,) = report
+    committee = {i.slot: (i.held, i.open) for i in b1.items if i.meeting_type == "committee_meeting"}
+    assert committee == {"2026-10": (1, False), "2026-11": (0, True), "2026-12": (0, True)}
+    assert {(i.meeting_type, i.slot) for i in b1.items if i.open} >= {("party_lecture", "2026-Q4")}
+    assert b1.missed == []  # nothing is missed until its month or quarter is over
+    # on 1 January (local time) the quarter and December are over
+    after = rules.compliance([("b1", "branch")], meetings, rules.parse_period("2026-Q4"), local(2027, 1, 1, 0, 30))
+    assert {(i.meeting_type, i.slot) for i in after[0].missed} == {
+        ("committee_meeting", "2026-11"),
+        ("committee_meeting", "2026-12"),
+        ("branch_general_meeting", "2026-Q4"),
+        ("party_lecture", "2026-Q4"),
+    }
