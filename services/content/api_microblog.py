@@ -119,6 +119,7 @@ class MicroblogApi(microblog_pb2_grpc.MicroblogServiceServicer):
             request.repost_of,
             list(request.mentions),
         )
+        timelines.push_own(post)
         return _dressed(post)
 
     def GetPost(self, request, context):

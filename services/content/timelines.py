@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import mongoengine as me
 from bson import ObjectId
 from pymongo import UpdateOne
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, PyMongoError
 
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import DEFAULT_PAGE, MAX_PAGE
@@ -35,6 +36,8 @@ from services.content import access, cache, mirror, posts
 from services.content.domain import microblog as rules
 from services.content.domain.visibility import PUBLIC, Audience, Reader, may_read
 from services.content.posts import Post, PostView
+
+log = logging.getLogger(__name__)
 
 PUSH_LIMIT = 1000  # configure() sets these from the environment at start-up
 INBOX_LIMIT = 500
@@ -114,6 +117,18 @@ def fan_out(tenant: str, post_id: str) -> int:
         if len(batch) < FANOUT_BATCH:
             return pushed
         last = batch[-1]
+
+
+def push_own(post: Post) -> None:
+    """Read-your-writes: a published post goes into its author's own inbox at once, so the author who
+    reloads sees it; fan_out pushes it again a moment later, which changes nothing. Best effort: the post
+    is stored already, and the worker's fan-out puts it there if this fails."""
+    if post.state != rules.LIVE:
+        return
+    try:
+        push(post.tenant, post.id, "self", [post.author_id])
+    except PyMongoError:
+        log.warning("post %s: the author's inbox waits for the fan-out", post.id, exc_info=True)
 
 
 def push(tenant: str, post_id: ObjectId, via: str, owners: list[str]) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 import secrets
-import time
 
 from PIL import Image
 from playwright.sync_api import expect
@@ -29,19 +28,6 @@ def members_of_new_branch(api, identity_events, admin: Person, names: list[str])
         add_member(api, admin, branch["id"], person, name)
         people.append(person)
     return people
-
-
-def reload_until_visible(page, find, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        page.reload()
-        page.get_by_role("region", name="动态").wait_for()
-        page.wait_for_load_state("networkidle")
-        found = find()
-        if found.count() or time.monotonic() > deadline:
-            expect(found).to_be_visible()
-            return found
-        time.sleep(0.5)
 
 
 def sign_in(page, phone: str, password: str) -> None:

@@ -52,6 +52,20 @@ def test_fan_out_pushes_to_the_followers_who_may_read(tenant):
     assert entries(tenant, public.id) == {"ann", "bob", "cat", "dan"}
 
 
+def test_the_author_finds_their_post_at_once_before_the_fan_out(tenant):
+    mirror.follow(tenant, "bob", mirror.PERSON, "ann")
+    token = as_caller(tenant, "ann")
+    try:
+        post = posts.create_post("刚发的", [], "public")
+        timelines.push_own(post)  # what CreatePost does once the post is stored
+        assert [i.key for i in timelines.home(20, "").items][:1] == [post.id]
+    finally:
+        context.unbind(token)
+    assert entries(tenant, post.id) == {"ann"}  # followers wait for the worker's fan-out
+    timelines.fan_out(tenant, str(post.id))  # which pushes the author's entry again: nothing changes
+    assert entries(tenant, post.id) == {"ann", "bob"}
+
+
 def test_a_big_authors_posts_are_not_pushed(tenant):
     for follower in ("bob", "cat", "dan", "x1", "x2"):
         mirror.follow(tenant, follower, mirror.PERSON, "ann")
