@@ -15,13 +15,14 @@ The archive, `jiceng-<region>-<UTC time>.tar` (with `<archive>.sha256` beside it
 
 Consistency: there is no global snapshot (one cursor per collection, one GET per object, while the region
 serves). Every write acknowledged before the backup began is in the archive; writes during it may or may not
-be. Outboxes are read last in each database, so every stored change in the archive has its event too; on
-restore, the events published in the REPLAY window before the backup began are marked pending again and the
-services publish them once more: consumers that had not handled them before their own database was read
-handle them now, the others skip them (their inboxes remember handled ids for 30 days, kernel/events.py).
-Derived state is not backed up: content's search index is rebuilt from the database by the indexer on its
-first start (services/content/search_indexer.py), Redis is a cache (flushed), the broker's queues are refilled
-by the outboxes.
+be. Outboxes are read last in each database, so every stored change in the archive has its event too, and a
+counter that numbers another collection's rows is read after them (READ_LATE). A restore holds the events that
+were pending or published in the REPLAY window before the backup began, and `replay` (once the region runs and
+its workers have declared their queues on the new broker) has the services publish them again: consumers that
+had not handled them before their own database was read handle them now, the others skip them (their inboxes
+remember handled ids for 30 days, kernel/events.py). Derived state is not backed up: content's search index is
+rebuilt from the database by the indexer on its first start (services/content/search_indexer.py), Redis is a
+cache (flushed), the broker's queues are refilled by the outboxes.
 """
 
 from __future__ import annotations
@@ -51,7 +52,12 @@ from minio import Minio
 
 FORMAT = 1
 OUTBOX = "outbox"  # kernel/outbox.py's collection: read last in each database, replayed on restore
+# Collections whose counters number other collections' rows under a unique index, read after those rows so the
+# restored counter is never behind them: a conversation's last_seq numbers its chat_messages (content's
+# chat.py), and a send after a restore takes last_seq + 1 — a seq already taken would refuse every send.
+READ_LATE = ("chat_conversations",)
 REPLAY = dt.timedelta(hours=1)  # events published this long before the backup began are published again
+REPLAY_HOLD = "restore_replay"  # the ids of the events a restore holds until `replay` (then dropped)
 BATCH = 1000  # documents per insert_many on restore
 RAW = CodecOptions(document_class=RawBSONDocument)
 CHUNK = 1 << 20
@@ -132,7 +138,10 @@ class Region:
         )
 
     def databases(self, client: pymongo.MongoClient) -> list[str]:
-        return sorted(n for n in client.list_database_names() if n.startswith(self.database_prefix))
+        """`<region>_<service>`: a service's name has no underscore, so region tian's are not tian-jin's."""
+        prefix = self.database_prefix
+        names = client.list_database_names()
+        return sorted(n for n in names if n.startswith(prefix) and n[len(prefix) :].isalnum())
 
 
 @dataclass
@@ -239,9 +248,12 @@ def _backup_keys(region: Region, writer: _Writer) -> None:
     if not region.keys_dir.is_dir():
         raise BackupError(f"KEYS_DIR {region.keys_dir} does not exist: no signing keys to back up")
     for path in sorted(p for p in region.keys_dir.rglob("*") if p.is_file()):
+        relative = path.relative_to(region.keys_dir)
+        if any(part.startswith("..") for part in relative.parts):
+            continue  # a mounted Kubernetes Secret's own copies (..data/, ..<time>/) of the files beside them
         if region.federation_key is not None and path == region.federation_key:
             continue  # kept once, as files/federation-key.pem
-        writer.add_file(f"keys/{path.relative_to(region.keys_dir).as_posix()}", path)
+        writer.add_file(f"keys/{relative.as_posix()}", path)
     if region.federation_key is not None and region.federation_key.exists():
         writer.add_file("files/federation-key.pem", region.federation_key)
     if region.federation_peers is not None and region.federation_peers.exists():
@@ -258,8 +270,10 @@ def _backup_keys(region: Region, writer: _Writer) -> None:
 
 
 def _backup_database(db: pymongo.database.Database, writer: _Writer) -> dict[str, int]:
-    """Each collection as concatenated BSON, the outbox last; returns the documents per collection."""
-    names = sorted(db.list_collection_names(), key=lambda n: (n == OUTBOX, n))
+    """Each collection as concatenated BSON, counters (READ_LATE) and the outbox last; returns the documents per
+    collection."""
+    names = [n for n in db.list_collection_names() if not n.startswith("system.")]
+    names.sort(key=lambda n: (n == OUTBOX, n in READ_LATE, n))
     counts = {}
     for name in names:
         collection = db.get_collection(name, codec_options=RAW)
@@ -409,12 +423,12 @@ def occupied(region: Region) -> list[str]:
     return found
 
 
-def restore(archive: Path, region: Region, force: bool = False) -> Report:
+def restore(archive: Path, region: Region, force: bool = False, manifest: dict | None = None) -> Report:
     """Restore the archive into the region's (stopped) services' stores: verify it, refuse a region that holds
     data (unless force: its databases and objects are dropped first), then keys, databases, objects; mark
     recent events pending again; forget the search index and the cache, which are rebuilt from the database."""
     clock = time.monotonic()
-    manifest = verify(archive)
+    manifest = manifest or verify(archive)  # (the caller's, from verify(archive))
     if manifest["region"] != region.name:
         raise BackupError(
             f"{archive} is region {manifest['region']!r}'s backup; this is {region.name!r} "
@@ -437,9 +451,9 @@ def restore(archive: Path, region: Region, force: bool = False) -> Report:
                 documents[database] = {}
                 for name in collections:
                     documents[database][name] = _restore_collection(tar, members, client[database], name, notes)
-            began = dt.datetime.fromisoformat(manifest["began_at"])
-            replayed = _mark_for_replay(client, list(manifest["documents"]), began - REPLAY)
-            notes.append(f"{replayed} events since {(began - REPLAY).isoformat()} will be published again")
+            since = dt.datetime.fromisoformat(manifest["began_at"]) - REPLAY
+            held = _hold_for_replay(client, list(manifest["documents"]), since)
+            notes.append(f"{held} events (pending, or published since {since.isoformat()}) held for `replay`")
         objects = _restore_objects(tar, members, region)
     _forget_derived(region, notes)
     return Report(archive, time.monotonic() - clock, archive.stat().st_size, documents, objects, notes)
@@ -523,16 +537,37 @@ def _insert(collection, batch: list) -> int:
         return e.details.get("nInserted", len(batch) - len(errors))
 
 
-def _mark_for_replay(client: pymongo.MongoClient, databases: list[str], since: dt.datetime) -> int:
-    """Events published since `since` become pending again: their services publish them once more on start."""
-    marked = 0
+def _hold_for_replay(client: pymongo.MongoClient, databases: list[str], since: dt.datetime) -> int:
+    """Note (in REPLAY_HOLD) the events to publish again — those pending and those published since `since` — and
+    take them out of the outbox's backlog: published before the workers of a new broker have declared their
+    queues, they would reach nobody. `replay` puts them back once the region runs."""
+    held = 0
     for database in databases:
         outbox = client[database][OUTBOX]
-        result = outbox.update_many(
-            {"pending": {"$exists": False}, "occurred_at": {"$gte": since.replace(tzinfo=None)}},
-            {"$set": {"pending": True}},
-        )
-        marked += result.modified_count
+        query = {"$or": [{"pending": True}, {"occurred_at": {"$gte": since.replace(tzinfo=None)}}]}
+        ids = [row["_id"] for row in outbox.find(query, {"_id": 1})]
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            _insert(client[database][REPLAY_HOLD], [{"_id": i} for i in chunk])  # (held by an earlier restore)
+            outbox.update_many({"_id": {"$in": chunk}}, {"$unset": {"pending": ""}})
+        held += len(ids)
+    return held
+
+
+def replay(region: Region) -> int:
+    """Mark the events a restore held pending again: the running services publish them (in the order they
+    occurred) to queues their workers have declared; consumers skip those they had handled. Returns how many."""
+    marked = 0
+    with region.mongo() as client:
+        for database in region.databases(client):
+            db = client[database]
+            if REPLAY_HOLD not in db.list_collection_names():
+                continue
+            ids = [row["_id"] for row in db[REPLAY_HOLD].find({}, {"_id": 1})]
+            for start in range(0, len(ids), BATCH):
+                db[OUTBOX].update_many({"_id": {"$in": ids[start : start + BATCH]}}, {"$set": {"pending": True}})
+            marked += len(ids)
+            db.drop_collection(REPLAY_HOLD)
     return marked
 
 
@@ -599,7 +634,11 @@ def restore_stack(stack, archive: Path, force: bool = False):
     from devstack.demo import announce
     from devstack.stack import Stack
 
-    verify(archive)  # before anything starts
+    manifest = verify(archive)  # before anything starts
+    if manifest["region"] != stack.layout.region:
+        raise BackupError(
+            f"{archive} is region {manifest['region']!r}'s backup: restore it with REGION={manifest['region']}"
+        )
     extra_env = _extra_env(stack)  # before the restored secrets.env changes what the layout gives
     running = [p.name for p in stack.processes if p.name not in STORES and stack.pid(p.name) is not None]
     if running:
@@ -607,18 +646,23 @@ def restore_stack(stack, archive: Path, force: bool = False):
     stack.layout.data_dir.mkdir(parents=True, exist_ok=True)
     for name in STORES:
         stack.start(stack.process(name))
-    report = restore(archive, region_of(stack), force=force)
+    report = restore(archive, region_of(stack), force=force, manifest=manifest)
     restored = Stack(stack.layout, stack.root, extra_env, only=stack.only)
     restored._children.update(stack._children)  # the stores it started: the new Stack stops and reaps them
     stack._children.clear()
     clock = time.monotonic()
     try:
         restored.up()
+        started = time.monotonic()
+        report.notes.append(f"{replay(region_of(restored))} events published again")
         announce(restored, force=True)
     except BaseException:
         restored.down()  # the data stays restored: `make up` starts the region once the cause is fixed
         raise
-    report.notes.append(f"region started and its state announced in {time.monotonic() - clock:.1f} s")
+    report.notes.append(
+        f"region started in {started - clock:.1f} s; events replayed and identity's and orgs' state announced in "
+        f"{time.monotonic() - started:.1f} s"
+    )
     return restored, report
 
 
@@ -632,8 +676,8 @@ def _extra_env(stack) -> dict[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m devstack.backup backup --out DIR` / `restore ARCHIVE --keys-to DIR [--force]`: a region's
-    processes' environment names its servers and key files (deploy/k8s/README.md, "Backup and restore")."""
+    """`python -m devstack.backup backup --out DIR` / `restore ARCHIVE --keys-to DIR [--force]` / `replay`: a
+    region's processes' environment names its servers and key files (deploy/k8s/README.md, "Backup and restore")."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m devstack.backup")
@@ -644,10 +688,14 @@ def main(argv: list[str]) -> int:
     give.add_argument("archive", type=Path)
     give.add_argument("--keys-to", type=Path, required=True, help="where the keys and secrets.env are written")
     give.add_argument("--force", action="store_true", help="replace what the region holds")
+    commands.add_parser("replay", help="once the restored region runs: publish the events the restore held")
     options = parser.parse_args(argv)
     try:
         if options.command == "backup":
             report = backup(Region.from_env(os.environ), options.out, Path(__file__).resolve().parent.parent)
+        elif options.command == "replay":
+            print(f"{replay(Region.from_env(os.environ))} events marked for publishing again")
+            return 0
         else:
             keys = options.keys_to
             region = Region.from_env({**os.environ, "KEYS_DIR": str(keys / "keys")}, secrets_file=keys / "secrets.env")

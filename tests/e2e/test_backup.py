@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 import httpx
+import pymongo
 import pytest
 from PIL import Image
 
@@ -261,7 +262,7 @@ def test_every_write_acknowledged_before_the_backup_is_served_by_the_restored_re
                 assert login(own, person.phone, person.password)["account"]["id"] == person.account_id
         for _, post_id, text in posts:
             assert _ok(http.get(f"{API}/posts/{post_id}", headers=auth))["text"] == text
-        history, before_seq = {}, 0
+        history, seqs, before_seq = {}, [0], 0
         while True:
             page = _ok(
                 http.get(
@@ -271,10 +272,18 @@ def test_every_write_acknowledged_before_the_backup_is_served_by_the_restored_re
                 )
             )
             history |= {m["id"]: m["text"] for m in page["messages"]}
+            seqs += [m["seq"] for m in page["messages"]]
             before_seq = page["next_before_seq"]
             if not before_seq:
                 break
         assert all(history.get(message_id) == text for _, message_id, text in messages)
+        # and the conversation goes on: its counter is not behind the messages the backup holds
+        sent = http.post(
+            f"{API}/chat/conversations/{source.conversation_id}/messages",
+            json={"client_message_id": secrets.token_hex(8), "text": "恢复之后"},
+            headers=auth,
+        )
+        assert _ok(sent, 201)["seq"] > max(seqs)
         # the image, from the restored object store by a presigned address
         item = _ok(http.get(f"{API}/media/{source.media_id}", headers=source.admin.auth))
         assert item["status"] == "ready" and httpx.get(item["url"], timeout=30).content == source.image
@@ -294,3 +303,24 @@ def test_every_write_acknowledged_before_the_backup_is_served_by_the_restored_re
             "the rebuilt search index to find the post",
         )
         assert found
+
+
+def test_the_replayed_events_are_published_again_and_consumers_skip_those_they_had(restored):
+    """The restore marked the last hour's events pending: the restored services publish them all, and a
+    consumer whose database already held their effect skips them (its inbox came back too)."""
+    with pymongo.MongoClient(restored.env["MONGO_URI"]) as client:
+        outboxes = [client[f"{REGION}_{s}"]["outbox"] for s in ("identity", "orgs", "content", "media")]
+        wait_until(
+            lambda: all(o.count_documents({"pending": True}) == 0 for o in outboxes), 60, "the outboxes to drain"
+        )
+    _, _, worker_metrics = restored.layout.service_ports(3)  # content's worker
+
+    def duplicates() -> float:
+        text = httpx.get(f"http://127.0.0.1:{worker_metrics}/metrics", timeout=5).text
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("jiceng_events_handled_total{") and 'outcome="duplicate"' in line
+        )
+
+    wait_until(lambda: duplicates() > 0, 30, "content's worker to skip a replayed event it had handled")
