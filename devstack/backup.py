@@ -647,6 +647,9 @@ def restore_stack(stack, archive: Path, force: bool = False):
     for name in STORES:
         stack.start(stack.process(name))
     report = restore(archive, region_of(stack), force=force, manifest=manifest)
+    # The broker starts empty too: messages queued for the state just replaced must not reach the restored one
+    # (the outboxes hold the record; `replay` refills the queues).
+    shutil.rmtree(stack.layout.data_dir / "rabbitmq" / "mnesia", ignore_errors=True)
     restored = Stack(stack.layout, stack.root, extra_env, only=stack.only)
     restored._children.update(stack._children)  # the stores it started: the new Stack stops and reaps them
     stack._children.clear()

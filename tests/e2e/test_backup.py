@@ -30,23 +30,22 @@ pytestmark = pytest.mark.e2e
 API = "/api/v1"
 ID_CARD = "11010519491231002X"
 REASON = "备份恢复核对身份"
-# What the restored region runs: enough to serve what is checked (people, posts, chat, media, search).
+# What the restored region runs: enough to serve what is checked (people, posts, chat, media, search) and
+# content's worker, a consumer of the replayed events.
 RESTORED = [
     "mongodb",
     "rabbitmq",
     "s3",
     "redis",
     "identity",
-    "identity-worker",
     "orgs",
-    "orgs-worker",
     "content-search-indexer",
     "content",
     "content-worker",
     "media",
-    "media-worker",
     "gateway",
 ]
+_MODULE_STARTED: list[float] = []
 
 
 @dataclass
@@ -94,6 +93,7 @@ def _jpeg() -> bytes:
 
 @pytest.fixture(scope="module")
 def source(stack, gateway_url, identity_events) -> Source:
+    _MODULE_STARTED.append(time.monotonic())
     with client_for(gateway_url) as http:
         body = login(http, "13800000000", "Jiceng-admin-2026")
         admin = Person("13800000000", "", body["account"]["id"], body["access_token"], body["refresh_token"])
@@ -207,6 +207,7 @@ def restored(taken, tmp_path_factory):
         yield region
     finally:
         (region or empty).down()
+        print(f"\nthis module took {time.monotonic() - _MODULE_STARTED[0]:.1f} s (the session's region not counted)")
 
 
 def test_the_archive_is_dated_checksummed_and_counts_what_it_holds(taken):
