@@ -644,9 +644,15 @@ def restore_stack(stack, archive: Path, force: bool = False):
     if running:
         raise BackupError(f"region {stack.layout.region!r} is running ({', '.join(running)}): `make down` first")
     stack.layout.data_dir.mkdir(parents=True, exist_ok=True)
-    for name in STORES:
-        stack.start(stack.process(name))
-    report = restore(archive, region_of(stack), force=force, manifest=manifest)
+    started_here = [name for name in STORES if stack.pid(name) is None]
+    try:
+        for name in STORES:
+            stack.start(stack.process(name))
+        report = restore(archive, region_of(stack), force=force, manifest=manifest)
+    except BaseException:
+        for name in reversed(started_here):  # a refused or failed restore leaves the region as it found it
+            stack.stop(stack.process(name))
+        raise
     # The broker starts empty too: messages queued for the state just replaced must not reach the restored one
     # (the outboxes hold the record; `replay` refills the queues).
     shutil.rmtree(stack.layout.data_dir / "rabbitmq" / "mnesia", ignore_errors=True)
