@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.js web/package.json web/package-lock.json
 
-.PHONY: web up up-federation down-federation down status seed announce test test-unit bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo bench-federation bench-web lint deps venv clean
+.PHONY: web up up-federation down-federation down status seed announce backup restore test test-unit bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo bench-federation bench-web lint deps venv clean
 
 ## up: install what is missing, start the local region with demo data, print where to open it
 up: deps venv web
@@ -35,6 +35,15 @@ seed:
 ## announce: publish identity's and orgs' current state again (for a service added to an existing region)
 announce:
 	$(PY) -m devstack announce
+
+## backup: the running region (databases, object store, keys) to a dated, checksummed archive in .jiceng/backups (OUT=dir elsewhere)
+backup: venv
+	$(PY) -m devstack backup $(if $(OUT),--out $(OUT))
+
+## restore: ARCHIVE=path into the stopped, empty region, then start it (FORCE=1 replaces the data it holds)
+restore: deps venv
+	@[ -n "$(ARCHIVE)" ] || { echo "usage: make restore ARCHIVE=.jiceng/backups/jiceng-<region>-<time>.tar"; exit 1; }
+	$(PY) -m devstack restore $(ARCHIVE) $(if $(FORCE),--force)
 
 ## test: everything: unit, service and end-to-end tests (starts and stops the servers they need)
 test: deps venv web

@@ -1,12 +1,15 @@
 """`python -m devstack up|down|status|seed|announce` — the local region (see README);
+`python -m devstack backup [--out DIR]` — the region to a dated, checksummed archive, while it serves;
+`python -m devstack restore ARCHIVE [--force]` — the archive into the (stopped, empty) region, then start it;
 `python -m devstack federation up|down` — tianjin, beijing and the central office, federated."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
-from devstack import federation
+from devstack import backup, federation
 from devstack.demo import ADMIN_PASSWORD, ADMIN_PHONE, announce, seed
 from devstack.layout import Layout
 from devstack.stack import Stack
@@ -57,6 +60,28 @@ def federation_main(command: str) -> int:
     return 0
 
 
+def backup_main(stack: Stack, command: str, args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m devstack {command}")
+    if command == "backup":
+        parser.add_argument("--out", type=Path, help="directory of the archive (default: .jiceng/backups)")
+    else:
+        parser.add_argument("archive", type=Path)
+        parser.add_argument("--force", action="store_true", help="replace what the region holds")
+    options = parser.parse_args(args)
+    try:
+        if command == "backup":
+            report = backup.backup_stack(stack, options.out)
+        else:
+            stack, report = backup.restore_stack(stack, options.archive, force=options.force)
+    except backup.BackupError as e:
+        print(f"{command} failed: {e}", file=sys.stderr)
+        return 1
+    print(report.summary(), end="")
+    if command == "restore":
+        print(f"region '{stack.layout.region}' restored and up: http://127.0.0.1:{stack.layout.gateway_port}/app/")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "status"
     if command == "federation":
@@ -91,6 +116,8 @@ def main(argv: list[str]) -> int:
         print(seed(stack), end="")
     elif command == "announce":
         print(announce(stack, force=True), end="")
+    elif command in ("backup", "restore"):
+        return backup_main(stack, command, argv[1:])
     else:
         print(__doc__)
         return 2
