@@ -43,7 +43,6 @@ import random
 import shlex
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from collections import Counter
@@ -56,8 +55,9 @@ import grpc
 import httpx
 
 from bench import content_seed, workload
-from bench.gateway_auth import CLK_TCK, PAYLOAD, CpuMeter, EchoServer, _machine_busy_seconds, grpc_runs
+from bench.gateway_auth import PAYLOAD, CpuMeter, EchoServer, grpc_runs
 from bench.http1 import Http1Pool
+from bench.measure import RegionUsage
 from bench.openloop import Stats, drive
 from bench.region import bench_region, run_main
 from devstack.stack import RABBIT_CTL, Stack
@@ -68,7 +68,6 @@ from kernel.tokens import TokenIssuer
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "system"
 RESULTS = ROOT / "bench" / "results"
-PAGE = os.sysconf("SC_PAGE_SIZE")
 # The region's limits are not what is measured: each person of the workload speaks from an address of its own
 # (trusted X-Forwarded-For), sign-ins are not rate limited, and the corner's officers may send SMS at the
 # most the setting allows (10,000 an hour: a 10-minute run sends a few hundred).
@@ -279,76 +278,6 @@ def summary_lines(s: dict, unit: str = "actions/s") -> list[str]:
     return lines
 
 
-# -- CPU and memory of the region's processes -------------------------------------------------------------
-
-
-def scan_groups(pgids: set[int]) -> dict[int, tuple[float, int]]:
-    """CPU seconds (user + system) and resident bytes of every process in each group, one pass over /proc."""
-    out: dict[int, list] = {g: [0.0, 0] for g in pgids}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        group = out.get(int(fields[2]))
-        if group is not None:
-            group[0] += (int(fields[11]) + int(fields[12])) / CLK_TCK
-            group[1] += int(fields[21]) * PAGE
-    return {g: (cpu, rss) for g, (cpu, rss) in out.items()}
-
-
-def _own_rss() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * PAGE
-
-
-class RegionUsage:
-    """Between start() and stop(): each process group's CPU (% of one core) and peak RSS (sampled every
-    `interval` seconds in a thread), `region` (all of them together: CPU summed, the peak of the summed RSS),
-    this process (`client`, the load generator) and the rest of the machine's CPU (`rest`: other work)."""
-
-    def __init__(self, groups: dict[str, int], interval: float = 1.0):
-        self.groups, self.interval = groups, interval
-        self._stop = threading.Event()
-
-    def _sample(self) -> dict[int, tuple[float, int]]:
-        scan = scan_groups(set(self.groups.values()))
-        for name, g in self.groups.items():
-            self.peak[name] = max(self.peak.get(name, 0), scan[g][1])
-        self.peak["region"] = max(self.peak.get("region", 0), sum(scan[g][1] for g in self.groups.values()))
-        self.peak["client"] = max(self.peak.get("client", 0), _own_rss())
-        return scan
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self._sample()
-
-    def start(self) -> None:
-        self.peak: dict[str, int] = {}
-        self._stop.clear()
-        self.t0, self.busy0, self.own0 = time.perf_counter(), _machine_busy_seconds(), time.process_time()
-        self.cpu0 = {g: cpu for g, (cpu, _) in self._sample().items()}
-        self._thread = threading.Thread(target=self._run, name="region-usage", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> tuple[dict[str, float], dict[str, float]]:
-        """CPU % of one core and peak RSS in MiB, by process: the region's in start order, then region,
-        client and rest."""
-        self._stop.set()
-        self._thread.join()
-        scan = self._sample()
-        wall = time.perf_counter() - self.t0
-        used = {name: scan[g][0] - self.cpu0[g] for name, g in self.groups.items()}
-        used["region"] = sum(used.values())
-        used["client"] = time.process_time() - self.own0
-        used["rest"] = max(0.0, _machine_busy_seconds() - self.busy0 - used["region"] - used["client"])
-        cpu = {name: round(100 * s / wall, 1) for name, s in used.items()}
-        return cpu, {name: round(self.peak[name] / 2**20, 1) for name in [*self.groups, "region", "client"]}
-
-
 # -- the machine and the broker ---------------------------------------------------------------------------
 
 
@@ -499,7 +428,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-errors", type=float, default=0.01, help="failed+dropped share that saturates (0.01)")
     parser.add_argument("--keep-up", type=float, default=0.9, help="completed/offered below this saturates (0.9)")
     parser.add_argument("--people", type=int, help="members seeded (2000)")
-    parser.add_argument("--driven", type=int, default=200, help="members whose actions make the workload (200)")
+    parser.add_argument("--driven", type=int, default=200, help="seeded members who drive --workload me (200)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--corner", type=int, help="members of the workload's corner, made through the API (12)")
     parser.add_argument("--movers", type=int, default=2, help="members of the corner who move between branches (2)")
@@ -747,7 +676,7 @@ def main(argv: list[str] | None = None) -> int:
     json_path, md_path = write_results(args, out, report)
     print(f"\nresults: {json_path.relative_to(ROOT) if json_path.is_relative_to(ROOT) else json_path} and .md")
     print(f"reproduce with:\n  {command}")
-    return 0
+    return 1 if problems else 0
 
 
 class PoolClient:

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from bench import system
+from bench.measure import RegionUsage
 from bench.openloop import Series, Stats
 from bench.system import Limits, Step, saturation_reasons
 
@@ -119,7 +120,7 @@ def test_the_step_lines_and_the_usage_table():
 def test_the_usage_of_a_process_group_is_read_from_proc():
     """This process spins for 0.3 s of CPU (on a busy machine that takes longer): its group's share of one core
     is what it used over the wall time, and so is the client's (this process, counted in that group too)."""
-    usage = system.RegionUsage({"me": os.getpgid(0)}, interval=0.05)
+    usage = RegionUsage({"me": os.getpgid(0)}, interval=0.05)
     t0 = time.perf_counter()
     usage.start()
     cpu0 = time.process_time()
