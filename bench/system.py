@@ -40,6 +40,7 @@ import math
 import os
 import platform
 import random
+import re
 import shlex
 import subprocess
 import sys
@@ -373,10 +374,10 @@ class MeWorkload:
             try:
                 response = await self.client.get("/api/v1/me", headers=headers)
             except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
-                self.answers[f"GET {type(exc).__name__}"] += 1
+                self.answers[f"GET /api/v1/me {type(exc).__name__}"] += 1
                 raise
             if response.status_code != 200:
-                self.answers[f"GET {response.status_code}"] += 1
+                self.answers[f"GET /api/v1/me {response.status_code}"] += 1
             return response.status_code == 200
 
         return "me", me
@@ -685,21 +686,22 @@ class PoolClient:
 
     def __init__(self, pool: Http1Pool):
         self.pool = pool
-        self.answers: Counter = Counter()  # "<method> <status>" other than 2xx, "<method> <exception>"
+        self.answers: Counter = Counter()  # "<method> <route> <status or failure>", for answers other than 2xx
 
     async def request(self, method: str, url: str, json=None, params=None, headers=None) -> _PoolResponse:
+        route = f"{method} {re.sub(r'/[0-9a-f]{24,32}(?=/|$)', '/{id}', url)}"  # ObjectIds and uuids: one route
         if params:
             url += "?" + urllib.parse.urlencode(params)
         try:
             response = await self.pool.request(method, url, headers, json)
         except TimeoutError as exc:
-            self.answers[f"{method} timeout"] += 1
+            self.answers[f"{route} timeout"] += 1
             raise httpx.TimeoutException(f"{method} {url}: no answer in {self.pool.timeout:g}s") from exc
         except (OSError, asyncio.IncompleteReadError) as exc:
-            self.answers[f"{method} {type(exc).__name__}"] += 1
+            self.answers[f"{route} {type(exc).__name__}"] += 1
             raise httpx.TransportError(f"{method} {url}: {exc!r}") from exc
         if not 200 <= response.status_code < 300:
-            self.answers[f"{method} {response.status_code}"] += 1
+            self.answers[f"{route} {response.status_code}"] += 1
         return _PoolResponse(response.status_code, response.content)
 
 

@@ -191,7 +191,12 @@ def test_the_workload_actions_run_on_the_load_generators_http_pool():
             assert missing[0][0].status == 404 and not missing[0][0].ok
             with pytest.raises(workload.Unanswered):  # an idempotent read, but the open loop repeats nothing
                 await workload.run_async(http, action(workload.Call("GET", "/hang-up", who)))
-            assert http.answers == {"GET 404": 1, "GET ConnectionError": 1}
+            await workload.run_async(http, action(workload.Call("GET", f"/things/{'a1' * 12}/missing", who)))
+            assert http.answers == {
+                "GET /api/v1/missing 404": 1,
+                "GET /api/v1/hang-up ConnectionError": 1,
+                "GET /api/v1/things/{id}/missing 404": 1,
+            }
         await asyncio.sleep(0.05)  # the server's side of the closed connections ends
         server.close()
         await server.wait_closed()
