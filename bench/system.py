@@ -118,8 +118,15 @@ class Step:
     def offered_count(self) -> int:
         return self.ok + self.errors + self.dropped
 
+    @property
+    def region_cpu_ms(self) -> float | None:
+        """The region's CPU time per completed action (ms): what an action costs, even on a shared machine."""
+        if "region" not in self.cpu or not self.achieved:
+            return None
+        return round(self.cpu["region"] * 10 / self.achieved, 1)
+
     def as_dict(self) -> dict:
-        return {**asdict(self), "achieved": round(self.achieved, 2)}
+        return {**asdict(self), "achieved": round(self.achieved, 2), "region_cpu_ms_per_action": self.region_cpu_ms}
 
 
 def step_from_stats(phase: str, stats: Stats) -> Step:
@@ -236,7 +243,15 @@ def usage_table(steps: list[Step]) -> list[str]:
             cell = f"{'-' if cpu is None else f'{cpu:.0f}'}/{'-' if rss is None else f'{rss:.0f}'}"
             cells.append(f"{cell:>{width}}")
         lines.append(f"{name:<24}" + "".join(cells))
+    if any(s.region_cpu_ms is not None for s in steps):
+        lines.append(f"{'region cpu ms / action':<24}" + "".join(f"{_fmt(s.region_cpu_ms, width)}" for s in steps))
     return lines
+
+
+def _at(step: Step | None) -> dict | None:
+    if step is None:
+        return None
+    return {"offered": step.offered, "p50_ms": step.p50_ms, "p99_ms": step.p99_ms, "region_cpu_ms": step.region_cpu_ms}
 
 
 def summary(steps: list[Step], echo_rps: float) -> dict:
@@ -250,12 +265,8 @@ def summary(steps: list[Step], echo_rps: float) -> dict:
         "saturated_at_offered": saturated.offered if saturated else None,
         "saturated_because": saturated.reasons if saturated else ["not reached: the ramp ended at --max-rate"],
         "last_within_limits_offered": within[-1].offered if within else None,
-        "at_50pct": {"offered": at["50%"].offered, "p50_ms": at["50%"].p50_ms, "p99_ms": at["50%"].p99_ms}
-        if "50%" in at
-        else None,
-        "at_80pct": {"offered": at["80%"].offered, "p50_ms": at["80%"].p50_ms, "p99_ms": at["80%"].p99_ms}
-        if "80%" in at
-        else None,
+        "at_50pct": _at(at.get("50%")),
+        "at_80pct": _at(at.get("80%")),
         "echo_ceiling_rps": round(echo_rps, 1),
         "ratio_to_echo": round(best / echo_rps, 4) if echo_rps else None,
     }
@@ -273,6 +284,7 @@ def summary_lines(s: dict, unit: str = "actions/s") -> list[str]:
             lines.append(
                 f"  at {name} of it ({at['offered']:g}/s): "
                 f"p50 {_fmt(at['p50_ms'], 0)} ms, p99 {_fmt(at['p99_ms'], 0)} ms"
+                + (f"; the region's CPU {at['region_cpu_ms']:.0f} ms an action" if at["region_cpu_ms"] else "")
             )
     ratio = f"{s['ratio_to_echo']:.4f}" if s["ratio_to_echo"] is not None else "-"
     lines.append(f"bare gRPC echo ceiling: {s['echo_ceiling_rps']:.0f} calls/s; saturation / echo = {ratio}")

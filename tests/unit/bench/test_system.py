@@ -80,13 +80,16 @@ def test_step_from_the_open_loop_stats_and_the_summary():
     steps = [step(10, 10), step(20, 19.8), step(40, 25, p99=2000), step(12.5, 12.5, phase="50%")]
     steps[2].reasons = ["completed 25.0/s of 40/s offered"]
     steps.append(step(20, 20, p99=300, phase="80%"))
+    steps[3].cpu = {"region": 50.0}
     figures = system.summary(steps, echo_rps=2500)
     assert figures["saturation_rps"] == 25 and figures["saturated_at_offered"] == 40
     assert figures["last_within_limits_offered"] == 20 and figures["ratio_to_echo"] == 0.01
-    assert figures["at_80pct"] == {"offered": 20, "p50_ms": 60.0, "p99_ms": 300}
+    assert figures["at_80pct"] == {"offered": 20, "p50_ms": 60.0, "p99_ms": 300, "region_cpu_ms": None}
+    assert figures["at_50pct"]["region_cpu_ms"] == 40.0
     text = "\n".join(system.summary_lines(figures))
     assert "saturation throughput: 25.0 actions/s" in text and "at 80% of it (20/s): p50 60.0 ms, p99 300.0 ms" in text
     assert "saturation / echo = 0.0100" in text
+    assert "at 50% of it (12.5/s): p50 10.0 ms, p99 50.0 ms; the region's CPU 40 ms an action" in text
 
     never = system.summary([step(10, 10)], echo_rps=0)
     assert never["saturated_at_offered"] is None and never["ratio_to_echo"] is None
@@ -115,6 +118,9 @@ def test_the_step_lines_and_the_usage_table():
         ["client", "30/80", "-/-"],
         ["rest", "-/-", "12/-"],
     ]
+    later.cpu["region"] = 60.0  # 0.6 s of CPU a second for 20 actions a second: 30 ms each
+    assert later.region_cpu_ms == 30.0 and s.region_cpu_ms is None
+    assert system.usage_table([s, later])[-1].split() == ["region", "cpu", "ms", "/", "action", "-", "30.0"]
 
 
 def test_the_usage_of_a_process_group_is_read_from_proc():
