@@ -321,18 +321,25 @@ def machine() -> dict:
 
 
 def broker_backlog(stack: Stack) -> int | None:
-    """Messages waiting in all of the region's queues (None if the broker does not say)."""
+    """Messages waiting in the region's consumed queues (None if the broker does not say). A queue nobody
+    consumes (a live feed with no socket open) only grows and is no backlog of the region's."""
     rabbit = stack.process("rabbitmq")
-    argv = [RABBIT_CTL, "-n", stack.layout.rabbit_node, "list_queues", "-q", "--no-table-headers", "messages"]
+    argv = [RABBIT_CTL, "-n", stack.layout.rabbit_node, "list_queues", "-q", "--no-table-headers"]
     try:
         done = subprocess.run(  # noqa: S603 - fixed argv
-            argv, env={**stack.env, **rabbit.env}, capture_output=True, text=True, timeout=30, check=False
+            [*argv, "messages", "consumers"],
+            env={**stack.env, **rabbit.env},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         return None
     if done.returncode != 0:
         return None
-    return sum(int(x) for x in done.stdout.split() if x.isdigit())
+    rows = [line.split() for line in done.stdout.splitlines()]
+    return sum(int(row[0]) for row in rows if len(row) == 2 and row[0].isdigit() and row[1] != "0")
 
 
 def settle(stack: Stack, limit: float) -> tuple[int | None, float]:
