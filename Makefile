@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.js web/package.json web/package-lock.json
 
-.PHONY: web up up-federation down-federation down status seed announce backup restore test test-unit bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo bench-federation bench-web lint deps venv clean
+.PHONY: web up up-federation down-federation down status seed announce backup restore test test-unit bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo bench-federation bench-web bench-system lint deps venv clean
 
 ## up: install what is missing, start the local region with demo data, print where to open it
 up: deps venv web
@@ -86,6 +86,11 @@ bench-federation: deps venv
 ## bench-web: the web app's first visit on throttled phone connections (first contentful paint) and its bundle sizes
 bench-web: deps venv web
 	$(PY) -m bench.web $(WEB)
+
+## bench-system: the whole region under the mixed workload at rising arrival rates until it saturates; writes
+## bench/results/system-<date>.json/.md (~10 min; --quick ~3 min); e.g. make bench-system SYSTEM="--quick"
+bench-system: deps venv
+	$(PY) -m bench.system $(SYSTEM)
 
 ## bench-import: roster import throughput
 bench-import: deps venv

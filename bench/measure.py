@@ -1,7 +1,8 @@
 """What the benchmarks measure besides latency: CPU per server process group, and deltas of the
 services' Prometheus metrics (time inside handlers, database commands, cache hits) between two scrapes.
 
-Shared by bench/content_mix.py and bench/chat.py.
+Shared by bench/content_mix.py, bench/chat.py and bench/system.py (RegionUsage: CPU and peak RSS of every
+process group of a region).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import threading
 import time
 import urllib.request
 from collections import Counter
@@ -55,6 +57,79 @@ class GroupCpu:
             used[name] = _group_cpu_seconds(g) - self.cpu0[name]
         used["rest"] = max(0.0, _machine_busy_seconds() - self.busy0 - sum(used.values()))
         return {name: round(100 * s / wall, 1) for name, s in used.items()}
+
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+# -- CPU and resident memory of every process group of a region, in one pass over /proc per sample ---------
+
+
+def scan_groups(pgids: set[int]) -> dict[int, tuple[float, int]]:
+    """CPU seconds (user + system) and resident bytes of every process in each group, one pass over /proc."""
+    out: dict[int, list] = {g: [0.0, 0] for g in pgids}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        group = out.get(int(fields[2]))
+        if group is not None:
+            group[0] += (int(fields[11]) + int(fields[12])) / CLK_TCK
+            group[1] += int(fields[21]) * PAGE
+    return {g: (cpu, rss) for g, (cpu, rss) in out.items()}
+
+
+def _own_rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * PAGE
+
+
+class RegionUsage:
+    """Between start() and stop(): each process group's CPU (% of one core) and peak RSS (sampled every
+    `interval` seconds in a thread), `region` (all of them together: CPU summed, the peak of the summed RSS),
+    this process (`client`, the load generator) and the rest of the machine's CPU (`rest`: other work)."""
+
+    def __init__(self, groups: dict[str, int], interval: float = 1.0):
+        self.groups, self.interval = groups, interval
+        self._stop = threading.Event()
+
+    def _sample(self) -> dict[int, tuple[float, int]]:
+        scan = scan_groups(set(self.groups.values()))
+        for name, g in self.groups.items():
+            self.peak[name] = max(self.peak.get(name, 0), scan[g][1])
+        self.peak["region"] = max(self.peak.get("region", 0), sum(scan[g][1] for g in self.groups.values()))
+        self.peak["client"] = max(self.peak.get("client", 0), _own_rss())
+        return scan
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def start(self) -> None:
+        self.peak: dict[str, int] = {}
+        self._stop.clear()
+        self.t0, self.busy0, self.own0 = time.perf_counter(), _machine_busy_seconds(), time.process_time()
+        self.cpu0 = {g: cpu for g, (cpu, _) in self._sample().items()}
+        self._thread = threading.Thread(target=self._run, name="region-usage", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> tuple[dict[str, float], dict[str, float]]:
+        """CPU % of one core and peak RSS in MiB, by process: the region's in start order, then region,
+        client and rest."""
+        self._stop.set()
+        self._thread.join()
+        scan = self._sample()
+        wall = time.perf_counter() - self.t0
+        used = {name: scan[g][0] - self.cpu0[g] for name, g in self.groups.items()}
+        used["region"] = sum(used.values())
+        used["client"] = time.process_time() - self.own0
+        used["rest"] = max(0.0, _machine_busy_seconds() - self.busy0 - used["region"] - used["client"])
+        cpu = {name: round(100 * s / wall, 1) for name, s in used.items()}
+        return cpu, {name: round(self.peak[name] / 2**20, 1) for name in [*self.groups, "region", "client"]}
 
 
 # -- Prometheus histograms: time spent in the gateway and in content's handlers -------------------------
