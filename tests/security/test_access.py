@@ -14,6 +14,8 @@ is told. No reply may be a 5xx.
 from __future__ import annotations
 
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from tests.security import probes
 from tests.security.surface import DENIED, Surface, describe, fill, json_error, leaks
@@ -411,6 +413,8 @@ def test_every_operation_is_in_the_matrix(surface):
     for op in surface.operations:
         assert (op.key in PUBLIC) == (not op.secured), f"{op.key}: PUBLIC must list exactly the token-less routes"
         assert (op.key in READS) == (op.secured and op.method == "GET"), op.key
+    # the live socket is served without a bearer header (its token comes in the query or the first frame):
+    # test_the_live_socket_refuses_other_regions_tokens covers it
 
 
 def test_another_regions_tokens_read_nothing(world, surface):
@@ -506,3 +510,15 @@ def test_every_id_parameter_is_probed_by_someone_it_does_not_belong_to(surface):
                 probed.setdefault(name, set()).add(op.key)
     ids = {name for op in surface.operations if op.key not in PUBLIC for name in op.params if name.endswith("_id")}
     assert ids - set(probed) - NOT_OWNED == set(), "id parameters nobody is refused on"
+
+
+def test_the_live_socket_refuses_other_regions_tokens(world, gateway_url):
+    """GET /api/v1/ws (WebSocket): another region's token is closed with 4401 (its key is unknown here) or
+    4403 (this region's key, another region's claims); the first frame carries nothing of the victim's."""
+    url = gateway_url.replace("http://", "ws://") + "/api/v1/ws"
+    for role, code in (("foreign", 4401), ("forged", 4403)):
+        with connect(f"{url}?access_token={world.tokens[role]}", open_timeout=10) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                frame = ws.recv(timeout=10)
+                raise AssertionError(f"{role}: the socket spoke: {frame[:200]}")
+            assert closed.value.rcvd.code == code, closed.value

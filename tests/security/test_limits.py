@@ -64,7 +64,7 @@ def test_code_requests_per_phone_and_per_address(gateway_url):
 def test_an_orgs_sms_quota(stack, gateway_url, identity_events, tmp_path):
     """Over its monthly quota an org's sends are refused with 429, Retry-After (the next month) and no charge;
     another org's sends go on."""
-    w = build(stack, gateway_url, identity_events, tmp_path, things=False)
+    w = build(stack, gateway_url, identity_events, tmp_path, False, ("secV", "secU"))
     try:
         w.ok("admin", "PUT", "/sms/templates/quota", {"name": "配额测试", "text": "${note}"})
         w.ok("admin", "PUT", f"/orgs/{w.orgs['V']}/sms/quota", {"monthly_quota": 1})

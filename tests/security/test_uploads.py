@@ -21,7 +21,7 @@ GIFAR = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;" + b"<script>alert(1)</script>"  #
 
 @pytest.fixture(scope="module")
 def world(stack, gateway_url, identity_events, tmp_path_factory):
-    w = build(stack, gateway_url, identity_events, tmp_path_factory.mktemp("security-uploads"), things=False)
+    w = build(stack, gateway_url, identity_events, tmp_path_factory.mktemp("security-uploads"), False, ("vic",))
     yield w
     w.http.close()
 
