@@ -133,6 +133,7 @@ def fill(path: str, ids: dict[str, str]) -> str:
 def json_error(reply: httpx.Response) -> dict:
     """The reply's body is the gateway's JSON error (`{"error": {"code", "message", ...}}`); returns it."""
     assert reply.headers.get("content-type", "").startswith("application/json"), (reply.status_code, reply.text)
+    assert reply.headers.get("x-content-type-options") == "nosniff", reply.headers
     body = reply.json()
     assert set(body) == {"error"}, body
     assert body["error"]["code"] and body["error"]["message"], body

@@ -91,6 +91,7 @@ def test_what_is_served_is_what_was_sniffed(world):
     media, reply = _upload(world, PNG, "image/png")
     assert reply.status_code == 200, reply.text
     assert reply.headers["content-type"] == "application/json"
+    assert reply.headers["x-content-type-options"] == "nosniff"
     item = _settled(world, media["id"])
     served = httpx.get(item["url"], timeout=30)
     assert served.status_code == 200 and served.content == PNG
