@@ -1,7 +1,8 @@
 """A corner of the region for the security tests (built through the gateway; each module builds its own):
 
     demo-committee
-    ├── V (branch): secV (secretary), comV (committee member), vic (the victim: owns things), m2 (member)
+    ├── V (branch): secV (secretary), depV (deputy secretary), comV (committee member), vic (the victim: owns
+    │               things), m2 (member)
     └── U (branch, unrelated): secU (secretary), out (member)
     admin (region admin), auditor (central auditor), anon (no token), foreign (a token another region's key
     signed: its own KEYS_DIR made by identity's `manage init-keys`), forged (this region's key, another region)
@@ -36,7 +37,7 @@ from tests.conftest import EventTap, Person, login, new_phone, register
 from tests.e2e.corner import client_for, wait_until
 
 API = "/api/v1"
-ROLES = ("anon", "foreign", "forged", "out", "secU", "auditor", "m2", "vic", "comV", "secV", "admin")
+ROLES = ("anon", "foreign", "forged", "out", "secU", "auditor", "m2", "vic", "comV", "depV", "secV", "admin")
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
@@ -152,7 +153,7 @@ def auditor(stack) -> Person:
     return Person(phone, password, body["account"]["id"], body["access_token"], body["refresh_token"])
 
 
-EVERYONE = ("auditor", "secV", "comV", "vic", "m2", "secU", "out")
+EVERYONE = ("auditor", "secV", "depV", "comV", "vic", "m2", "secU", "out")
 
 
 def build(stack, gateway_url: str, events: EventTap, tmp: Path, things: bool = True, only=EVERYONE) -> World:
@@ -174,7 +175,8 @@ def build(stack, gateway_url: str, events: EventTap, tmp: Path, things: bool = T
         orgs[key] = reply.json()["id"]
     people = {"admin": admin} | ({"auditor": auditor(stack)} if "auditor" in only else {})
     memberships = {}
-    homes = {"secV": ("V", "secretary"), "comV": ("V", "committee_member"), "vic": ("V", None)}
+    homes = {"secV": ("V", "secretary"), "depV": ("V", "deputy_secretary"), "comV": ("V", "committee_member")}
+    homes |= {"vic": ("V", None)}
     homes |= {"m2": ("V", None), "secU": ("U", "secretary"), "out": ("U", None)}
     homes = {name: home for name, home in homes.items() if name in only}
     for name, (home, role) in homes.items():
