@@ -53,6 +53,10 @@ test: deps venv web
 test-unit: venv
 	$(PY) -m pytest -m unit
 
+## test-security: tenant isolation, the permission matrix, tokens, rate limits, hostile input (tests/security)
+test-security: deps venv
+	$(PY) -m pytest -m security tests/security
+
 ## bench: gateway and gRPC throughput at rising concurrency, then orgs at region scale (long: see bench/README.md)
 bench: deps venv
 	$(PY) -m bench.gateway_auth

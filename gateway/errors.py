@@ -49,7 +49,9 @@ def error_response(err: DomainError, request: Request | None = None, locale: str
 
 def _validation_error(exc: RequestValidationError) -> DomainError:
     first = exc.errors()[0] if exc.errors() else {}
-    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    loc = [str(p) for p in first.get("loc", ())]
+    if loc and loc[0] in ("body", "query", "path", "header"):  # where it was, not a field ("body" can be both)
+        loc = loc[1:]
     field = ".".join(loc) or None
     kind = first.get("type", "")
     if kind == "missing":

@@ -10,8 +10,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The password needs 8 to 128 characters of at least two kinds (letters, digits, symbols)",
     },
     "display_name_invalid": {
-        "zh-CN": "昵称须为 1 到 32 个字符",
-        "en": "The display name needs 1 to 32 characters",
+        "zh-CN": "昵称须为 1 到 32 个字符，且不含控制字符",
+        "en": "The display name needs 1 to 32 characters, without control characters",
     },
     "phone_registered": {"zh-CN": "该手机号已注册", "en": "This phone number is already registered"},
     "account_not_found": {"zh-CN": "账号不存在", "en": "No such account"},

@@ -6,7 +6,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Unknown org type (committee, general_branch, branch, group)",
     },
     "org_category_invalid": {"zh-CN": "组织类别无效", "en": "Unknown org category"},
-    "org_name_invalid": {"zh-CN": "组织名称须为 1 到 100 个字符", "en": "The org name needs 1 to 100 characters"},
+    "org_name_invalid": {
+        "zh-CN": "组织名称须为 1 到 100 个字符，且不含控制字符",
+        "en": "The org name needs 1 to 100 characters, without control characters",
+    },
     "org_slug_invalid": {
         "zh-CN": "网址标识只能包含小写字母、数字和连字符",
         "en": "A slug uses lower-case letters, digits and dashes",

@@ -10,6 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from kernel import authz, context
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import UnitOfWork, atomically, utcnow
+from kernel.text import has_control
 from services.identity import audit, events, roles
 from services.identity.domain import phone as phones
 from services.identity.sessions import DISPLAY_NAME_MAX
@@ -48,7 +49,7 @@ def ensure(people: list[tuple[str, str]], create_missing: bool) -> list[Ensured]
     for index, (raw_phone, name) in enumerate(people):
         phone = phones.normalize(raw_phone, f"people[{index}].phone")
         name = (name or "").strip()
-        if len(name) > DISPLAY_NAME_MAX:
+        if len(name) > DISPLAY_NAME_MAX or has_control(name):
             raise DomainError(ErrorCode.INVALID_ARGUMENT, "display_name_invalid", f"people[{index}].display_name")
         names.setdefault(phone, name)
     found = _existing(ctx.tenant, list(names))

@@ -17,6 +17,7 @@ from kernel.clock import aware
 from kernel.context import Actor
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import UnitOfWork, atomically, utcnow
+from kernel.text import has_control
 from kernel.tokens import IssuedToken, TokenIssuer
 from services.identity import audit, events
 from services.identity.domain import codes, lockout, passwords
@@ -137,7 +138,7 @@ class Sessions:
         _required(code, "code")
         passwords.check_policy(password)
         display_name = (display_name or "").strip()
-        if len(display_name) > DISPLAY_NAME_MAX:
+        if len(display_name) > DISPLAY_NAME_MAX or has_control(display_name):
             raise DomainError(ErrorCode.INVALID_ARGUMENT, "display_name_invalid", "display_name")
         tenant = context.current().tenant
         if Account.in_tenant(tenant).filter(phone=phone).only("id").first() is not None:

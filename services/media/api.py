@@ -13,6 +13,7 @@ from kernel import context
 from kernel.errors import DomainError, ErrorCode
 from kernel.wire import timestamp
 from services.media import blobs, files
+from services.media.domain import files as file_rules
 from services.media.domain import hls
 
 SERVICE = "jiceng.media.v1.MediaService"
@@ -27,7 +28,8 @@ def media(item: files.MediaItem, addresses: bool = False) -> pb.Media:
     ready = item.status == files.READY
     url = thumb = token = ""
     if addresses and ready:
-        url = store.get_url(store.key(item.tenant, str(item.id), blobs.ORIGINAL))
+        download_as = item.filename if item.kind == file_rules.DOCUMENT else ""
+        url = store.get_url(store.key(item.tenant, str(item.id), blobs.ORIGINAL), None, item.content_type, download_as)
         if item.has_thumbnail:
             thumb = store.get_url(store.key(item.tenant, str(item.id), blobs.THUMBNAIL))
         if item.has_hls:

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 from minio import Minio
 from minio.datatypes import Object
@@ -53,9 +54,17 @@ class Blobs:
     def put_url(self, key: str) -> str:
         return self.signer.presigned_put_object(self.bucket, key, dt.timedelta(seconds=self.config.upload_url_seconds))
 
-    def get_url(self, key: str, seconds: int | None = None) -> str:
+    def get_url(self, key: str, seconds: int | None = None, content_type: str = "", download_as: str = "") -> str:
+        """A presigned GET. content_type: what the store answers it with (the sniffed type, not whatever
+        the uploader's PUT said); download_as: a file name, served as an attachment (documents are saved,
+        never shown in the page of the store's origin)."""
         expires = dt.timedelta(seconds=seconds or self.config.download_url_seconds)
-        return self.signer.presigned_get_object(self.bucket, key, expires)
+        headers = {}
+        if content_type:
+            headers["response-content-type"] = content_type
+        if download_as:
+            headers["response-content-disposition"] = f"attachment; filename*=UTF-8''{quote(download_as, safe='')}"
+        return self.signer.presigned_get_object(self.bucket, key, expires, response_headers=headers or None)
 
     # -- bytes -----------------------------------------------------------------------------------------
     def stat(self, key: str) -> Object | None:

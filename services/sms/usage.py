@@ -6,6 +6,7 @@ sending at once cannot overrun a quota together. The sender adds what the provid
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -72,12 +73,11 @@ def _charge(tenant: str, org_id: str, month: str, parts: int, quota: int | None)
 def _refused(tenant: str, org_id: str, month: str, parts: int, quota: int) -> DomainError:
     row = Usage.in_tenant(tenant).filter(id=usage_id(tenant, org_id, month)).first()
     used = row.charged if row else 0
-    if org_id:
-        return DomainError(
-            ErrorCode.RATE_LIMITED, "sms_quota_exceeded", "org_id", used=used, quota=quota, needed=parts, month=month
-        )
+    # a 429 says when to try again: when the next month's quota begins
+    wait = rules.seconds_until_after(month, dt.datetime.now(dt.UTC))
+    key = "sms_quota_exceeded" if org_id else "sms_region_quota_exceeded"
     return DomainError(
-        ErrorCode.RATE_LIMITED, "sms_region_quota_exceeded", "org_id", used=used, quota=quota, needed=parts, month=month
+        ErrorCode.RATE_LIMITED, key, "org_id", used=used, quota=quota, needed=parts, month=month, retry_after=wait
     )
 
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from kernel.errors import DomainError, ErrorCode
+from kernel.text import has_control
 
 COMMITTEE, GENERAL_BRANCH, BRANCH, GROUP = "committee", "general_branch", "branch", "group"
 TYPES = (COMMITTEE, GENERAL_BRANCH, BRANCH, GROUP)  # 党委, 党总支, 党支部, 党小组
@@ -49,7 +50,7 @@ def check_category(category: str, field: str = "category") -> str:
 
 def check_name(name: str, field: str = "name") -> str:
     name = (name or "").strip()
-    if not 1 <= len(name) <= NAME_MAX:
+    if not 1 <= len(name) <= NAME_MAX or has_control(name):
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "org_name_invalid", field)
     return name
 

@@ -192,6 +192,13 @@ def month_of(moment: dt.datetime) -> str:
     return moment.astimezone(CHINA).strftime("%Y-%m")
 
 
+def seconds_until_after(month: str, now: dt.datetime) -> int:
+    """How long until the billing month after month (YYYY-MM) begins, China time: a quota's Retry-After."""
+    year, number = (int(part) for part in month.split("-"))
+    following = dt.datetime(year + number // 12, number % 12 + 1, 1, tzinfo=CHINA)
+    return max(1, int((following - now).total_seconds()))
+
+
 def check_month(month: str, now: dt.datetime) -> str:
     if not month:
         return month_of(now)

@@ -112,3 +112,10 @@ def test_an_emoji_is_never_cut_in_half():
     assert segments.join([p.short_message for p in parts], segments.UCS2)[1] == text
     for p in parts:
         p.short_message[6:].decode("utf-16-be")  # each part decodes on its own
+
+
+def test_a_quota_is_retried_when_the_next_month_begins_china_time():
+    last_minute = dt.datetime(2026, 12, 31, 15, 59, tzinfo=dt.UTC)  # 23:59 in Beijing
+    assert rules.seconds_until_after("2026-12", last_minute) == 60
+    assert rules.seconds_until_after("2026-11", dt.datetime(2026, 11, 30, 15, 0, tzinfo=dt.UTC)) == 3600
+    assert rules.seconds_until_after("2026-11", dt.datetime(2026, 12, 1, tzinfo=dt.UTC)) == 1  # already over
