@@ -102,7 +102,9 @@ async def delete_account(body: DeletionBody, request: Request, who: CallerDep):
     )
     for check in checks:
         for blocker in check.blockers:  # an office held, an open transfer: refused before anything changes
-            raise DomainError(ErrorCode.FAILED_PRECONDITION, blocker.key, **dict(blocker.params))
+            if blocker.key == "account_in_transfer":
+                raise DomainError(ErrorCode.FAILED_PRECONDITION, "account_in_transfer")
+            raise DomainError(ErrorCode.FAILED_PRECONDITION, "account_holds_office", roles=blocker.params["roles"])
     request_ = pb.DeleteAccountRequest(password=body.password, code=body.code)
     reply = await services.call(services.person_data["identity"].DeleteAccount, request_, who.token)
     erased.add(request.app, reply.account_id)

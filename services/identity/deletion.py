@@ -77,11 +77,9 @@ def delete(sessions: Sessions, password: str, code: str) -> str:
         sessions._consume_code(tenant, account.phone, "login", code)
     else:
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "reauth_required", "password")
-    found = blockers(tenant, who)
-    if found:
-        key, params = found[0]
-        audit.record("account.delete_refused", target_id=who, outcome="denied", reason=key)
-        raise DomainError(ErrorCode.FAILED_PRECONDITION, key, **params)
+    for _, params in blockers(tenant, who):
+        audit.record("account.delete_refused", target_id=who, outcome="denied", reason="account_holds_office")
+        raise DomainError(ErrorCode.FAILED_PRECONDITION, "account_holds_office", **params)
     phone = account.phone
 
     def write(uow: UnitOfWork) -> None:
