@@ -147,3 +147,28 @@ def test_a_member_exports_then_deletes_their_account(stack, api, admin, identity
     sent = api.post(f"{API}/auth/codes", json={"phone": member.phone, "purpose": "register"})
     assert sent.status_code == 200, sent.text
     assert time.monotonic() - started < 60
+
+
+def test_deletion_waits_for_an_open_transfer_and_takes_a_fresh_sms_code(stack, api, admin, identity_events):
+    name = "转接中" + secrets.token_hex(3)
+    member = register(api, identity_events, name)
+    add_member(api, admin, "demo-branch-1", member, name)
+    asked = api.post(f"{API}/transfers", json={"to_org_id": "demo-branch-2", "reason": "工作调动"}, headers=member.auth)
+    assert asked.status_code == 201, asked.text
+    sent = api.post(f"{API}/auth/codes", json={"phone": member.phone, "purpose": "login"})
+    assert sent.status_code == 200, sent.text
+    code = identity_events.code_for(member.phone, "login")
+    refused = api.post(f"{API}/me/deletion", json={"code": code}, headers=member.auth)
+    assert "转接" in error(refused, 409, "failed_precondition")["message"]  # refused before the code is used
+    cancelled = api.post(f"{API}/transfers/{asked.json()['id']}/cancel", json={}, headers=member.auth)
+    assert cancelled.status_code == 200, cancelled.text
+    error(api.post(f"{API}/me/deletion", json={"code": "000000"}, headers=member.auth), 401, "invalid_code", "code")
+    deleted = api.post(f"{API}/me/deletion", json={"code": code}, headers=member.auth)
+    assert deleted.status_code == 200, deleted.text
+
+    def transfer_kept_anonymized():
+        with pymongo.MongoClient(stack.env["MONGO_URI"]) as client:
+            row = client[f"{REGION}_orgs"]["transfers"].find_one({"account_id": member.account_id})
+        return row is not None and row["display_name"] == "已注销用户" and row["state"] == "cancelled"
+
+    wait_until(transfer_kept_anonymized, timeout=20, what="the cancelled transfer kept, anonymized")
