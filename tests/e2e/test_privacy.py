@@ -11,6 +11,8 @@ import time
 
 import pymongo
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from tests.conftest import REGION, register
 from tests.e2e.corner import API, add_member, error, make_secretary, wait_until
@@ -113,6 +115,10 @@ def test_a_member_exports_then_deletes_their_account(stack, api, admin, identity
     assert deleted.status_code == 200, deleted.text
     assert deleted.json() == {"account_id": member.account_id, "deleted": True}
     error(api.get(f"{API}/me", headers=member.auth), 401, "token_invalid")
+    socket_url = str(api.base_url).replace("http://", "ws://").rstrip("/") + f"{API}/ws"
+    with connect(f"{socket_url}?access_token={member.access_token}", open_timeout=10) as socket:
+        with pytest.raises(ConnectionClosed):  # closed without a hello: the token stopped for live events too
+            socket.recv(timeout=10)
     stale = api.post(f"{API}/auth/refresh", json={"refresh_token": member.refresh_token})
     assert stale.status_code == 401, stale.text
 
