@@ -5,15 +5,18 @@ while the records kept (membership, attendance, posts for the others) are there 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import time
+import uuid
 
 import pymongo
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from kernel.outbox import Publisher
 from tests.conftest import REGION, register
 from tests.e2e.corner import API, add_member, error, make_secretary, wait_until
 
@@ -146,6 +149,43 @@ def test_a_member_exports_then_deletes_their_account(stack, api, admin, identity
         assert client[f"{REGION}_orgs"]["friendships"].count_documents({"friend_id": member.account_id}) == 0
         assert client[f"{REGION}_content"]["service_requests"].count_documents({"member_id": member.account_id}) == 0
         assert client[f"{REGION}_identity"]["audit_log"].count_documents({"target_id": member.account_id}) > 0
+
+    # the event delivered again (a redelivery, a replay): every worker handles it, nothing changes, nothing fails
+    again = {
+        "id": uuid.uuid4().hex,
+        "source": "identity",
+        "type": "account_deleted",
+        "tenant": REGION,
+        "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
+        "actor_id": member.account_id,
+        "request_id": "",
+        "data": {"account_id": member.account_id},
+    }
+    publisher = Publisher(stack.env["AMQP_URI"])
+    try:
+        publisher.publish(again)
+    finally:
+        publisher.close()
+
+    def handled_everywhere():
+        with pymongo.MongoClient(stack.env["MONGO_URI"]) as client:
+            return all(
+                client[f"{REGION}_{s}"]["inbox"].find_one(
+                    {"_id": f"{s}_erasure.account_deleted:{again['id']}", "state": "done"}
+                )
+                for s in SERVICES
+                if s != "identity"
+            )
+
+    wait_until(handled_everywhere, timeout=20, what="every worker to handle the event again")
+    with pymongo.MongoClient(stack.env["MONGO_URI"]) as client:
+        for service in SERVICES:
+            parked = client[f"{REGION}_{service}"]["dead_letters"].count_documents({"envelope.id": again["id"]})
+            assert parked == 0, f"{service} failed on the repeated event"
+        assert client[f"{REGION}_orgs"]["memberships"].find_one({"account_id": member.account_id})["display_name"] == (
+            "已注销用户"
+        )
+    assert not _holders(stack.env["MONGO_URI"], needles)
 
     # the phone logs in no more (a failed login audits the phone tried: after the scan), and may register anew
     refused = api.post(f"{API}/auth/login", json={"phone": member.phone, "password": member.password})
