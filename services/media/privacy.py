@@ -15,6 +15,7 @@ from services.media.domain import files as rules
 HOLDINGS = [
     Holding("media", "owner_id", "anonymize", {"filename": "upload"}, why="attached to records that are kept"),
     Holding("call_participants", "account_id", "delete"),
+    Holding("private_reads", "reader", "keep", why="the audit of reads of private files"),
 ]
 LINK_SECONDS = 3600
 

@@ -7,10 +7,13 @@ is, and so is each read of a service request, theirs included (the member sees w
 from __future__ import annotations
 
 import datetime as dt
+import io
 import secrets
 
+import httpx
 import pymongo
 import pytest
+from PIL import Image
 
 from tests.conftest import REGION
 from tests.e2e.test_geo import TOWER, Phone, consent, east
@@ -118,3 +121,21 @@ def test_reads_of_id_cards_locations_and_service_requests_are_audited(stack, api
         (member.account_id, "member", member_read.headers["x-request-id"]),
     }
     assert all(r["at"] for r in reads)
+
+    # -- an attachment of theirs, private: the org's media manager reading it is audited, the owner is not
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(picture, "JPEG")
+    data = picture.getvalue()
+    start = {"org_id": branch, "filename": "证明.jpg", "content_type": "image/jpeg", "size": len(data)}
+    upload = ok(api.post(f"{API}/media/uploads", json={**start, "visibility": "private"}, headers=member.auth), 201)
+    assert httpx.put(upload["put_url"], content=data, headers={"Content-Type": "image/jpeg"}, timeout=30).is_success
+    media_id = upload["media"]["id"]
+    ok(api.post(f"{API}/media/{media_id}/finalize", headers=member.auth))
+    ok(api.get(f"{API}/media/{media_id}", headers=member.auth))
+    managed = api.get(f"{API}/media/{media_id}", headers=sec.auth)
+    assert ok(managed)["id"] == media_id
+    with pymongo.MongoClient(stack.env["MONGO_URI"]) as client:
+        rows = list(client[f"{REGION}_media"]["private_reads"].find({"media_id": media_id}))
+    assert [(r["reader"], r["owner"], r["request_id"]) for r in rows] == [
+        (sec.account_id, member.account_id, managed.headers["x-request-id"])
+    ]
