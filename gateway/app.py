@@ -38,6 +38,7 @@ from gateway.routes import (
     org_life,
     orgs,
     polls,
+    privacy,
     search,
     service_requests,
     sites,
@@ -114,6 +115,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     }
     errors.install(app)
     app.include_router(identity.router)
+    app.include_router(privacy.router)
     app.include_router(orgs.router)
     app.include_router(org_life.router)
     app.include_router(transfer_routes.router)

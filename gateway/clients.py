@@ -27,6 +27,7 @@ from jiceng.identity.v1 import identity_pb2_grpc
 from jiceng.media.v1 import call_pb2_grpc, channel_pb2_grpc, media_pb2_grpc
 from jiceng.orgs.v1 import federation_pb2_grpc as orgs_federation_pb2_grpc
 from jiceng.orgs.v1 import io_pb2_grpc, life_pb2_grpc, network_pb2_grpc, orgs_pb2_grpc, transfer_pb2_grpc
+from jiceng.privacy.v1 import privacy_pb2_grpc
 from jiceng.sms.v1 import sms_pb2_grpc
 from kernel import context, logs
 from kernel.errors import from_rpc_error
@@ -69,6 +70,12 @@ class Services:
         self.channels = channel_pb2_grpc.ChannelServiceStub(self._channels["media"])
         self.sms = sms_pb2_grpc.SmsServiceStub(self._channels["sms"])
         self.geo = geo_pb2_grpc.GeoServiceStub(self._channels["geo"])
+        # every service serves PersonDataService (protos/jiceng/privacy/v1): the member's export and deletion
+        self.person_data = {
+            name: privacy_pb2_grpc.PersonDataServiceStub(ch)
+            for name, ch in self._channels.items()
+            if name in self.running
+        }
         self._health = {
             name: health_pb2_grpc.HealthStub(ch) for name, ch in self._channels.items() if name in self.running
         }
@@ -127,6 +134,7 @@ class CallerServices:
         self.channels = services.channels
         self.sms = services.sms
         self.geo = services.geo
+        self.person_data = services.person_data
         self.client_ip = client_ip
 
     async def call(self, method, request, token: str | None = None, timeout: float | None = None):

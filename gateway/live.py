@@ -36,7 +36,7 @@ from google.protobuf.json_format import MessageToDict
 from prometheus_client import Counter, Gauge
 from starlette.websockets import WebSocketState
 
-from gateway import live_calls
+from gateway import erased, live_calls
 from gateway.routes.notifications import titled
 from jiceng.content.v1 import chat_pb2 as pb
 from kernel import messages
@@ -433,6 +433,8 @@ async def live_socket(websocket: WebSocket) -> None:
     try:
         token = await _first_token(websocket)
         verified = hub.verifier.verify(token or "")
+        if erased.contains(websocket.app, verified.actor.account_id):  # the account was deleted a moment ago
+            raise DomainError(ErrorCode.TOKEN_INVALID)
     except TimeoutError:
         await websocket.close(AUTH_TIMEOUT, _close_reason("chat_ws_auth_timeout", locale, seconds=int(AUTH_SECONDS)))
         return

@@ -26,6 +26,7 @@ from kernel import config as kconfig
 from kernel import store
 from kernel.cache import Cache
 from kernel.grpc_server import ServiceSpec, run
+from kernel.person_data import servicer as person_data_servicer
 from services.content import (
     api_apps,
     api_chat,
@@ -41,6 +42,7 @@ from services.content import (
     api_sites,
     cache,
     posts,
+    privacy,
     timelines,
 )
 from services.content import store as content_store
@@ -80,7 +82,8 @@ def main() -> None:
         if backfilled:
             log.info("timeline source heads written for earlier posts", extra={"sources": backfilled})
 
-    run(ServiceSpec.of("content", SERVICERS, anonymous_methods=api_sites.ANONYMOUS), config, on_start=on_start)
+    servicers = [*SERVICERS, person_data_servicer("content", privacy.HOLDINGS)]
+    run(ServiceSpec.of("content", servicers, anonymous_methods=api_sites.ANONYMOUS), config, on_start=on_start)
 
 
 if __name__ == "__main__":

@@ -20,8 +20,19 @@ from kernel.cache import Cache
 from kernel.config import BusConfig, CacheConfig, StoreConfig
 from kernel.events import Event, handles
 from kernel.mirroring import HomeOrgMirror
+from kernel.person_data import erasure_worker
 from kernel.worker import run
-from services.content import cache, events, mirror, notices, notifications, service_requests, timelines, webhooks
+from services.content import (
+    cache,
+    events,
+    mirror,
+    notices,
+    notifications,
+    privacy,
+    service_requests,
+    timelines,
+    webhooks,
+)
 from services.content import store as content_store
 from services.content.domain import inbox as rules
 from services.content.settings import MicroblogSettings, WebhookSettings
@@ -299,7 +310,7 @@ class Webhooks:
                 webhooks.attempt(delivery)
 
 
-WORKERS = [Mirror, Notices, Timelines, Inbox, SearchFeed, Webhooks]
+WORKERS = [Mirror, Notices, Timelines, Inbox, SearchFeed, Webhooks, erasure_worker("content", privacy.erase)]
 
 
 def main() -> None:

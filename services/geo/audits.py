@@ -11,6 +11,7 @@ from services.geo import access
 
 CHECK_INS = "check_ins"  # an organizer listed a meeting's check-ins with their points
 LIVE = "live_locations"  # someone listed a meeting's live locations
+REVIEW = "check_in_review"  # an organizer decided on a held check-in, answered with its point
 
 
 class LocationRead(TenantDocument):

@@ -218,7 +218,10 @@ def review(check_in_id: str, accept: bool) -> CheckIn:
         return bool(changed)
 
     atomically(tenant, write)
-    return CheckIn.in_tenant(tenant).filter(id=row.id).first()
+    reviewed = CheckIn.in_tenant(tenant).filter(id=row.id).first()
+    # The answer shows the member's point to the organizer: a read like the listing's, audited the same way.
+    audits.record(audits.REVIEW, row.meeting_id, [row.account_id] if reviewed.has_point else [])
+    return reviewed
 
 
 # -- consent revoked, retention, export ----------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from kernel import config as kconfig
 from kernel import home_orgs, store
 from kernel.events import Event, handles
 from kernel.mirroring import ORGS, HomeOrgMirror
+from kernel.person_data import erasure_worker
 from kernel.worker import run
-from services.geo import events, places, retention, whereabouts
+from services.geo import events, places, privacy, retention, whereabouts
 from services.geo import store as geo_store
 from services.geo.settings import GeoWorkerConfig
 
@@ -134,7 +135,8 @@ def main() -> None:
     # Two handlers at a time per class: geo's copies are not urgent, and a burst of orgs' events (a roster
     # import creating hundreds of orgs) applied ten at a time by every service's worker saturates the database
     # the users' requests need (a fresh-clone test run saw registrations time out during one).
-    run("geo-worker", config, Mirror, Places, Mobility, Retention, on_start=on_start, max_workers=2)
+    erasure = erasure_worker("geo", privacy.erase)
+    run("geo-worker", config, Mirror, Places, Mobility, Retention, erasure, on_start=on_start, max_workers=2)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from jiceng.identity.v1 import federation_pb2 as fpb
 from jiceng.identity.v1 import federation_pb2_grpc, identity_pb2_grpc
 from jiceng.identity.v1 import identity_pb2 as pb
-from kernel import context
+from jiceng.privacy.v1 import privacy_pb2 as privacy_pb
+from kernel import context, person_data
 from kernel import federation as fed
 from kernel.wire import timestamp
-from services.identity import accounts, app_tokens, audit, federation, roles
+from services.identity import accounts, app_tokens, audit, deletion, federation, roles
 from services.identity.domain import phone as phones
 from services.identity.personal_data import PersonalDataVault, PersonalDataView
 from services.identity.sessions import OpenedSession, Sessions
@@ -252,3 +255,20 @@ class FederationApi(federation_pb2_grpc.FederationServiceServicer):
 def _region() -> str:
     # not inline: a servicer method's `context` argument (gRPC's) hides the kernel module there
     return context.current().tenant
+
+
+class PersonDataApi(person_data.PersonDataApi):
+    """identity's part of the member's export, and the account's deletion (services/identity/deletion.py)."""
+
+    def __init__(self, sessions: Sessions, cipher):
+        super().__init__("identity", deletion.HOLDINGS, blockers=deletion.blockers)
+        self.sessions = sessions
+        self.cipher = cipher
+
+    def ExportPersonData(self, request, context):
+        data = deletion.export(self.cipher)
+        return privacy_pb.PersonDataExport(service="identity", json=json.dumps(data, ensure_ascii=False, default=str))
+
+    def DeleteAccount(self, request, context):
+        who = deletion.delete(self.sessions, request.password, request.code)
+        return privacy_pb.DeleteAccountResponse(account_id=who, pseudonym=who)

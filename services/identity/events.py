@@ -10,6 +10,8 @@ Published (envelope: kernel/outbox.py; `data` below):
 - role_revoked        {grant_id, account_id, role, org_id}
 - password_changed    {account_id}
 - sessions_revoked    {account_id, families}
+- account_deleted     {account_id}   the person deleted their account: every service erases or anonymizes what
+                      it holds about them (kernel/erasure.py, docs/privacy.md); the id is a pseudonym from now on
 
 Consumed (from `orgs.events`, the org tree's changes, mirrored for permission decisions):
 - org_created    {org_id, parent_id, name, path}   path: root … org
@@ -31,6 +33,7 @@ ROLE_GRANTED = "role_granted"
 ROLE_REVOKED = "role_revoked"
 PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name
 SESSIONS_REVOKED = "sessions_revoked"
+ACCOUNT_DELETED = "account_deleted"
 
 ORGS = "orgs"
 ORG_CREATED = "org_created"

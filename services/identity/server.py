@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 
 from jiceng.identity.v1 import federation_pb2_grpc, identity_pb2_grpc
+from jiceng.privacy.v1 import privacy_pb2_grpc
 from kernel import config as kconfig
 from kernel import federation as fed
 from kernel import store
 from kernel.grpc_server import ServiceSpec, run
+from kernel.person_data import SERVICE as PERSON_DATA_SERVICE
 from services.identity import federation
 from services.identity import store as identity_store
 from services.identity.api import (
@@ -18,6 +20,7 @@ from services.identity.api import (
     SERVICE,
     FederationApi,
     IdentityApi,
+    PersonDataApi,
 )
 from services.identity.personal_data import PersonalDataVault
 from services.identity.pii import FieldCipher
@@ -27,18 +30,21 @@ from services.identity.settings import IdentityConfig
 
 def build_spec(config: IdentityConfig) -> ServiceSpec:
     sessions = Sessions(config)
-    vault = PersonalDataVault(FieldCipher(base64.b64decode(config.pii_key)))
+    cipher = FieldCipher(base64.b64decode(config.pii_key))
+    vault = PersonalDataVault(cipher)
     jwks_path = config.keys_dir / "jwks.json"
     api = IdentityApi(sessions, vault, jwks_path.read_text)
     peers = FederationApi(sessions, fed.load_peers(config.federation_peers_path))
+    person_data_api = PersonDataApi(sessions, cipher)
 
     def register(server) -> None:
         identity_pb2_grpc.add_IdentityServiceServicer_to_server(api, server)
         federation_pb2_grpc.add_FederationServiceServicer_to_server(peers, server)
+        privacy_pb2_grpc.add_PersonDataServiceServicer_to_server(person_data_api, server)
 
     return ServiceSpec(
         name="identity",
-        full_names=[SERVICE, FEDERATION_SERVICE],
+        full_names=[SERVICE, FEDERATION_SERVICE, PERSON_DATA_SERVICE],
         register=register,
         anonymous_methods=ANONYMOUS | FEDERATION_ANONYMOUS,
     )

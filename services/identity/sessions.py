@@ -392,6 +392,6 @@ class Sessions:
         ctx = context.current()
         actor = ctx.require_actor()
         account = Account.in_tenant(ctx.tenant).filter(id=actor.account_id).first()
-        if account is None:
+        if account is None or account.deleted_at is not None:
             raise DomainError(ErrorCode.NOT_FOUND, "account_not_found")
         return account, list(RoleGrant.in_tenant(ctx.tenant).filter(account_id=actor.account_id))

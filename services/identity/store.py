@@ -21,6 +21,8 @@ class Account(TenantDocument):
     id_card_sealed = me.BinaryField()
     id_card_key_id = me.StringField()
     id_card_masked = me.StringField()
+    # set when the account was deleted: the row stays as a tombstone, its phone freed (services/identity/deletion.py)
+    deleted_at = me.DateTimeField()
 
     meta = {
         "collection": "accounts",

@@ -23,7 +23,7 @@ import mongoengine as me
 from kernel import context
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import TenantDocument, UnitOfWork, atomically, object_id, utcnow
-from services.media import access, blobs, events
+from services.media import access, audits, blobs, events
 from services.media.domain import files as rules
 
 PENDING, PROCESSING, READY, FAILED = "pending", "processing", "ready", "failed"
@@ -253,6 +253,7 @@ def readable(media_id: str) -> MediaItem:
     item = _get(media_id)
     if not may_read(item):
         raise DomainError(ErrorCode.NOT_FOUND, "media_not_found", "media_id")
+    audits.record(item)  # a manager reading someone's private file
     return item
 
 

@@ -10,7 +10,8 @@ from jiceng.media.v1 import call_pb2_grpc, channel_pb2_grpc, media_pb2_grpc
 from kernel import config as kconfig
 from kernel import store
 from kernel.grpc_server import ServiceSpec, run
-from services.media import api, api_calls, api_channels, blobs, broadcasts, calls, ingest
+from kernel.person_data import servicer as person_data_servicer
+from services.media import api, api_calls, api_channels, blobs, broadcasts, calls, ingest, privacy
 from services.media import store as media_store
 from services.media.settings import MediaConfig
 
@@ -33,7 +34,8 @@ def main() -> None:
         broadcasts.configure(config)
         ingest.serve(config.region, config)  # nginx-rtmp's callbacks (live broadcasts)
 
-    run(ServiceSpec.of("media", SERVICERS, anonymous_methods=ANONYMOUS), config, on_start=on_start)
+    servicers = [*SERVICERS, person_data_servicer("media", privacy.HOLDINGS, extra=privacy.export_links)]
+    run(ServiceSpec.of("media", servicers, anonymous_methods=ANONYMOUS), config, on_start=on_start)
 
 
 if __name__ == "__main__":

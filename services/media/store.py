@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from kernel import home_orgs as mirror
-from services.media import broadcasts, calls, channels, files
+from services.media import audits, broadcasts, calls, channels, files
 
 # each area module lists its documents in DOCUMENTS
-AREAS = [mirror, files, channels, broadcasts, calls]
+AREAS = [mirror, files, channels, broadcasts, calls, audits]
 
 
 def ensure_indexes() -> None:

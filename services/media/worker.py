@@ -19,8 +19,9 @@ from kernel import home_orgs as mirror
 from kernel import store
 from kernel.events import Event, handles
 from kernel.mirroring import HomeOrgMirror
+from kernel.person_data import erasure_worker
 from kernel.worker import run
-from services.media import blobs, events, files, processing
+from services.media import blobs, events, files, privacy, processing
 from services.media import store as media_store
 from services.media.domain.files import AUDIO, IMAGE, VIDEO
 from services.media.settings import MediaWorkerConfig
@@ -70,7 +71,7 @@ def main() -> None:
     if transcoder:
         run("media-transcoder", config, Transcoder, on_start=on_start, max_workers=config.transcode_concurrency)
     else:
-        run("media-worker", config, Mirror, Thumbnails, on_start=on_start)
+        run("media-worker", config, Mirror, Thumbnails, erasure_worker("media", privacy.erase), on_start=on_start)
 
 
 if __name__ == "__main__":

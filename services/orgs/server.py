@@ -17,7 +17,8 @@ from jiceng.orgs.v1 import (
 from kernel import config as kconfig
 from kernel import store
 from kernel.grpc_server import ServiceSpec, run
-from services.orgs import api, api_federation, api_io, api_life, api_network, api_transfer, federation
+from kernel.person_data import servicer as person_data_servicer
+from services.orgs import api, api_federation, api_io, api_life, api_network, api_transfer, federation, privacy
 from services.orgs import store as orgs_store
 from services.orgs.settings import OrgsConfig
 
@@ -43,7 +44,8 @@ def main() -> None:
         store.connect(config, "orgs")
         orgs_store.ensure_indexes()
 
-    run(ServiceSpec.of("orgs", SERVICERS), config, on_start=on_start)
+    servicers = [*SERVICERS, person_data_servicer("orgs", privacy.HOLDINGS, blockers=privacy.blockers)]
+    run(ServiceSpec.of("orgs", servicers), config, on_start=on_start)
 
 
 if __name__ == "__main__":

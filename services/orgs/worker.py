@@ -17,8 +17,9 @@ from kernel import config as kconfig
 from kernel import store
 from kernel.config import BusConfig, StoreConfig
 from kernel.events import Event, handles
+from kernel.person_data import erasure_worker
 from kernel.worker import run
-from services.orgs import events, life, network, worker_network
+from services.orgs import events, life, network, privacy, worker_network
 from services.orgs import store as orgs_store
 from services.orgs.domain import life as life_rules
 from services.orgs.store import Person
@@ -170,6 +171,7 @@ def main() -> None:
         SmsReplies,
         GeoCheckIns,
         worker_network.ContactPaths,
+        erasure_worker("orgs", privacy.erase),
         on_start=on_start,
     )
 

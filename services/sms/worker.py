@@ -15,8 +15,9 @@ from kernel import config as kconfig
 from kernel import home_orgs, store
 from kernel.events import Event, handles
 from kernel.mirroring import HomeOrgMirror
+from kernel.person_data import erasure_worker
 from kernel.worker import run
-from services.sms import events, mirror, platform, sends
+from services.sms import events, mirror, platform, privacy, sends
 from services.sms import store as sms_store
 from services.sms.settings import SmsWorkerConfig
 
@@ -82,7 +83,7 @@ def main() -> None:
         store.connect(config, "sms")
         sms_store.ensure_indexes()
 
-    run("sms-worker", config, Mirror, Platform, Resolver, on_start=on_start)
+    run("sms-worker", config, Mirror, Platform, Resolver, erasure_worker("sms", privacy.erase), on_start=on_start)
 
 
 if __name__ == "__main__":
