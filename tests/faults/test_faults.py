@@ -17,6 +17,7 @@ The table of recovery times is printed (run with -s, or `make faults`) and kept 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 import signal
@@ -83,13 +84,15 @@ RECOVERY_LIMIT = 60.0  # seconds after the kill: a process not serving by then h
 
 
 @pytest.fixture(scope="module")
-def region(tmp_path_factory) -> Iterator[Stack]:
+def region(tmp_path_factory) -> Iterator[tuple[Stack, float]]:
+    """A whole region of its own (the faults would disturb the shared one), and how long it took to start."""
     layout = Layout("faults", tmp_path_factory.mktemp("faults"), free_port_base())
     stack = Stack(layout, ROOT, {**STACK_ENV, **workload.WORKLOAD_ENV})
     try:
+        began = time.monotonic()
         stack.up()
         demo.seed(stack)
-        yield stack
+        yield stack, time.monotonic() - began
     finally:
         stack.down()
         if layout.log_dir.exists():
@@ -237,19 +240,19 @@ def wait(check: Callable[[], bool], since: float) -> float | None:
     return None
 
 
+COLUMNS = f"{'fault':<24} {'how':<10} {'ready (s)':>9} {'recovered (s)':>13} {'errors':>6} {'5xx':>4}  probe"
+
+
+def line(r: Row) -> str:
+    recovered = f"{r.recovered:.1f}" if r.recovered is not None else "never"
+    return (
+        f"{r.fault:<24} {r.how:<10} {r.restarted:>9.1f} {recovered:>13} {r.client_errors:>6} "
+        f"{r.server_errors:>4}  {r.probe}"
+    )
+
+
 def table(rows: list[Row], header: str) -> str:
-    lines = [
-        header,
-        "",
-        f"{'fault':<24} {'how':<10} {'ready (s)':>9} {'recovered (s)':>13} {'errors':>6} {'5xx':>4}  probe",
-    ]
-    for r in rows:
-        recovered = f"{r.recovered:.1f}" if r.recovered is not None else "never"
-        lines.append(
-            f"{r.fault:<24} {r.how:<10} {r.restarted:>9.1f} {recovered:>13} {r.client_errors:>6} "
-            f"{r.server_errors:>4}  {r.probe}"
-        )
-    return "\n".join(lines)
+    return "\n".join([header, "", COLUMNS, *(line(r) for r in rows)])
 
 
 # -- the test ---------------------------------------------------------------------------------------------------
@@ -257,7 +260,7 @@ def table(rows: list[Row], header: str) -> str:
 
 @pytest.mark.timeout(600)  # a guard against a hang; on a quiet 2-core machine the run takes under 5 minutes
 def test_every_acknowledged_write_survives_each_process_killed_and_the_broker_and_database_restarted(region):
-    stack = region
+    stack, started = region
     began = time.monotonic()
     url = f"http://127.0.0.1:{stack.layout.gateway_port}"
     amqp = stack.env["AMQP_URI"]
@@ -287,7 +290,7 @@ def test_every_acknowledged_write_survives_each_process_killed_and_the_broker_an
             server_errors = sum(load.server_errors.values()) - server_before
             row = Row(name, how, restarted, recovered, what, failed + unanswered - errors_before, server_errors)
             rows.append(row)
-            print(f"  {row}", flush=True)  # progress, with -s
+            print(f"\n{line(row)}", end="", flush=True)  # progress, with -s
 
         def kill(name: str) -> Callable[[], list[str]]:
             def act() -> list[str]:
@@ -348,8 +351,10 @@ def test_every_acknowledged_write_survives_each_process_killed_and_the_broker_an
     took = time.monotonic() - began
     counts = corner.ledger.counts()
     header = (
-        f"Recovery after each fault under the mixed workload ({os.cpu_count()} cores; load average "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}); faults {faults_took:.0f}s, with the check {took:.0f}s\n"
+        f"Recovery after each fault under the mixed workload, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC "
+        f"({os.cpu_count()} cores; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})\n"
+        f"the corner built and the faults {faults_took:.0f}s, with the final check {took:.0f}s "
+        f"(the region's start before: {started:.0f}s)\n"
         f"acknowledged writes: {', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}; "
         f"unacknowledged posts {len(corner.ledger.unacknowledged_posts)}\n"
         f"actions done/failed/unanswered: {load.summary()}\n"
