@@ -39,7 +39,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -293,7 +293,7 @@ class Corner:
     meeting_code: str = ""
     _checkins: list[str] = field(default_factory=list)  # members not checked in to the current meeting yet
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _nonce: Iterable[int] = field(default_factory=itertools.count)
+    _nonce: Iterator[int] = field(default_factory=itertools.count)
 
     def nonce(self) -> str:
         return f"{self.tag}-{next(self._nonce)}-{secrets.token_hex(3)}"
