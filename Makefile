@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.js web/package.json web/package-lock.json
 
-.PHONY: web up up-federation down-federation down status seed announce backup restore test test-unit bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo bench-federation bench-web bench-system lint deps venv clean
+.PHONY: web up up-federation down-federation down status seed announce backup restore test test-unit test-security faults bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo bench-federation bench-web bench-system lint deps venv clean
 
 ## up: install what is missing, start the local region with demo data, print where to open it
 up: deps venv web
@@ -56,6 +56,12 @@ test-unit: venv
 ## test-security: tenant isolation, the permission matrix, tokens, rate limits, hostile input (tests/security)
 test-security: deps venv
 	$(PY) -m pytest -m security tests/security
+
+## faults: kill -9 each process, restart the broker and the database under the mixed workload; prints the
+## recovery times and keeps them in bench/results/faults-<date>.txt (a region of its own, ~5 min)
+faults: deps venv
+	$(PY) -m pytest tests/faults -m faults -s
+	@mkdir -p bench/results && cp test-artifacts/faults.txt bench/results/faults-$$(date -u +%F).txt
 
 ## bench: gateway and gRPC throughput at rising concurrency, then orgs at region scale (long: see bench/README.md)
 bench: deps venv

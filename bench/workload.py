@@ -39,7 +39,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,8 +133,12 @@ def _login_call(who: Person) -> Call:
     return Call("POST", "/auth/login", json={"phone": who.phone, "password": who.password})
 
 
-def run(http: httpx.Client, action: Action, retry_for: float = 30.0) -> bool:
-    """Carry an action out with a blocking client; raises Unanswered when a call never got an answer."""
+Observer = Callable[[Call, Reply], None]
+
+
+def run(http: httpx.Client, action: Action, retry_for: float = 30.0, observe: Observer | None = None) -> bool:
+    """Carry an action out with a blocking client; raises Unanswered when a call never got an answer.
+    observe(call, reply) sees each call's final reply."""
     try:
         call = next(action)
         while True:
@@ -143,6 +147,8 @@ def run(http: httpx.Client, action: Action, retry_for: float = 30.0) -> bool:
             except Unanswered as exc:
                 _abandon(action, exc)
                 raise
+            if observe is not None:
+                observe(call, reply)
             call = action.send(reply)
     except StopIteration as done:
         return bool(done.value)
@@ -174,7 +180,9 @@ def _send_sync(http: httpx.Client, call: Call, retry_for: float) -> Reply:
         pause = min(pause * 2, 1.0)
 
 
-async def run_async(http: httpx.AsyncClient, action: Action, retry_for: float = 0.0) -> bool:
+async def run_async(
+    http: httpx.AsyncClient, action: Action, retry_for: float = 0.0, observe: Observer | None = None
+) -> bool:
     """The same with an asyncio client (the open-loop driver's; by default no call is repeated)."""
     try:
         call = next(action)
@@ -184,6 +192,8 @@ async def run_async(http: httpx.AsyncClient, action: Action, retry_for: float = 
             except Unanswered as exc:
                 _abandon(action, exc)
                 raise
+            if observe is not None:
+                observe(call, reply)
             call = action.send(reply)
     except StopIteration as done:
         return bool(done.value)
@@ -283,16 +293,16 @@ class Corner:
     meeting_code: str = ""
     _checkins: list[str] = field(default_factory=list)  # members not checked in to the current meeting yet
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _nonce: Iterable[int] = field(default_factory=itertools.count)
+    _nonce: Iterator[int] = field(default_factory=itertools.count)
 
     def nonce(self) -> str:
         return f"{self.tag}-{next(self._nonce)}-{secrets.token_hex(3)}"
 
     # -- writes ---------------------------------------------------------------------------------------------
-    def post(self, author: Person | None = None) -> Action:
+    def post(self, author: Person | None = None, text: str = "") -> Action:
         """Publish a post (no idempotency key: repeated only when the request never left)."""
         author = author or random.choice(self.members)
-        text = f"工作负载 {self.nonce()}"
+        text = text or f"工作负载 {self.nonce()}"
         try:
             reply = yield Call("POST", "/posts", author, {"text": text, "visibility": "public"}, idempotent=False)
         except Unanswered:
@@ -392,10 +402,10 @@ class Corner:
             self._checkins = [p.account_id for p in self.members]
         return True
 
-    def sms(self, to: Person | None = None) -> Action:
+    def sms(self, to: Person | None = None, note: str = "") -> Action:
         """sec texts a member (with an idempotency key: a retry is the same send)."""
         to = to or random.choice(self.members)
-        key, note = uuid.uuid4().hex, self.nonce()
+        key, note = uuid.uuid4().hex, note or self.nonce()
         body = {
             "template_code": "wkld",
             "variables": {"org": "支部", "note": note},
@@ -445,6 +455,9 @@ class Corner:
     def geo_consents(self) -> Action:
         return self._read("/geo/consents")
 
+    def search(self) -> Action:
+        return self._read("/search", q="工作负载", kind="post")
+
     def action(self, label: str) -> Action:
         return getattr(self, label)()
 
@@ -463,6 +476,7 @@ MIX: dict[str, int] = {
     "sms_usage": 2,
     "media_list": 3,
     "geo_consents": 3,
+    "search": 2,
     "login": 3,
 }
 
@@ -486,19 +500,21 @@ class Mix:
 
 
 def background(corner: Corner, gateway_url: str, threads: int = 3, retry_for: float = 30.0,
-               mix: dict[str, int] | None = None, seed: int = 7) -> Background:  # fmt: skip
-    """The mix in `threads` blocking clients, each action after the last, until stop(); for the fault suite."""
-    return Background(corner, gateway_url, threads, retry_for, mix or MIX, seed)
+               mix: dict[str, int] | None = None, seed: int = 7, pause: float = 0.0) -> Background:  # fmt: skip
+    """The mix in `threads` blocking clients, each action after the last (and `pause` seconds), until stop();
+    for the fault suite."""
+    return Background(corner, gateway_url, threads, retry_for, mix or MIX, seed, pause)
 
 
 class Background:
-    def __init__(self, corner, gateway_url, threads, retry_for, mix, seed):
-        self.corner, self.url, self.retry_for = corner, gateway_url, retry_for
+    def __init__(self, corner, gateway_url, threads, retry_for, mix, seed, pause):
+        self.corner, self.url, self.retry_for, self.pause = corner, gateway_url, retry_for, pause
         self.labels, self.weights = zip(*mix.items(), strict=True)
         self.stopping = threading.Event()
         self.done: dict[str, int] = {}
         self.failed: dict[str, int] = {}
         self.unanswered: dict[str, int] = {}
+        self.server_errors: dict[str, int] = {}  # "<status> <method> <path>" → answers (after retries)
         self._lock = threading.Lock()
         self._threads = [threading.Thread(target=self._loop, args=(seed + n,), daemon=True) for n in range(threads)]
         for t in self._threads:
@@ -514,13 +530,22 @@ class Background:
             while not self.stopping.is_set():
                 label = rng.choices(self.labels, self.weights)[0]
                 try:
-                    ok = run(http, self.corner.action(label), self.retry_for)
+                    ok = run(http, self.corner.action(label), self.retry_for, self._observe)
                 except Unanswered:
                     self._count(self.unanswered, label)
                     continue
                 self._count(self.done if ok else self.failed, label)
-                if not ok:
-                    time.sleep(0.05)
+                self.stopping.wait(self.pause if ok else max(self.pause, 0.05))
+
+    def _observe(self, call: Call, reply: Reply) -> None:
+        if reply.status >= 500:
+            path = re.sub(r"/[0-9a-f]{24,32}(?=/|$)", "/{id}", call.path)
+            self._count(self.server_errors, f"{reply.status} {call.method} {path}")
+
+    def totals(self) -> tuple[int, int, int]:
+        """(done, failed, unanswered) so far, over every label."""
+        with self._lock:
+            return sum(self.done.values()), sum(self.failed.values()), sum(self.unanswered.values())
 
     def stop(self, timeout: float = 60.0) -> None:
         self.stopping.set()

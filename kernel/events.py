@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import mongoengine as me
-from nameko.events import event_handler
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from nameko.events import EventHandler
 from prometheus_client import Counter, Histogram
 
 from kernel import context, logs
@@ -99,6 +100,20 @@ def backoff_seconds(attempt: int) -> float:
     return min(0.2 * (2 ** (attempt - 1)), 30.0)
 
 
+class _EventHandler(EventHandler):
+    """nameko's event handler, except that an ack (or requeue) finding the broker's connection gone — the
+    broker restarted while the handler ran — is left to the broker: it redelivers the unacknowledged message
+    once the consumer is back, and handlers are idempotent. nameko lets only amqp's ConnectionError pass
+    there; a socket's (connection reset, broken pipe) killed the service container, and with it the worker
+    process, which then consumed nothing until restarted by hand."""
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        try:
+            super().handle_message_processed(message, result, exc_info)
+        except (OSError, AmqpConnectionError):
+            log.warning("broker connection lost before the ack: the broker redelivers the message", exc_info=True)
+
+
 def handles(source: str, event_type: str) -> Callable:
     """Decorate a nameko worker method as the idempotent, retried handler of source.event_type."""
 
@@ -108,7 +123,7 @@ def handles(source: str, event_type: str) -> Callable:
             consumer = f"{getattr(self, 'name', type(self).__name__)}.{fn.__name__}"
             process(consumer, envelope, lambda event: fn(self, event))
 
-        return event_handler(source, event_type, requeue_on_error=True)(entrypoint)
+        return _EventHandler.decorator(source, event_type, requeue_on_error=True)(entrypoint)
 
     return decorate
 
