@@ -75,10 +75,10 @@ def _refused(tenant: str, org_id: str, month: str, parts: int, quota: int) -> Do
     used = row.charged if row else 0
     # a 429 says when to try again: when the next month's quota begins
     wait = rules.seconds_until_after(month, dt.datetime.now(dt.UTC))
-    key = "sms_quota_exceeded" if org_id else "sms_region_quota_exceeded"
-    return DomainError(
-        ErrorCode.RATE_LIMITED, key, "org_id", used=used, quota=quota, needed=parts, month=month, retry_after=wait
-    )
+    details = {"used": used, "quota": quota, "needed": parts, "month": month, "retry_after": wait}
+    if org_id:
+        return DomainError(ErrorCode.RATE_LIMITED, "sms_quota_exceeded", "org_id", **details)
+    return DomainError(ErrorCode.RATE_LIMITED, "sms_region_quota_exceeded", "org_id", **details)
 
 
 def reserve(tenant: str, org_id: str, month: str, parts: int, defaults, enforce: bool = True) -> None:
