@@ -244,3 +244,45 @@ def report(failures: list[Failure]) -> str:
 
 def dump(failures: list[Failure]) -> str:
     return json.dumps([f.__dict__ for f in failures], ensure_ascii=False, indent=1)
+
+
+def fuzz_stateful(
+    gateway_url: str,
+    schema,
+    caller: Caller,
+    scenarios: int,
+    steps: int = 8,
+    timeout: float = 30.0,
+) -> list[Failure]:
+    """Sequences of calls that feed one reply's ids into the next call (the links schemathesis infers from the
+    document: create an org's notice, then read, change, delete it…), checked by the same rules."""
+    failures: dict[tuple[str, str, str], Failure] = {}
+    workflow = schema.as_state_machine()
+
+    class Machine(workflow):  # type: ignore[misc, valid-type]
+        def before_call(self, case):
+            for name, value in caller.path_values.items():  # the caller's own org, where a chain starts
+                if case.path_parameters and name in case.path_parameters and not self.bundles:
+                    case.path_parameters[name] = value
+
+        def get_call_kwargs(self, case):
+            return {"base_url": gateway_url, "headers": caller.fresh(), "timeout": timeout}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            label = f"{case.method.upper()} {case.operation.path}"
+            raw = _as_requests(response)
+            for kind, detail in check_reply(case.operation, raw):
+                _record(failures, Failure(label, f"{caller.name} (stateful)", kind, detail, _describe(case, raw)))
+
+    Machine.run(
+        settings=settings(
+            max_examples=scenarios,
+            stateful_step_count=steps,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    return list(failures.values())

@@ -30,6 +30,7 @@ EXAMPLES = {
     "member": int(os.environ.get("FUZZ_EXAMPLES", "4")),
     "secretary": int(os.environ.get("FUZZ_EXAMPLES", "4")),
 }
+STATEFUL = int(os.environ.get("FUZZ_STATEFUL", "0"))  # scenarios (chains of calls) per caller; 0: none
 
 
 def make_callers(gateway_url: str, identity_events, admin) -> list[openapi_fuzz.Caller]:
@@ -73,4 +74,13 @@ def test_every_operation_answers_within_its_documented_contract(gateway_url, ide
     failures, counts = openapi_fuzz.fuzz(gateway_url, schema, callers, EXAMPLES)
     print(f"fuzz: {counts} in {time.monotonic() - started:.0f} s")
     assert counts["operations"] > 300, counts  # the document lists every route
+    assert not failures, openapi_fuzz.report(failures)
+
+
+@pytest.mark.skipif(not STATEFUL, reason="make fuzz only (FUZZ_STATEFUL=…): chains of calls linked by their ids")
+@pytest.mark.parametrize("who", ["member", "secretary"])
+def test_chains_of_calls_keep_the_contract(gateway_url, identity_events, admin, who):
+    schema = openapi_fuzz.load_schema(gateway_url)
+    caller = next(c for c in make_callers(gateway_url, identity_events, admin) if c.name == who)
+    failures = openapi_fuzz.fuzz_stateful(gateway_url, schema, caller, STATEFUL)
     assert not failures, openapi_fuzz.report(failures)
