@@ -84,9 +84,8 @@ bench-import: deps venv
 
 ## fuzz: the gateway fuzzed from its OpenAPI document, longer than in make test (~15 min); e.g. make fuzz FUZZ_EXAMPLES=50
 FUZZ_EXAMPLES ?= 25
-FUZZ_STATEFUL ?= 50
 fuzz: deps venv
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_EXAMPLES_ANONYMOUS=$(FUZZ_EXAMPLES) FUZZ_STATEFUL=$(FUZZ_STATEFUL) \
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_EXAMPLES_ANONYMOUS=$(FUZZ_EXAMPLES) \
 		$(PY) -m pytest tests/fuzz -m fuzz -o timeout=3600 -s
 
 ## audit: known vulnerabilities in the installed Python packages (pip-audit) and web/'s npm packages (npm audit);
