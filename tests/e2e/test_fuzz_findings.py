@@ -36,4 +36,3 @@ def test_an_integer_query_parameter_too_big_for_its_message_field_is_a_400_namin
     # the same through a query parameter bounded below only (protobuf's ValueError → 500 before)
     reply = api.get("/api/v1/chat/conversations/c-1/messages", params={"before_seq": 10**30}, headers=person.auth)
     assert_error(reply, 400, "invalid_argument", "before_seq")
-

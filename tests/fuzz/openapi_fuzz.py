@@ -244,4 +244,3 @@ def report(failures: list[Failure]) -> str:
 
 def dump(failures: list[Failure]) -> str:
     return json.dumps([f.__dict__ for f in failures], ensure_ascii=False, indent=1)
-

@@ -79,4 +79,3 @@ def test_every_operation_answers_within_its_documented_contract(gateway_url, ide
     print(f"fuzz: {counts} in {time.monotonic() - started:.0f} s")
     assert counts["operations"] > 300, counts  # the document lists every route
     assert not failures, openapi_fuzz.report(failures)
-
