@@ -82,10 +82,10 @@ bench-web: deps venv web
 bench-import: deps venv
 	$(PY) -m bench.orgs_import
 
-## fuzz: the gateway fuzzed from its OpenAPI document, longer than in make test (~15 min); e.g. make fuzz FUZZ_EXAMPLES=50
+## fuzz: the gateway fuzzed from its OpenAPI document, longer than in make test (~12 min); e.g. make fuzz FUZZ_EXAMPLES=60
 FUZZ_EXAMPLES ?= 25
 fuzz: deps venv
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_EXAMPLES_ANONYMOUS=$(FUZZ_EXAMPLES) \
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
 		$(PY) -m pytest tests/fuzz -m fuzz -o timeout=3600 -s
 
 ## audit: known vulnerabilities in the installed Python packages (pip-audit) and web/'s npm packages (npm audit);
