@@ -154,9 +154,11 @@ def fuzz(
     fixed_values = {k: v for caller in callers for k, v in caller.path_values.items()}
     with requests.Session() as session:
         for i, operation in enumerate(ops, 1):
-            began = time.monotonic()
+            began, known = time.monotonic(), len(failures)
             _fuzz_operation(gateway_url, session, operation, callers, fixed_values, examples, timeout, failures, counts)
             slow.append((time.monotonic() - began, f"{operation.method.upper()} {operation.path}"))
+            for failure in list(failures.values())[known:]:
+                log(f"FAILURE {failure}")
             if i % 50 == 0:
                 log(f"{i}/{len(ops)} operations, {counts['requests']} requests")
     counts["seconds"] = round(time.monotonic() - started)

@@ -67,11 +67,34 @@ def make_callers(gateway_url: str, identity_events, admin) -> list[openapi_fuzz.
     ]
 
 
+DEMO_ORGS = ("demo-committee", "demo-community", "demo-branch-1", "demo-branch-2", "demo-group-2a")
+
+
+def region_as_others_see_it(gateway_url: str, admin, own_branch: str) -> dict:
+    """What the demo admin reads of the shared region outside the fuzzers' own branch: its orgs, their members,
+    notices and posts, the region's SMS settings and templates (reads only, with a fresh login)."""
+    seen = {}
+    with client_for(gateway_url) as http:
+        auth = {"Authorization": "Bearer " + login(http, admin.phone, admin.password)["access_token"]}
+        orgs = http.get(f"{API}/orgs/demo-committee/subtree", headers=auth).json()["orgs"]
+        seen["orgs"] = sorted((o for o in orgs if own_branch not in o["path"]), key=lambda o: o["id"])
+        for org in DEMO_ORGS:
+            for what in ("members", "notices", "posts"):
+                seen[f"{org} {what}"] = http.get(f"{API}/orgs/{org}/{what}", headers=auth).json()
+        for what in ("settings", "templates"):
+            seen[f"sms {what}"] = http.get(f"{API}/sms/{what}", headers=auth).json()
+    return seen
+
+
 def test_every_operation_answers_within_its_documented_contract(gateway_url, identity_events, admin):
     started = time.monotonic()
     schema = openapi_fuzz.load_schema(gateway_url)
     callers = make_callers(gateway_url, identity_events, admin)
-    failures, counts = openapi_fuzz.fuzz(gateway_url, schema, callers, EXAMPLES)
+    own_branch = callers[-1].path_values["org_id"]
+    before = region_as_others_see_it(gateway_url, admin, own_branch)
+    failures, counts = openapi_fuzz.fuzz(gateway_url, schema, callers, EXAMPLES, log=print)
     print(f"fuzz: {counts} in {time.monotonic() - started:.0f} s")
     assert counts["operations"] > 300, counts  # the document lists every route
     assert not failures, openapi_fuzz.report(failures)
+    # a fresh member and a branch secretary changed nothing that others see outside their branch
+    assert region_as_others_see_it(gateway_url, admin, own_branch) == before
