@@ -25,7 +25,8 @@ unreachable() {
 site=$(ls -d "$VENV"/lib/python3*/site-packages 2>/dev/null | head -1)
 [ -n "$site" ] || { echo "no $VENV: run 'make venv' first" >&2; exit 1; }
 if [ ! -x "$TOOLS/bin/pip-audit" ]; then
-  "$PYTHON" -m venv "$TOOLS" && "$TOOLS/bin/pip" install -q 'pip-audit>=2.7' || { echo "could not install pip-audit" >&2; exit 1; }
+  "$PYTHON" -m venv "$TOOLS" && "$TOOLS/bin/pip" install -q 'pip-audit>=2.7' >"$OUT/pip-audit-install.log" 2>&1 ||
+    { echo "could not install pip-audit (see $OUT/pip-audit-install.log)" >&2; exit 1; }
 fi
 
 status=0
