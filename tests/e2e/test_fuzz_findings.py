@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import register
+from tests.e2e.corner import client_for
 from tests.e2e.test_bad_input import assert_error
 
 pytestmark = pytest.mark.e2e
@@ -13,8 +14,6 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def person(gateway_url, identity_events):
-    from tests.e2e.corner import client_for
-
     with client_for(gateway_url) as http:
         return register(http, identity_events, "模糊回归")
 
