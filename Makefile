@@ -82,8 +82,8 @@ bench-web: deps venv web
 bench-import: deps venv
 	$(PY) -m bench.orgs_import
 
-## fuzz: the gateway fuzzed from its OpenAPI document, longer than in make test (~12 min); e.g. make fuzz FUZZ_EXAMPLES=60
-FUZZ_EXAMPLES ?= 25
+## fuzz: the gateway fuzzed from its OpenAPI document, longer than in make test (~5 min); e.g. make fuzz FUZZ_EXAMPLES=200
+FUZZ_EXAMPLES ?= 50
 fuzz: deps venv
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
 		$(PY) -m pytest tests/fuzz -m fuzz -o timeout=3600 -s
