@@ -25,7 +25,7 @@ from tests.fuzz import openapi_fuzz
 pytestmark = pytest.mark.fuzz
 
 # Requests generated per operation, each sent as every caller (a third fit the schema, the rest do not).
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 
 
 def make_callers(gateway_url: str, identity_events, admin) -> list[openapi_fuzz.Caller]:
