@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.js web/package.json web/package-lock.json
 
-.PHONY: web up up-federation down-federation down status seed announce backup restore test test-unit test-security faults bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo bench-federation bench-web bench-system lint deps venv clean
+.PHONY: web up up-federation down-federation down status seed announce backup restore test test-unit test-security faults fuzz audit bench bench-orgs bench-import bench-content bench-media bench-sms bench-geo bench-federation bench-web bench-system lint deps venv clean
 
 ## up: install what is missing, start the local region with demo data, print where to open it
 up: deps venv web
@@ -105,6 +105,17 @@ bench-system: deps venv
 ## bench-import: roster import throughput
 bench-import: deps venv
 	$(PY) -m bench.orgs_import
+
+## fuzz: the gateway fuzzed from its OpenAPI document, longer than in make test (~5 min); e.g. make fuzz FUZZ_EXAMPLES=200
+FUZZ_EXAMPLES ?= 50
+fuzz: deps venv
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		$(PY) -m pytest tests/fuzz -m fuzz -o timeout=3600 -s
+
+## audit: known vulnerabilities in the installed Python packages (pip-audit) and web/'s npm packages (npm audit);
+## fails, saying why, when the vulnerability sources cannot be reached (docs/security.md)
+audit: venv
+	@bash scripts/audit.sh
 
 ## lint: ruff
 lint: venv

@@ -10,10 +10,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
-from gateway import errors, live, webapp
+from gateway import errors, live, openapi, webapp
 from gateway.app_tokens import AppTokenExchanger
 from gateway.clients import Services
-from gateway.errors import ErrorOut
 from gateway.federation import routes as federation
 from gateway.federation.client import PeerCaller, Peers
 from gateway.middleware import GatewayMiddleware
@@ -85,23 +84,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
-        responses={
-            400: {"model": ErrorOut, "description": "Invalid input; `field` names the offending field"},
-            401: {"model": ErrorOut, "description": "Missing, invalid or expired credentials"},
-            403: {
-                "model": ErrorOut,
-                "description": "Not allowed (another region, or outside your org subtree)",
-            },
-            404: {"model": ErrorOut, "description": "Not found"},
-            413: {
-                "model": ErrorOut,
-                "description": "Body too large (64 KiB of JSON; articles and uploads have their own limits)",
-            },
-            415: {"model": ErrorOut, "description": "Body is not application/json (or, for uploads, not a file)"},
-            429: {"model": ErrorOut, "description": "Rate limited or locked; see Retry-After"},
-            500: {"model": ErrorOut, "description": "Internal error (nothing internal is disclosed)"},
-            503: {"model": ErrorOut, "description": "A backing service is unavailable"},
-        },
+        responses=openapi.ERROR_RESPONSES,
     )
     app.state.config = config
     app.state.verifier = TokenVerifier(config.jwks_path, config.region)
@@ -114,6 +97,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
         "federation_refusals": RateLimiter(config.auth_rate_per_minute),
     }
     errors.install(app)
+    openapi.install(app)
     app.include_router(identity.router)
     app.include_router(privacy.router)
     app.include_router(orgs.router)

@@ -77,6 +77,18 @@ def install(app: FastAPI) -> None:
         response.status_code = exc.status_code
         return response
 
+    @app.exception_handler(ValueError)
+    async def value_error(request: Request, exc: ValueError):
+        # protobuf refuses a number too big for its field (an int32 or uint field given more than it holds):
+        # the caller's input, which a body's own bounds (and Body's int64 check) did not catch
+        if str(exc).startswith("Value out of range"):
+            value = str(exc).rsplit(":", 1)[-1].strip()
+            params = [*request.query_params.multi_items(), *request.path_params.items()]
+            field = next((name for name, given in params if str(given).strip() == value), None)
+            err = DomainError(ErrorCode.INVALID_ARGUMENT, "field_invalid", field, detail=str(exc))
+            return error_response(err, request)
+        return await unexpected(request, exc)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
         log.exception("unhandled error", extra={"path": request.url.path})
