@@ -92,6 +92,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     app.state.limiters = {
         "auth": RateLimiter(config.auth_rate_per_minute),
         "codes": RateLimiter(config.code_rate_per_minute),
+        "search": RateLimiter(config.search_rate_per_minute),
         # refused federation requests per client address: a peer's signed requests never fail, so only
         # someone probing is slowed down (and identity is not asked to audit a flood)
         "federation_refusals": RateLimiter(config.auth_rate_per_minute),

@@ -34,6 +34,8 @@ class GatewayConfig(BusConfig):  # the broker: live chat and notifications (gate
     # per client address, per minute
     auth_rate_per_minute: int = Field(30, ge=1)
     code_rate_per_minute: int = Field(5, ge=1)
+    # per account, per minute: a search reads the index and every hit's permissions (the costliest read)
+    search_rate_per_minute: int = Field(120, ge=1)
     # How long an exchanged webhook-app token is kept (gateway/app_tokens.py): a revocation holds within it.
     app_token_cache_seconds: float = Field(30.0, ge=0, le=300)
     # Honour X-Forwarded-For only behind a trusted proxy (the Kubernetes ingress).

@@ -34,6 +34,7 @@ STACK_ENV = {
     "TRUST_FORWARDED_FOR": "true",
     "AUTH_RATE_PER_MINUTE": "30",
     "CODE_RATE_PER_MINUTE": "5",
+    "SEARCH_RATE_PER_MINUTE": "300",  # per account: a test polling search for an index update stays under it
     "LOG_LEVEL": "INFO",
     # The microblog pushes posts of authors with at most 3 followers and pulls bigger ones: tests reach
     # both paths with a handful of people (production default 1,000).

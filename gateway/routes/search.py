@@ -53,5 +53,6 @@ async def search(
     page_size: Annotated[int, Query(ge=1, le=50)] = 20,
     cursor: Annotated[str, Query(max_length=8)] = "",
 ):
+    request.app.state.limiters["search"].hit(who.account_id)
     message = pb.SearchRequest(q=q, kind=kind or [], page=common_pb2.Page(page_size=page_size, cursor=cursor))
     return await call_for(request, who, "search", "Search", message)

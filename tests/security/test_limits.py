@@ -1,4 +1,5 @@
-"""Rate limits: sign-in attempts per address, one-time codes per phone and per address, an org's SMS quota.
+"""Rate limits: sign-in attempts per address, one-time codes per phone and per address, searches per account,
+an org's SMS quota.
 Each answers 429 with Retry-After and a JSON error, and other clients are not slowed down."""
 
 from __future__ import annotations
@@ -75,3 +76,17 @@ def test_an_orgs_sms_quota(stack, gateway_url, identity_events, tmp_path):
         w.ok("secU", "POST", f"/orgs/{w.orgs['U']}/sms/sends", send, 201)
     finally:
         w.http.close()
+
+
+def test_searches_per_account(gateway_url, identity_events):
+    """Search is the costliest read: over its per-account rate a caller gets 429 from any address, others don't."""
+    from tests.conftest import register
+
+    limit = int(STACK_ENV["SEARCH_RATE_PER_MINUTE"])
+    with client_for(gateway_url) as http, client_for(gateway_url) as elsewhere:
+        busy, calm = register(http, identity_events, "搜索甲"), register(http, identity_events, "搜索乙")
+        for _ in range(limit):
+            reply = http.get("/api/v1/search", params={"q": "学习"}, headers=busy.auth)
+            assert reply.status_code == 200, reply.text
+        limited(elsewhere.get("/api/v1/search", params={"q": "学习"}, headers=busy.auth))
+        assert http.get("/api/v1/search", params={"q": "学习"}, headers=calm.auth).status_code == 200
