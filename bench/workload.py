@@ -826,8 +826,15 @@ def verify(corner: Corner, stack, timeout: float = 60.0) -> list[str]:
             sends = list(sms["sends"].find({"tenant": tenant, "key": f"{e.who}:{e.key}"}, {"_id": 1}))
             if [str(s["_id"]) for s in sends] != [e.id]:
                 problems.append(f"sms send {e.key}: stored as {[str(s['_id']) for s in sends]}")
-            if sms["messages"].count_documents({"tenant": tenant, "send_id": e.id, "phone": phone}) != 1:
-                problems.append(f"sms send {e.id}: not one message to {phone}")
+
+        def unqueued() -> list[str]:  # the sms worker resolves a send into its messages after the answer
+            out = []
+            for e in ledger.of("sms"):
+                phone, _ = e.extra
+                queued = sms["messages"].count_documents({"tenant": tenant, "send_id": e.id, "phone": phone})
+                if queued != 1:
+                    out.append(f"sms send {e.id}: {queued} messages to {phone}, not one")
+            return out
 
         def undelivered() -> list[str]:
             out, inboxes = [], {}
@@ -840,6 +847,7 @@ def verify(corner: Corner, stack, timeout: float = 60.0) -> list[str]:
                     out.append(f"sms {e.id} ({note}) reached {phone} {got} times")
             return out
 
+        problems += _eventually(unqueued, timeout)
         problems += _eventually(undelivered, timeout)
         problems += _eventually(
             lambda: [f"{db}: {n} events pending in the outbox" for db, n in pending_outboxes(mongo, region).items()],

@@ -6,8 +6,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Confirm it is you with your password or an SMS code before deleting the account",
     },
     "account_holds_office": {
-        "zh-CN": "您仍担任职务（{roles}），请先交接职务再注销账号",
-        "en": "You still hold an office ({roles}); hand it over before deleting the account",
+        "zh-CN": "您仍担任组织职务，请先交接职务再注销账号",
+        "en": "You still hold an office in an organization; hand it over before deleting the account",
     },
     "account_in_transfer": {
         "zh-CN": "您有尚未办结的组织关系转接，请先办结或撤回再注销账号",

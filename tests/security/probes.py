@@ -38,6 +38,8 @@ BODIES = {
     "POST /api/v1/channels": lambda w: {"org_id": w.orgs["V"], "kind": "radio", "name": "电台"},
     "POST /api/v1/polls/{poll_id}/votes": lambda w: {"answers": [[0]]},
     "POST /api/v1/meetings/{meeting_id}/check-in": lambda w: {"code": "000000"},
+    # neither password nor code: refused for what it lacks (or the office held), so nobody is deleted
+    "POST /api/v1/me/deletion": lambda w: {},
     "POST /api/v1/orgs/{org_id}/sms/sends": lambda w: {
         "template_code": "sec",
         "to_subtree": True,

@@ -81,12 +81,16 @@ async function send(method, path, body, authorized, extraHeaders = {}) {
   throw new ApiError(reply.status, 'http_' + reply.status, t(key, { status: reply.status }))
 }
 
+// The 401s that mean the access token no longer works; others (a wrong password or code confirming an
+// action) are the answer itself: repeated, a wrong password would count twice towards the lockout.
+const SESSION_ENDED = new Set(['token_expired', 'token_invalid', 'unauthenticated'])
+
 /** Call the API as the signed-in person; an expired access token is refreshed once and the call repeated. */
 export async function call(method, path, body, headers) {
   try {
     return await send(method, path, body, true, headers)
   } catch (err) {
-    if (err.status !== 401 || !session.current) throw err
+    if (err.status !== 401 || !SESSION_ENDED.has(err.code) || !session.current) throw err
     if (!(await refreshSession())) {
       forget()
       throw new ApiError(401, 'unauthenticated', t('errors.signedOut'))
