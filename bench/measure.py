@@ -23,18 +23,7 @@ from bench.openloop import Series
 
 
 def _group_cpu_seconds(pgid: int) -> float:
-    total = 0.0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:  # every process of the region runs in its own session/group
-            total += (int(fields[11]) + int(fields[12])) / CLK_TCK
-    return total
+    return scan_groups({pgid})[pgid][0]
 
 
 class GroupCpu:

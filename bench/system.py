@@ -61,7 +61,7 @@ from bench.http1 import Http1Pool
 from bench.measure import RegionUsage
 from bench.openloop import Stats, drive
 from bench.region import bench_region, run_main
-from devstack.stack import RABBIT_CTL, Stack
+from devstack.stack import Stack
 from jiceng.bench.v1 import echo_pb2, echo_pb2_grpc
 from kernel.context import Actor
 from kernel.tokens import TokenIssuer
@@ -324,23 +324,11 @@ def machine() -> dict:
 def broker_backlog(stack: Stack) -> int | None:
     """Messages waiting in the region's consumed queues (None if the broker does not say). A queue nobody
     consumes (a live feed with no socket open) only grows and is no backlog of the region's."""
-    rabbit = stack.process("rabbitmq")
-    argv = [RABBIT_CTL, "-n", stack.layout.rabbit_node, "list_queues", "-q", "--no-table-headers"]
     try:
-        done = subprocess.run(  # noqa: S603 - fixed argv
-            [*argv, "messages", "consumers"],
-            env={**stack.env, **rabbit.env},
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
+        queues = workload.broker_backlog(stack)
+    except (subprocess.SubprocessError, OSError):
         return None
-    if done.returncode != 0:
-        return None
-    rows = [line.split() for line in done.stdout.splitlines()]
-    return sum(int(row[0]) for row in rows if len(row) == 2 and row[0].isdigit() and row[1] != "0")
+    return sum(messages for messages, consumers in queues.values() if consumers)
 
 
 def settle(stack: Stack, limit: float) -> tuple[int | None, float]:

@@ -60,7 +60,27 @@ def connect(config: StoreConfig, service: str, **client_options: Any) -> MongoCl
         connect=False,
         **client_options,
     )
+    prepare_collections(service)
     return me.get_connection(alias="default")
+
+
+def prepare_collections(service: str) -> None:
+    """Create the collection and indexes of every model of this service (and the kernel's) imported so far,
+    now, as the process starts, instead of on each model's first use. A process started by devstack is
+    ready only after this, so collections are not created by one process while another's transaction
+    writes to them: SecantusDB 0.7 was seen to hang for good in that case (a createIndexes that creates the
+    collection spinning inside WiredTiger under the server's global lock, at a new region's seed)."""
+    from mongoengine.base.common import _document_registry
+
+    own = (f"services.{service}.", "kernel.")
+    for model in list(_document_registry.values()):
+        if (
+            isinstance(model, type)
+            and issubclass(model, me.Document)
+            and not model._meta.get("abstract")
+            and model.__module__.startswith(own)
+        ):
+            model.ensure_indexes()
 
 
 class SlowCommandLog(monitoring.CommandListener):
