@@ -13,6 +13,7 @@ from starlette.responses import Response
 from gateway import errors, live, openapi, webapp
 from gateway.app_tokens import AppTokenExchanger
 from gateway.clients import Services
+from gateway.erased import ErasedAccounts
 from gateway.federation import routes as federation
 from gateway.federation.client import PeerCaller, Peers
 from gateway.middleware import GatewayMiddleware
@@ -66,7 +67,9 @@ def create_app(config: GatewayConfig) -> FastAPI:
             "geo": config.geo_addr,
         }
         app.state.services = Services(config.region, addresses, config.grpc_timeout_seconds, config.services)
-        app.state.live = live.LiveHub(config.amqp_uri, config.region, app.state.services, app.state.verifier)
+        app.state.live = live.LiveHub(
+            config.amqp_uri, config.region, app.state.services, app.state.verifier, app.state.erased
+        )
         app.state.live.start()
         peers = Peers.load(config.region, config.federation_key_path, config.federation_peers_path)
         app.state.peers = PeerCaller(peers, config.federation_timeout_seconds) if peers.key else None
@@ -88,6 +91,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
     )
     app.state.config = config
     app.state.verifier = TokenVerifier(config.jwks_path, config.region)
+    app.state.erased = ErasedAccounts()
     app.state.app_tokens = AppTokenExchanger(config.app_token_cache_seconds)
     app.state.limiters = {
         "auth": RateLimiter(config.auth_rate_per_minute),

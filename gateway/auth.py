@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from gateway import app_tokens, erased
+from gateway import app_tokens
 from kernel.errors import DomainError, ErrorCode
 from kernel.tokens import TokenVerifier, VerifiedToken
 
@@ -44,7 +44,7 @@ async def caller(
         exchanged = await exchanger.exchange(request.app.state.services, verifier(request), raw, address)
         return Caller(exchanged.access_token, exchanged.verified)
     verified = verifier(request).verify(raw)
-    if erased.contains(request.app, verified.actor.account_id):  # deleted a moment ago: its tokens stop now
+    if verified.actor.account_id in request.app.state.erased:  # deleted a moment ago: its tokens stop now
         raise DomainError(ErrorCode.TOKEN_INVALID)
     return Caller(raw, verified)
 

@@ -2,7 +2,8 @@
 
 Every gateway process binds a queue of its own (exclusive: it goes with the process) to content's events
 `chat_message_sent`, `chat_read` and `inbox_updated`, to media's transient call announcements (calls:
-gateway/live_calls.py) and to media's processing of uploads (`media` frames to their owner), consumed by a
+gateway/live_calls.py), to media's processing of uploads (`media` frames to their owner) and to identity's
+`account_deleted` (that account's tokens stop in every gateway process, its sockets close), consumed by a
 kombu thread that hands each event to the event loop. The hub then offers the event to the sockets of the
 people it concerns, here.
 
@@ -36,7 +37,8 @@ from google.protobuf.json_format import MessageToDict
 from prometheus_client import Counter, Gauge
 from starlette.websockets import WebSocketState
 
-from gateway import erased, live_calls
+from gateway import live_calls
+from gateway.erased import ErasedAccounts
 from gateway.routes.notifications import titled
 from jiceng.content.v1 import chat_pb2 as pb
 from kernel import messages
@@ -57,6 +59,8 @@ PENDING_MAX = 2000  # events waiting for one socket; beyond, the socket drops th
 ROUTING_KEYS = ("chat_message_sent", "chat_read", "inbox_updated")
 # media's processing of an upload, told to its owner's sockets (`media` frames)
 MEDIA_KEYS = ("media_progress", "media_ready", "media_failed")
+# identity's: a deleted account's access tokens are refused by every gateway process (gateway/erased.py)
+ACCOUNT_DELETED = "account_deleted"
 
 # Close codes (4000–4999 are the application's): also in docs/websocket.md.
 BAD_FRAME, UNAUTHENTICATED, FORBIDDEN, AUTH_TIMEOUT, TOO_MANY = 4400, 4401, 4403, 4408, 4429
@@ -196,6 +200,8 @@ class Session:
         if (kind == "resync" or self.resync_needed) and self.synced:
             self.resync_needed = False
             await self.sync(dict(self.delivered), request_id=None)
+        if kind == "deleted":
+            raise DomainError(ErrorCode.TOKEN_INVALID, "account_deleted")
         if kind == "message":
             await self.deliver_message(payload)
         elif kind == "read":
@@ -271,11 +277,12 @@ class Session:
 class LiveHub:
     """This gateway's open sockets by account, fed by its own queue on the broker."""
 
-    def __init__(self, amqp_uri: str, region: str, services, verifier):
+    def __init__(self, amqp_uri: str, region: str, services, verifier, erased: ErasedAccounts):
         self.amqp_uri = amqp_uri
         self.region = region
         self.services = services
         self.verifier = verifier
+        self.erased = erased  # accounts deleted a moment ago (gateway/erased.py)
         self.sessions: dict[str, set[Session]] = defaultdict(set)
         self.connected = threading.Event()
         self._stopping = threading.Event()
@@ -338,6 +345,10 @@ class LiveHub:
             frame = _media_frame(kind, data)
             for session in self.sessions.get(data.get("owner_id", ""), ()):
                 session.offer(("frame", frame))
+        elif kind == ACCOUNT_DELETED:  # its tokens stop here too, and its open sockets close
+            self.erased.add(data.get("account_id", ""))
+            for session in self.sessions.get(data.get("account_id", ""), ()):
+                session.offer(("deleted", None))
 
     def _resync_all(self) -> None:
         for sessions in self.sessions.values():
@@ -354,6 +365,7 @@ class LiveHub:
                     bindings = [kombu.binding(ex, routing_key=key) for key in ROUTING_KEYS]
                     media_keys = (*live_calls.ROUTING_KEYS, *MEDIA_KEYS)
                     bindings += [kombu.binding(exchange("media"), routing_key=k) for k in media_keys]
+                    bindings.append(kombu.binding(exchange("identity"), routing_key=ACCOUNT_DELETED))
                     queue = kombu.Queue(
                         self.queue_name, bindings=bindings, exclusive=True, auto_delete=True, durable=False
                     )
@@ -433,7 +445,7 @@ async def live_socket(websocket: WebSocket) -> None:
     try:
         token = await _first_token(websocket)
         verified = hub.verifier.verify(token or "")
-        if erased.contains(websocket.app, verified.actor.account_id):  # the account was deleted a moment ago
+        if verified.actor.account_id in hub.erased:  # the account was deleted a moment ago
             raise DomainError(ErrorCode.TOKEN_INVALID)
     except TimeoutError:
         await websocket.close(AUTH_TIMEOUT, _close_reason("chat_ws_auth_timeout", locale, seconds=int(AUTH_SECONDS)))

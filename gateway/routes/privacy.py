@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from gateway import erased
 from gateway.auth import CallerDep, client_address
 from gateway.ratelimit import RateLimiter
 from gateway.routes.common import Body
@@ -107,5 +106,5 @@ async def delete_account(body: DeletionBody, request: Request, who: CallerDep):
             raise DomainError(ErrorCode.FAILED_PRECONDITION, "account_holds_office", roles=blocker.params["roles"])
     request_ = pb.DeleteAccountRequest(password=body.password, code=body.code)
     reply = await services.call(services.person_data["identity"].DeleteAccount, request_, who.token)
-    erased.add(request.app, reply.account_id)
+    request.app.state.erased.add(reply.account_id)  # this process at once; the others from the event
     return DeletionOut(account_id=reply.account_id, deleted=True)

@@ -112,13 +112,20 @@ def test_a_member_exports_then_deletes_their_account(stack, api, admin, identity
     error(wrong, 401, "invalid_credentials")
     secretary = make_secretary(api, identity_events, admin, "demo-branch-2")
     held = api.post(f"{API}/me/deletion", json={"password": secretary.password}, headers=secretary.auth)
-    assert "secretary" in error(held, 409, "failed_precondition")["message"]
+    message = error(held, 409, "failed_precondition")["message"]
+    assert "交接职务" in message or "hand it over" in message, message
 
-    deleted = api.post(f"{API}/me/deletion", json={"password": member.password}, headers=member.auth)
-    assert deleted.status_code == 200, deleted.text
-    assert deleted.json() == {"account_id": member.account_id, "deleted": True}
-    error(api.get(f"{API}/me", headers=member.auth), 401, "token_invalid")
     socket_url = str(api.base_url).replace("http://", "ws://").rstrip("/") + f"{API}/ws"
+    with connect(f"{socket_url}?access_token={member.access_token}", open_timeout=10) as live:
+        assert json.loads(live.recv(timeout=10))["type"] == "hello"
+        deleted = api.post(f"{API}/me/deletion", json={"password": member.password}, headers=member.auth)
+        assert deleted.status_code == 200, deleted.text
+        assert deleted.json() == {"account_id": member.account_id, "deleted": True}
+        with pytest.raises(ConnectionClosed) as closed:  # identity's event reached every gateway's live feed
+            while True:
+                live.recv(timeout=15)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401, closed.value
+    error(api.get(f"{API}/me", headers=member.auth), 401, "token_invalid")
     with connect(f"{socket_url}?access_token={member.access_token}", open_timeout=10) as socket:
         with pytest.raises(ConnectionClosed):  # closed without a hello: the token stopped for live events too
             socket.recv(timeout=10)
