@@ -11,9 +11,9 @@ server acknowledged — for the fault suite (tests/faults/) and the system bench
 Each action is written once, as a generator of HTTP calls (`Call`) that gets each `Reply` back and returns
 True when the answer was the expected one; `run` (httpx.Client) and `run_async` (httpx.AsyncClient) carry
 the calls out. A call says whether a client may repeat it: an idempotent one (a chat message with its
-client_message_id, a transfer step, a check-in, an SMS send with its idempotency key, every read) is repeated
-on a transport error, 502, 503 or 504 until `retry_for` runs out; a post has no idempotency key, so it is
-repeated only when the connection was refused (the request never left). A write the server never
+client_message_id, a post with its client_post_id, a transfer step, a check-in, an SMS send with its idempotency
+key, every read) is repeated on a transport error, 502, 503 or 504 until `retry_for` runs out; one that is not
+(a meeting scheduled) only when the connection was refused (the request never left). A write the server never
 acknowledged may be absent; an acknowledged one must be there exactly once: that is what `verify` checks.
 
 The corner, under the region's demo-committee:
@@ -300,11 +300,12 @@ class Corner:
 
     # -- writes ---------------------------------------------------------------------------------------------
     def post(self, author: Person | None = None, text: str = "") -> Action:
-        """Publish a post (no idempotency key: repeated only when the request never left)."""
+        """Publish a post (with a client_post_id: a retry after a lost answer is safe)."""
         author = author or random.choice(self.members)
         text = text or f"工作负载 {self.nonce()}"
+        body = {"text": text, "visibility": "public", "client_post_id": uuid.uuid4().hex}
         try:
-            reply = yield Call("POST", "/posts", author, {"text": text, "visibility": "public"}, idempotent=False)
+            reply = yield Call("POST", "/posts", author, body)
         except Unanswered:
             self.ledger.unacknowledged_posts.append((author.account_id, text))
             raise

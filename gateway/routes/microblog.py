@@ -34,6 +34,9 @@ class CreatePostBody(Body):
     as_org_id: OptionalId = ""
     repost_of: OptionalId = ""
     mentions: Ids = []
+    client_post_id: Annotated[
+        str, Field(max_length=64, description="Chosen by the client: the same key again returns the post it made")
+    ] = ""
 
 
 class EditPostBody(Body):
@@ -193,6 +196,7 @@ async def create_post(body: CreatePostBody, request: Request, who: CallerDep):
         as_org_id=body.as_org_id,
         repost_of=body.repost_of,
         mentions=body.mentions,
+        client_post_id=body.client_post_id,
     )
     return await call(request, who, "CreatePost", message)
 

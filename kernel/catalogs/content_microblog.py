@@ -1,6 +1,10 @@
 """The microblog's messages (services/content: posts, comments, timelines, moderation)."""
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "mb_client_post_id_invalid": {
+        "zh-CN": "客户端帖子标识无效：最多 {max} 个字母、数字、下划线或连字符",
+        "en": "Invalid client post id: at most {max} letters, digits, underscores or hyphens",
+    },
     "mb_text_too_long": {
         "zh-CN": "内容不能超过 {limit} 个字（现为 {length} 个）",
         "en": "The text may have at most {limit} characters (it has {length})",

@@ -118,6 +118,7 @@ class MicroblogApi(microblog_pb2_grpc.MicroblogServiceServicer):
             request.as_org_id,
             request.repost_of,
             list(request.mentions),
+            request.client_post_id,
         )
         timelines.push_own(post)
         return _dressed(post)

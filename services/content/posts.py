@@ -25,6 +25,9 @@ from services.content.domain.visibility import FRIENDS, ORG, PRIVATE, PUBLIC, Au
 IN_CHUNK = 100  # `$in` lists are sent in chunks of this many (the local database plans them best so)
 
 
+KEY_SECONDS = 2 * 86400  # how long a client's key for a post is remembered (a retry comes within seconds)
+
+
 class Post(TenantDocument):
     author_id = me.StringField(required=True)  # the person who wrote it (also for an official post)
     author_name = me.StringField(default="")  # the person's (or the official org's) name when posting
@@ -58,6 +61,20 @@ class Post(TenantDocument):
             # (timelines._feed), its audience checked in the service
             {"fields": ["tenant", "source", "state", "id"], "name": "mb_source"},
         ],
+    }
+
+
+class PostKey(TenantDocument):
+    """A client's key for a post it made (CreatePostRequest.client_post_id): `_id` is tenant, author and key, so
+    a second insert of the same key fails in the transaction that would have made a second post."""
+
+    id = me.StringField(primary_key=True)
+    post_id = me.StringField(required=True)
+    created_at = me.DateTimeField(required=True)
+
+    meta = {
+        "collection": "post_keys",
+        "indexes": [{"fields": ["created_at"], "expireAfterSeconds": KEY_SECONDS}],
     }
 
 
@@ -261,10 +278,16 @@ def create_post(
     as_org_id: str = "",
     repost_of: str = "",
     mentions: list[str] | None = None,
+    client_post_id: str = "",
 ) -> Post:
+    """A new post and its post_published event. With client_post_id, the same key again (a retry of a post whose
+    answer was lost) returns the post it made."""
     tenant = access.tenant()
     me_ = me_as_author()
     reader = me_.reader
+    key = _post_key(tenant, reader.account_id, rules.check_client_post_id(client_post_id))
+    if key and (made := _made_with(tenant, key)) is not None:
+        return made
     media_ids = rules.check_media_ids(list(media_ids))
     rules.check_text(text, bool(media_ids), bool(repost_of))
     mention_ids = rules.check_mentions(list(mentions or []), reader.account_id)
@@ -289,6 +312,7 @@ def create_post(
     audience = Audience(reader.account_id, visibility, org_for_audience)
     now = utcnow()
     post = Post(
+        id=ObjectId(),  # known before the insert: a client's key names it
         tenant=tenant,
         author_id=reader.account_id,
         author_name=name,
@@ -309,6 +333,8 @@ def create_post(
     notify = readers_among(tenant, audience, mention_ids)
 
     def write(uow: UnitOfWork) -> Post:
+        if key:  # first: a second post with this key stops here, before anything is written
+            uow.insert(PostKey(id=key, tenant=tenant, post_id=str(post.id), created_at=now))
         uow.insert(post)
         SourceHead._get_collection().update_one(
             {"tenant": tenant, "source": post.source},
@@ -339,9 +365,30 @@ def create_post(
         )
         return post
 
-    atomically(tenant, write)
+    try:
+        atomically(tenant, write)
+    except DuplicateKeyError:
+        made = _made_with(tenant, key) if key else None
+        if made is None:
+            raise
+        return made  # the same post sent again at the same moment: the first one made it
     cache.raise_head(tenant, post.source, post.id)
     cache.forget_recent(tenant, post.source)
+    return post
+
+
+def _post_key(tenant: str, author_id: str, client_post_id: str) -> str:
+    return f"{tenant}:{author_id}:{client_post_id}" if client_post_id else ""
+
+
+def _made_with(tenant: str, key: str) -> Post | None:
+    """The post a client's key made (None: the key is new). The key of a post deleted since makes nothing."""
+    row = PostKey._get_collection().find_one({"_id": key}, {"post_id": 1})
+    if row is None:
+        return None
+    post = Post.in_tenant(tenant).filter(id=ObjectId(row["post_id"])).first()
+    if post is None or post.state == rules.DELETED:
+        raise _unknown_post("client_post_id")
     return post
 
 

@@ -392,6 +392,23 @@ def test_edits_keep_their_history(world):
     refused(world.patch("mate", f"/posts/{post['id']}", {"text": "篡改"}), 403, "permission_denied", "post_id")
 
 
+def test_a_post_sent_again_with_its_client_key_is_made_once(world):
+    """A client whose answer was lost sends the post again with the same client_post_id: the post it made comes
+    back, once; another author's same key is theirs; a deleted post's key makes nothing; a bad key is refused."""
+    key = "k-" + secrets.token_hex(8)
+    first = world.publish("author", "只发一次", client_post_id=key)
+    again = world.post("author", "/posts", {"text": "只发一次", "visibility": "public", "client_post_id": key})
+    assert again.status_code == 201 and again.json()["id"] == first["id"], again.text
+    theirs = world.publish("mate", "只发一次", client_post_id=key)
+    assert theirs["id"] != first["id"]
+    assert world.db["posts"].count_documents({"author_id": world.id("author"), "text": "只发一次"}) == 1
+    assert world.delete("author", f"/posts/{first['id']}").status_code == 200
+    gone = world.post("author", "/posts", {"text": "只发一次", "visibility": "public", "client_post_id": key})
+    refused(gone, 404, "not_found", "client_post_id")
+    bad = world.post("author", "/posts", {"text": "坏标识", "visibility": "public", "client_post_id": "不可以"})
+    refused(bad, 400, "invalid_argument", "client_post_id")
+
+
 def test_likes_are_counted_once(world):
     post = world.publish("author", "点赞")
     for _ in range(2):

@@ -80,6 +80,13 @@ def check_media_ids(media_ids: list[str]) -> list[str]:
     return list(media_ids)
 
 
+def check_client_post_id(client_post_id: str) -> str:
+    """The client's key for a post (empty: none); its form as media ids'."""
+    if client_post_id and not _MEDIA_ID.fullmatch(client_post_id):
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, "mb_client_post_id_invalid", "client_post_id", max=64)
+    return client_post_id
+
+
 def check_mentions(mentions: list[str], author_id: str) -> list[str]:
     """Distinct account ids in the order given; mentioning oneself is dropped (nobody to notify)."""
     if len(mentions) > MAX_MENTIONS:
