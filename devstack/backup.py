@@ -50,6 +50,9 @@ from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
 from minio import Minio
 
+from kernel import objects
+from kernel.objects import ObjectStoreConfig
+
 FORMAT = 1
 OUTBOX = "outbox"  # kernel/outbox.py's collection: read last in each database, replayed on restore
 # Collections whose counters number other collections' rows under a unique index, read after those rows so the
@@ -73,6 +76,9 @@ SECRET_NAMES = (
 )
 
 
+_OBJECT_STORE_SETTINGS = {"s3_access_key", "s3_secret_key", "s3_secure", "s3_region"}
+
+
 class BackupError(Exception):
     """A backup or restore that cannot go on; the message says why and what to do."""
 
@@ -83,11 +89,7 @@ class Region:
 
     name: str
     mongo_uri: str
-    s3_endpoint: str
-    s3_access_key: str
-    s3_secret_key: str
-    s3_secure: bool
-    s3_region: str
+    objects: ObjectStoreConfig  # the object store, read from the same variables the services read
     keys_dir: Path
     federation_key: Path | None
     federation_peers: Path | None
@@ -105,11 +107,10 @@ class Region:
             return cls(
                 name=env["REGION"],
                 mongo_uri=env["MONGO_URI"],
-                s3_endpoint=env["S3_ENDPOINT"],
-                s3_access_key=env.get("S3_ACCESS_KEY", "jiceng"),
-                s3_secret_key=env.get("S3_SECRET_KEY", "jiceng-local-secret"),
-                s3_secure=env.get("S3_SECURE", "false").lower() in {"1", "true", "yes"},
-                s3_region=env.get("S3_REGION", "us-east-1"),
+                objects=ObjectStoreConfig(
+                    s3_endpoint=env["S3_ENDPOINT"],
+                    **{k.lower(): v for k, v in env.items() if k.lower() in _OBJECT_STORE_SETTINGS},
+                ),
                 keys_dir=Path(env["KEYS_DIR"]),
                 federation_key=path("FEDERATION_KEY_PATH"),
                 federation_peers=path("FEDERATION_PEERS_PATH"),
@@ -129,13 +130,7 @@ class Region:
         return pymongo.MongoClient(self.mongo_uri, serverSelectionTimeoutMS=5000, uuidRepresentation="standard")
 
     def s3(self) -> Minio:
-        return Minio(
-            self.s3_endpoint,
-            access_key=self.s3_access_key,
-            secret_key=self.s3_secret_key,
-            secure=self.s3_secure,
-            region=self.s3_region,
-        )
+        return objects.client(self.objects)
 
     def databases(self, client: pymongo.MongoClient) -> list[str]:
         """`<region>_<service>`: a service's name has no underscore, so region tian's are not tian-jin's."""
