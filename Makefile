@@ -47,7 +47,7 @@ restore: deps venv
 
 ## test: everything: unit, service and end-to-end tests (starts and stops the servers they need)
 test: deps venv web
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=15
 
 ## test-unit: the fast tests of pure domain code (no servers)
 test-unit: venv

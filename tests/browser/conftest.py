@@ -61,8 +61,30 @@ class Watched:
             self.problems.append(f"console: {message.text}")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the test, so a fixture's teardown knows whether the test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+def describe_failure(name: str, watched: list[Watched]) -> None:
+    """What each page showed when its test failed: its address and text in the test's report (CI keeps only
+    the output) and a screenshot in test-artifacts/failures/."""
+    folder = ARTIFACTS / "failures"
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, page in enumerate(watched, 1):
+        try:
+            text = page.page.locator("body").inner_text(timeout=2_000)
+            page.page.screenshot(path=str(folder / f"{name}-{number}.png"), full_page=True, timeout=5_000)
+        except Exception as exc:  # the page itself may be what broke
+            text = f"(could not read the page: {exc})"
+        print(f"page {number} at {page.page.url}:\n{text[:2_000]}\n")
+
+
 @pytest.fixture
-def open_page(browser, gateway_url: str) -> Iterator:
+def open_page(browser, gateway_url: str, request) -> Iterator:
     """open_page(size="phone"|"desktop", locale="zh-CN") -> a Watched page in a context of its own (its own
     storage: a second person), whose requests carry a client address of their own (per-address limits)."""
     contexts, watched = [], []
@@ -82,6 +104,9 @@ def open_page(browser, gateway_url: str) -> Iterator:
         return page
 
     yield make
+    call = getattr(request.node, "report_call", None)
+    if call is not None and call.failed:
+        describe_failure(request.node.name, watched)
     for context in contexts:
         context.close()
     problems = [p for page in watched for p in page.problems]

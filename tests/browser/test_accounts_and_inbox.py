@@ -98,6 +98,7 @@ def test_a_member_keeps_their_real_name_and_password_on_the_me_page(open_page, a
     page = open_page("phone").page
     sign_in(page, member.phone, member.password)
     page.get_by_role("link", name="我的").click()
+    page.wait_for_load_state("networkidle")  # what identity holds is known: nothing yet
     page.get_by_role("button", name="填写实名信息").click()
     page.get_by_label("真实姓名").fill("钱进")
     page.get_by_label("身份证号").fill("110105194912310021")  # a wrong check digit

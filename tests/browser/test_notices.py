@@ -90,7 +90,7 @@ def test_a_secretary_publishes_a_notice_and_follows_who_has_read_it(open_page, a
 
     # the receipts: nobody has read it yet
     boss.get_by_role("link").filter(has_text=title).click()
-    expect(boss.get_by_role("heading", name="阅读情况")).to_be_visible()
+    expect(boss.get_by_role("heading", name="阅读情况", exact=True)).to_be_visible()
     row = boss.get_by_role("row").filter(has_text=branch["name"])
     expect_counts(row, 3, 0, 3)
     unread = boss.get_by_role("list", name="未读名单")
