@@ -18,7 +18,8 @@ for --seconds: at a fixed arrival rate (bench/openloop.py) a random member of a 
 A message not delivered to every recipient within --grace seconds after the last send is counted as lost,
 and so is a `send` answered with an error or not at all. Printed per rate: messages/s acknowledged vs offered,
 ack and delivery p50/p99, lost, CPU per process, content's mean SendMessage handler time, and database
-commands per message (content's and its worker's), then the exact command.
+commands and transactions retried after a write conflict per message (content's and its worker's), then the
+exact command.
 
 Target on a 2-core machine (issue 4): chat end-to-end p99 <= 100 ms.
 """
@@ -241,6 +242,10 @@ async def run_rate(args, rate: float, chat: Chat, meter: GroupCpu, metrics: dict
             for name in ("content", "worker")
         },
         "db_commands": {name: top_commands(before[name], after[name], sent, top=6) for name in ("content", "worker")},
+        "retries_per_message": {
+            name: round(counter_delta(before[name], after[name], "jiceng_db_transaction_retries") / max(1, sent), 2)
+            for name in ("content", "worker")
+        },
     }
 
 
@@ -266,6 +271,10 @@ def report(results: list[dict]) -> list[str]:
             + " ".join(f"{k} {v}" for k, v in r["db_per_message"].items())
             if handler is not None
             else f"{'':>17} (no SendMessage observed)"
+        )
+        lines.append(
+            f"{'':>17} transactions retried after a write conflict, per message: "
+            + " ".join(f"{k} {v}" for k, v in r["retries_per_message"].items())
         )
         for name, top in r["db_commands"].items():
             lines.append(f"{'':>17}   {name}: " + ", ".join(f"{k} {v}" for k, v in top))

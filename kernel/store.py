@@ -22,7 +22,7 @@ from pymongo.client_session import ClientSession
 from pymongo.read_concern import ReadConcern
 
 from kernel.config import StoreConfig
-from kernel.metrics import DB_COMMANDS
+from kernel.metrics import DB_COMMANDS, DB_TRANSACTION_RETRIES
 
 T = TypeVar("T")
 
@@ -268,6 +268,11 @@ class UnitOfWork:
         return len(batch)
 
 
+def _work_name(work: Callable) -> str:
+    """'deliver.write' for a function write defined in deliver: where the retried transaction comes from."""
+    return getattr(work, "__qualname__", type(work).__name__).replace("<locals>.", "")
+
+
 def atomically(tenant: str, work: Callable[[UnitOfWork], T]) -> T:
     """Run work(uow) in a transaction, retried on transient conflicts; events commit with the data."""
     uow_holder: list[UnitOfWork] = []  # one per attempt (conflicts are retried)
@@ -281,6 +286,8 @@ def atomically(tenant: str, work: Callable[[UnitOfWork], T]) -> T:
     with client().start_session() as session:
         result = session.with_transaction(callback, read_concern=ReadConcern("majority"), write_concern=MAJORITY)
     took = time.monotonic() - started
+    if len(uow_holder) > 1:  # conflicts: the same documents written at once (kernel/turns.py can help)
+        DB_TRANSACTION_RETRIES.labels(_work_name(work)).inc(len(uow_holder) - 1)
     if took * 1000 >= SLOW_COMMAND_MS:
         log.warning("slow transaction", extra={"ms": round(took * 1000, 1), "attempts": len(uow_holder)})
     committed = uow_holder[-1]  # the attempt that committed

@@ -17,9 +17,7 @@ missed they fetch with `sync` (everything after the seq they last saw, in each o
 
 from __future__ import annotations
 
-import threading
 import uuid
-import zlib
 from dataclasses import dataclass, field
 
 import mongoengine as me
@@ -30,13 +28,15 @@ from pymongo.errors import DuplicateKeyError
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
+from kernel.turns import Turns
 from services.content import access, cache, events, mirror
 from services.content.domain import chat as rules
 
 SEND_ATTEMPTS = 20  # counter moved under us this often in a row: give up with UNAVAILABLE
 # Sends to one conversation take turns in this process: two at once would both read its counter, and one
-# transaction would abort and retry — under load, each retry is more load (see _send_turn).
-_SEND_TURNS = [threading.Lock() for _ in range(256)]
+# transaction would abort and retry. Other processes' sends still race; the conditional update on last_seq
+# settles those.
+_SEND_TURNS = Turns()
 MEMBERSHIPS_MAX = 1000  # the conversations one sync looks at (a person in more pages ListConversations)
 
 
@@ -496,7 +496,7 @@ def send(conversation_id: str, client_message_id: str, text: str, media_ids: lis
         uow.emit(events.SOURCE, events.CHAT_MESSAGE_SENT, message_sent(message, conv, member_ids, preview), me_id)
         return message
 
-    with _send_turn(conversation_id):
+    with _SEND_TURNS.of(conversation_id):
         for _ in range(SEND_ATTEMPTS):
             try:
                 return atomically(tenant, write)
@@ -509,12 +509,6 @@ def send(conversation_id: str, client_message_id: str, text: str, media_ids: lis
                         return existing
                 continue  # the seq was taken by a concurrent commit (another process): number it again
     raise DomainError(ErrorCode.UNAVAILABLE, "chat_busy")
-
-
-def _send_turn(conversation_id: str) -> threading.Lock:
-    """The lock a send to the conversation holds in this process (striped: a few conversations share one).
-    Other processes' sends still race; the conditional update on last_seq settles those."""
-    return _SEND_TURNS[zlib.crc32(conversation_id.encode()) % len(_SEND_TURNS)]
 
 
 def _member_rows(tenant: str, conversation_id: str) -> list[list[str]]:

@@ -31,6 +31,7 @@ from kernel.clock import aware
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import time_cursor
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
+from kernel.turns import Turns
 from services.content import access, cache, events, mirror
 from services.content.domain import inbox as rules
 from services.content.domain.visibility import reader_keys
@@ -38,6 +39,7 @@ from services.content.domain.visibility import reader_keys
 UNREAD_COUNT_CAP = 999  # "999+" beyond: a count is bounded work
 KEEP_MARKERS = dt.timedelta(days=30)
 NOTICE_BATCH = 100  # recipients a transaction: big transactions stall SecantusDB (see README)
+_TURNS = Turns()  # deliveries to the same counted entries wait for each other in this process (deliver)
 
 
 class InboxEntry(TenantDocument):
@@ -168,7 +170,9 @@ def deliver(tenant: str, items: list[Item], marker: str = "") -> int:
         return len(announced)
 
     try:
-        return atomically(tenant, write)
+        # counted entries of one thing (a conversation, a post's likes) take turns: the same documents
+        with _TURNS.of(*{f"{tenant}:{i.key}" for i in items if i.kind in rules.AGGREGATED}):
+            return atomically(tenant, write)
     except DuplicateKeyError:
         if marker and InboxMarker.in_tenant(tenant).filter(marker=marker).first() is not None:
             return 0  # delivered before
