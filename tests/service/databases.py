@@ -13,6 +13,18 @@ from kernel.config import StoreConfig
 from kernel.outbox import OutboxEvent
 
 
+def forget_collections() -> None:
+    """mongoengine keeps each model's collection with the client it was first used with, and detaches them at
+    disconnect only for the models its registry knows by class name: of two models of one name (orgs' and
+    content's Person) one stays attached to a closed client, and which one depends on the import order of the
+    run. Every model's is forgotten here, whatever its name."""
+    found = [me.Document]
+    while found:
+        model = found.pop()
+        found.extend(model.__subclasses__())
+        model._collection = None
+
+
 @contextlib.contextmanager
 def service_database(stack, service: str, areas: list[ModuleType]) -> Iterator[None]:
     """Connect this process to the region's database of `service` (its areas' documents, and the outbox) for

@@ -14,6 +14,7 @@ from kernel.config import StoreConfig
 from services.orgs import life
 from services.orgs.domain import life as rules
 from tests.conftest import CommandLog
+from tests.service.databases import forget_collections
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +23,14 @@ def db(stack) -> Iterator[CommandLog]:
     log = CommandLog()
     config = StoreConfig(region=stack.layout.region, mongo_uri=stack.env["MONGO_URI"])
     me.disconnect(alias="default")
+    forget_collections()
     store.connect(config, "orgs", event_listeners=[log])
     actor = context.Actor(account_id="orgs-service-test", platform_roles=(REGION_ADMIN,))
     token = context.bind(context.CallContext(tenant=stack.layout.region, actor=actor))
     yield log
     context.unbind(token)
     me.disconnect(alias="default")
+    forget_collections()
 
 
 def now_cst() -> dt.datetime:
