@@ -18,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 from kernel import authz, paging, store
 from kernel.errors import DomainError, ErrorCode
 from kernel.store import TenantDocument, UnitOfWork, atomically, object_id, utcnow
+from kernel.turns import Turns
 from services.content import access, cache, events, mirror
 from services.content.domain import microblog as rules
 from services.content.domain.visibility import FRIENDS, ORG, PRIVATE, PUBLIC, Audience, Reader, audience_keys, may_read
@@ -26,6 +27,7 @@ IN_CHUNK = 100  # `$in` lists are sent in chunks of this many (the local databas
 
 
 KEY_SECONDS = 2 * 86400  # how long a client's key for a post is remembered (a retry comes within seconds)
+_SOURCE_TURNS = Turns()  # posts of one source (a person, an org) raise its one head document: they take turns
 
 
 class Post(TenantDocument):
@@ -366,7 +368,8 @@ def create_post(
         return post
 
     try:
-        atomically(tenant, write)
+        with _SOURCE_TURNS.of(f"{tenant}:{post.source}"):  # one head per source: its posts take turns
+            atomically(tenant, write)
     except DuplicateKeyError:
         made = _made_with(tenant, key) if key else None
         if made is None:

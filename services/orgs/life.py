@@ -26,6 +26,7 @@ from kernel.clock import aware
 from kernel.errors import DomainError, ErrorCode
 from kernel.paging import page, page_by_time
 from kernel.store import TenantDocument, UnitOfWork, atomically, utcnow
+from kernel.turns import Turns
 from services.orgs import access, events, mobile, tree
 from services.orgs.domain import dossier, pipeline
 from services.orgs.domain import life as rules
@@ -581,6 +582,8 @@ def decide_leave(meeting_id: str, account_id: str, approve: bool, note: str) -> 
 
 # -- presence -----------------------------------------------------------------------------------------
 
+_PRESENCE_TURNS = Turns()
+
 
 def record_presence(
     meeting: Meeting, row: Attendance, method: str, at: dt.datetime | None = None
@@ -604,7 +607,8 @@ def record_presence(
 
     if row.status == rules.PRESENT:
         return meeting, row
-    atomically(row.tenant, write)
+    with _PRESENCE_TURNS.of(f"{row.tenant}:{meeting.id}"):  # a room checking in at once: one count to raise
+        atomically(row.tenant, write)
     return get(str(meeting.id)), Attendance.in_tenant(row.tenant).filter(id=row.id).first()
 
 

@@ -1,6 +1,7 @@
-"""A busy group chat's inbox entries, directly on content's database: the worker's handlers run many at once
-(nameko), and each message of one conversation updates the same entry of every member. They take turns in
-the process (kernel/turns.py) rather than conflict in the database and retry."""
+"""Work on the same documents at once, directly on content's database: a busy group chat's inbox entries (the
+worker's handlers run many at once, and each message of one conversation updates the same entry of every
+member) and one author's posts (each raises the author's one head). They take turns in the process
+(kernel/turns.py) rather than conflict in the database and retry."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from kernel.metrics import DB_TRANSACTION_RETRIES
-from services.content import notifications
+from services.content import notifications, posts
 from services.content.domain import inbox
+from tests.service.content.conftest import acting_as, corner
 
 pytestmark = pytest.mark.service
 
@@ -20,8 +22,8 @@ MESSAGES = 40
 AT_ONCE = 8  # as many handlers as the worker runs at once, about
 
 
-def _retries() -> float:
-    return DB_TRANSACTION_RETRIES.labels("deliver.write")._value.get()
+def _retries(work: str = "deliver.write") -> float:
+    return DB_TRANSACTION_RETRIES.labels(work)._value.get()
 
 
 def test_a_busy_group_counts_every_message_once_without_write_conflicts(log):
@@ -46,3 +48,19 @@ def test_a_busy_group_counts_every_message_once_without_write_conflicts(log):
     assert {e.account_id: e.count for e in entries} == {m: MESSAGES - sent_by[m] for m in members}
     assert {e.seq for e in entries} <= {MESSAGES, MESSAGES - 1}  # the newest each was told of
     assert _retries() == before
+
+
+def test_one_author_posting_from_several_devices_at_once_retries_nothing(log):
+    tenant = corner("posts-at-once")
+
+    def post(n: int) -> str:
+        with acting_as(tenant, "ann"):
+            return str(posts.create_post(f"第{n}条动态", [], "public").id)
+
+    before = _retries("create_post.write")
+    with ThreadPoolExecutor(AT_ONCE) as pool:
+        made = list(pool.map(post, range(24)))
+    assert len(set(made)) == 24
+    head = posts.SourceHead.in_tenant(tenant).filter(source="person:ann").first()
+    assert head.posts == 24 and str(head.newest) == max(made)
+    assert _retries("create_post.write") == before
