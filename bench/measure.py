@@ -141,6 +141,29 @@ def scrape(url: str) -> dict[tuple[str, frozenset], float]:
     return out
 
 
+def metrics_urls(stack) -> dict[str, str]:
+    """Each region process that serves Prometheus metrics (METRICS_PORT in its environment): name -> URL."""
+    return {
+        p.name: f"http://127.0.0.1:{port}/metrics"
+        for p in stack.processes
+        if (port := p.env.get("METRICS_PORT", "0")) not in ("", "0")
+    }
+
+
+def scrape_all(urls: dict[str, str]) -> dict[str, dict]:
+    return {name: scrape(url) for name, url in urls.items()}
+
+
+def grown_by(before: dict, after: dict, metric: str, label: str) -> dict[str, float]:
+    """How much each series of a counter grew between two scrapes, by the value of one of its labels."""
+    grown: dict[str, float] = {}
+    for (name, lbls), value in after.items():
+        if name == f"{metric}_total":
+            key = dict(lbls).get(label, "")
+            grown[key] = grown.get(key, 0.0) + value - before.get((name, lbls), 0.0)
+    return {k: v for k, v in grown.items() if v}
+
+
 def mean_ms(before: dict, after: dict, metric: str, **labels: str) -> float | None:
     """Mean of a histogram's observations between two scrapes whose labels include `labels`, in ms."""
     want = set(labels.items())

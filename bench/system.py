@@ -20,7 +20,9 @@ over them, as many times. The saturation throughput is the most actions/s comple
 then drives 50 % and 80 % of it again (after the broker's queues drain) for their p50/p99. Every step
 records each region process's CPU (% of one core; a process group, so RabbitMQ's Erlang VM counts with its
 start script) and peak resident memory (RSS sampled from /proc every --sample seconds, summed over the
-group), the load generator's own and the rest of the machine's.
+group), the load generator's own and the rest of the machine's; and, from each process's /metrics around the
+measured window, the database commands per completed action and the transactions retried after a write
+conflict, by the work retried (where contention is).
 
 Printed: each step, the saturation throughput and why the ramp stopped, p50/p99 at 50 % and 80 %, CPU and
 RSS per process, the ratio of the saturation throughput to the echo ceiling, and the exact command. The
@@ -58,7 +60,7 @@ import httpx
 from bench import content_seed, workload
 from bench.gateway_auth import PAYLOAD, CpuMeter, EchoServer, grpc_runs
 from bench.http1 import Http1Pool
-from bench.measure import RegionUsage
+from bench.measure import RegionUsage, grown_by, metrics_urls, scrape_all
 from bench.openloop import Stats, drive
 from bench.region import bench_region, run_main
 from devstack.stack import Stack
@@ -109,6 +111,8 @@ class Step:
     rss_mb: dict[str, float] = field(default_factory=dict)  # process -> peak RSS, MiB
     backlog: int | None = None  # messages left in the broker's queues right after the step
     answers: dict[str, int] = field(default_factory=dict)  # answers other than 2xx, and failed exchanges, by kind
+    db_commands: dict[str, float] = field(default_factory=dict)  # process -> database commands per completed action
+    retries: dict[str, int] = field(default_factory=dict)  # "process work" -> transactions retried (write conflicts)
     reasons: list[str] = field(default_factory=list)  # why it counts as saturated (empty: within limits)
 
     @property
@@ -213,6 +217,14 @@ def step_lines(step: Step, labels: bool = True) -> list[str]:
     lines = [head]
     if step.answers:
         lines.append(f"{'':<6} answers other than 2xx: " + ", ".join(f"{k} × {v}" for k, v in step.answers.items()))
+    if step.db_commands:
+        busiest = sorted(step.db_commands.items(), key=lambda kv: -kv[1])[:6]
+        lines.append(f"{'':<6} database commands per action: " + ", ".join(f"{k} {v:g}" for k, v in busiest))
+    if step.retries:
+        lines.append(
+            f"{'':<6} transactions retried after a write conflict: "
+            + ", ".join(f"{k} × {v}" for k, v in sorted(step.retries.items(), key=lambda kv: -kv[1])[:6])
+        )
     if labels and len(step.by_label) > 1:
         for label, s in step.by_label.items():
             lines.append(
@@ -492,6 +504,9 @@ class Runner:
 
     def __init__(self, args, stack: Stack, make_workload: Callable, usage: RegionUsage):
         self.args, self.stack, self.make_workload, self.usage = args, stack, make_workload, usage
+        self.metrics = metrics_urls(stack)
+        self.metrics_before: dict[str, dict] = {}
+        self.metrics_after: dict[str, dict] = {}
         address = urllib.parse.urlsplit(f"http://127.0.0.1:{stack.layout.gateway_port}")
         self.host, self.port = address.hostname, address.port
 
@@ -502,17 +517,34 @@ class Runner:
             if args.warmup > 0:
                 await drive(rate, args.warmup, workload.pick, max_in_flight=args.max_in_flight)
             workload.answers.clear()
+            self.metrics_before = scrape_all(self.metrics)
             self.usage.start()
             try:
                 return await drive(rate, args.seconds, workload.pick, max_in_flight=args.max_in_flight)
             finally:
                 self.cpu, self.rss = self.usage.stop()
+                self.metrics_after = scrape_all(self.metrics)
                 self.answers = dict(workload.answers.most_common())
+
+    def database_figures(self, completed: int) -> tuple[dict[str, float], dict[str, int]]:
+        """Database commands per completed action by process, and transactions retried by process and work,
+        between the scrapes around the measured window (what each action costs the database, and where
+        write conflicts come from)."""
+        commands, retries = {}, {}
+        for name, after in self.metrics_after.items():
+            before = self.metrics_before.get(name, {})
+            sent = sum(grown_by(before, after, "jiceng_db_commands", "command").values())
+            if sent:
+                commands[name] = round(sent / max(1, completed), 1)
+            for work, n in grown_by(before, after, "jiceng_db_transaction_retries", "work").items():
+                retries[f"{name} {work}"] = int(n)
+        return commands, retries
 
     def step(self, phase: str, rate: float, index: int, previous: Step | None, limits: Limits) -> Step:
         stats = asyncio.run(self._drive(rate, index))
         result = step_from_stats(phase, stats)
         result.cpu, result.rss_mb, result.answers = self.cpu, self.rss, self.answers
+        result.db_commands, result.retries = self.database_figures(result.ok)
         result.backlog = broker_backlog(self.stack)
         if phase in ("ramp", "refine"):
             result.reasons = saturation_reasons(result, previous, limits)

@@ -123,6 +123,31 @@ def test_the_step_lines_and_the_usage_table():
     assert system.usage_table([s, later])[-1].split() == ["region", "cpu", "ms", "/", "action", "-", "30.0"]
 
 
+def test_the_database_figures_come_from_the_scrapes_around_the_window():
+    def sample(command, n, work=None):
+        if work:
+            return {("jiceng_db_transaction_retries_total", frozenset({("work", work)})): n}
+        return {("jiceng_db_commands_total", frozenset({("command", command), ("target", "posts")})): n}
+
+    runner = system.Runner.__new__(system.Runner)
+    runner.metrics_before = {"content": {**sample("find", 100), **sample("", 2, "deliver.write")}, "orgs": {}}
+    runner.metrics_after = {
+        "content": {**sample("find", 400), **sample("", 7, "deliver.write")},
+        "orgs": {**sample("insert", 50), **sample("", 3, "approve_out.write")},
+        "sms": sample("find", 0),  # nothing sent: not listed
+    }
+    commands, retries = runner.database_figures(completed=100)
+    assert commands == {"content": 3.0, "orgs": 0.5}
+    assert retries == {"content deliver.write": 5, "orgs approve_out.write": 3}
+    s = step(20, 20)
+    s.db_commands, s.retries = commands, retries
+    lines = system.step_lines(s, labels=False)
+    assert lines[1] == "       database commands per action: content 3, orgs 0.5"
+    assert lines[2] == (
+        "       transactions retried after a write conflict: content deliver.write × 5, orgs approve_out.write × 3"
+    )
+
+
 def test_the_usage_of_a_process_group_is_read_from_proc():
     """This process spins for 0.3 s of CPU (on a busy machine that takes longer): its group's share of one core
     is what it used over the wall time, and so is the client's (this process, counted in that group too)."""
