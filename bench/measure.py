@@ -154,12 +154,13 @@ def scrape_all(urls: dict[str, str]) -> dict[str, dict]:
     return {name: scrape(url) for name, url in urls.items()}
 
 
-def grown_by(before: dict, after: dict, metric: str, label: str) -> dict[str, float]:
-    """How much each series of a counter grew between two scrapes, by the value of one of its labels."""
+def grown_by(before: dict, after: dict, metric: str, *labels: str) -> dict[str, float]:
+    """How much each series of a counter grew between two scrapes, by the values of some of its labels
+    (joined by a space)."""
     grown: dict[str, float] = {}
     for (name, lbls), value in after.items():
         if name == f"{metric}_total":
-            key = dict(lbls).get(label, "")
+            key = " ".join(dict(lbls).get(label, "") for label in labels)
             grown[key] = grown.get(key, 0.0) + value - before.get((name, lbls), 0.0)
     return {k: v for k, v in grown.items() if v}
 

@@ -21,8 +21,9 @@ then drives 50 % and 80 % of it again (after the broker's queues drain) for thei
 records each region process's CPU (% of one core; a process group, so RabbitMQ's Erlang VM counts with its
 start script) and peak resident memory (RSS sampled from /proc every --sample seconds, summed over the
 group), the load generator's own and the rest of the machine's; and, from each process's /metrics around the
-measured window, the database commands per completed action and the transactions retried after a write
-conflict, by the work retried (where contention is).
+measured window, the database commands per completed action, the time waited for the database per action by
+command and collection (which grow slow), and the transactions retried after a write conflict, by the work
+retried (where contention is).
 
 Printed: each step, the saturation throughput and why the ramp stopped, p50/p99 at 50 % and 80 %, CPU and
 RSS per process, the ratio of the saturation throughput to the echo ceiling, and the exact command. The
@@ -113,6 +114,7 @@ class Step:
     answers: dict[str, int] = field(default_factory=dict)  # answers other than 2xx, and failed exchanges, by kind
     db_commands: dict[str, float] = field(default_factory=dict)  # process -> database commands per completed action
     retries: dict[str, int] = field(default_factory=dict)  # "process work" -> transactions retried (write conflicts)
+    db_ms: dict[str, float] = field(default_factory=dict)  # "process command collection" -> database ms per action
     reasons: list[str] = field(default_factory=list)  # why it counts as saturated (empty: within limits)
 
     @property
@@ -220,6 +222,9 @@ def step_lines(step: Step, labels: bool = True) -> list[str]:
     if step.db_commands:
         busiest = sorted(step.db_commands.items(), key=lambda kv: -kv[1])[:6]
         lines.append(f"{'':<6} database commands per action: " + ", ".join(f"{k} {v:g}" for k, v in busiest))
+    if step.db_ms:
+        slowest = sorted(step.db_ms.items(), key=lambda kv: -kv[1])[:6]
+        lines.append(f"{'':<6} database ms per action: " + ", ".join(f"{k} {v:g}" for k, v in slowest))
     if step.retries:
         lines.append(
             f"{'':<6} transactions retried after a write conflict: "
@@ -526,25 +531,29 @@ class Runner:
                 self.metrics_after = scrape_all(self.metrics)
                 self.answers = dict(workload.answers.most_common())
 
-    def database_figures(self, completed: int) -> tuple[dict[str, float], dict[str, int]]:
-        """Database commands per completed action by process, and transactions retried by process and work,
-        between the scrapes around the measured window (what each action costs the database, and where
-        write conflicts come from)."""
-        commands, retries = {}, {}
+    def database_figures(self, completed: int) -> tuple[dict[str, float], dict[str, int], dict[str, float]]:
+        """Between the scrapes around the measured window: database commands per completed action by process,
+        transactions retried by process and work, and the time waited for the database per completed action
+        by process, command and collection (what each action costs the database, where write conflicts come
+        from, and which collection's commands grow slow)."""
+        commands, retries, waited = {}, {}, {}
+        per = max(1, completed)
         for name, after in self.metrics_after.items():
             before = self.metrics_before.get(name, {})
             sent = sum(grown_by(before, after, "jiceng_db_commands", "command").values())
             if sent:
-                commands[name] = round(sent / max(1, completed), 1)
+                commands[name] = round(sent / per, 1)
             for work, n in grown_by(before, after, "jiceng_db_transaction_retries", "work").items():
                 retries[f"{name} {work}"] = int(n)
-        return commands, retries
+            for what, seconds in grown_by(before, after, "jiceng_db_command_seconds", "command", "target").items():
+                waited[f"{name} {what}"] = round(seconds * 1000 / per, 2)
+        return commands, retries, waited
 
     def step(self, phase: str, rate: float, index: int, previous: Step | None, limits: Limits) -> Step:
         stats = asyncio.run(self._drive(rate, index))
         result = step_from_stats(phase, stats)
         result.cpu, result.rss_mb, result.answers = self.cpu, self.rss, self.answers
-        result.db_commands, result.retries = self.database_figures(result.ok)
+        result.db_commands, result.retries, result.db_ms = self.database_figures(result.ok)
         result.backlog = broker_backlog(self.stack)
         if phase in ("ramp", "refine"):
             result.reasons = saturation_reasons(result, previous, limits)

@@ -17,6 +17,11 @@ DB_COMMANDS = Counter(
     "Database commands sent (kernel/store.py), by command and collection",
     ["command", "target"],
 )
+DB_COMMAND_SECONDS = Counter(
+    "jiceng_db_command_seconds",
+    "Time spent waiting for database commands (as the client sees it), by command and collection",
+    ["command", "target"],
+)
 DB_TRANSACTION_RETRIES = Counter(
     "jiceng_db_transaction_retries_total",
     "Transactions run again after a transient write conflict (kernel/store.atomically), by the work retried",

@@ -22,7 +22,7 @@ from pymongo.client_session import ClientSession
 from pymongo.read_concern import ReadConcern
 
 from kernel.config import StoreConfig
-from kernel.metrics import DB_COMMANDS, DB_TRANSACTION_RETRIES
+from kernel.metrics import DB_COMMAND_SECONDS, DB_COMMANDS, DB_TRANSACTION_RETRIES
 
 T = TypeVar("T")
 
@@ -84,9 +84,9 @@ def prepare_collections(service: str) -> None:
 
 
 class SlowCommandLog(monitoring.CommandListener):
-    """Counts database commands (by command and collection: jiceng_db_commands_total) and logs those slower
-    than SLOW_COMMAND_MS and failed ones (a write conflict, a timeout), so a stall seen by a caller leaves
-    its cause in the service's log."""
+    """Counts database commands and the time they took (by command and collection: jiceng_db_commands_total,
+    jiceng_db_command_seconds_total) and logs those slower than SLOW_COMMAND_MS and failed ones (a write
+    conflict, a timeout), so a stall seen by a caller leaves its cause in the service's log."""
 
     def __init__(self) -> None:
         self._targets: dict[int, str] = {}  # request id -> collection, while the command runs
@@ -98,6 +98,7 @@ class SlowCommandLog(monitoring.CommandListener):
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         target = self._targets.pop(event.request_id, "")
         DB_COMMANDS.labels(event.command_name, target).inc()
+        DB_COMMAND_SECONDS.labels(event.command_name, target).inc(event.duration_micros / 1e6)
         if event.duration_micros >= SLOW_COMMAND_MS * 1000:
             log.warning(
                 "slow database command",
@@ -107,6 +108,7 @@ class SlowCommandLog(monitoring.CommandListener):
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         target = self._targets.pop(event.request_id, "")
         DB_COMMANDS.labels(event.command_name, target).inc()
+        DB_COMMAND_SECONDS.labels(event.command_name, target).inc(event.duration_micros / 1e6)
         failure = event.failure if isinstance(event.failure, dict) else {}
         if failure.get("code") == DUPLICATE_KEY:  # expected: the callers turn it into an answer
             return

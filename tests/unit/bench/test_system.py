@@ -131,19 +131,23 @@ def test_the_database_figures_come_from_the_scrapes_around_the_window():
 
     runner = system.Runner.__new__(system.Runner)
     runner.metrics_before = {"content": {**sample("find", 100), **sample("", 2, "deliver.write")}, "orgs": {}}
+    waited = ("jiceng_db_command_seconds_total", frozenset({("command", "find"), ("target", "posts")}))
+    runner.metrics_before["content"][waited] = 1.0
     runner.metrics_after = {
-        "content": {**sample("find", 400), **sample("", 7, "deliver.write")},
+        "content": {**sample("find", 400), **sample("", 7, "deliver.write"), waited: 1.5},
         "orgs": {**sample("insert", 50), **sample("", 3, "approve_out.write")},
         "sms": sample("find", 0),  # nothing sent: not listed
     }
-    commands, retries = runner.database_figures(completed=100)
+    commands, retries, db_ms = runner.database_figures(completed=100)
     assert commands == {"content": 3.0, "orgs": 0.5}
     assert retries == {"content deliver.write": 5, "orgs approve_out.write": 3}
+    assert db_ms == {"content find posts": 5.0}  # half a second waited over 100 actions
     s = step(20, 20)
-    s.db_commands, s.retries = commands, retries
+    s.db_commands, s.retries, s.db_ms = commands, retries, db_ms
     lines = system.step_lines(s, labels=False)
     assert lines[1] == "       database commands per action: content 3, orgs 0.5"
-    assert lines[2] == (
+    assert lines[2] == "       database ms per action: content find posts 5"
+    assert lines[3] == (
         "       transactions retried after a write conflict: content deliver.write × 5, orgs approve_out.write × 3"
     )
 
