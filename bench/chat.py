@@ -18,7 +18,7 @@ for --seconds: at a fixed arrival rate (bench/openloop.py) a random member of a 
 A message not delivered to every recipient within --grace seconds after the last send is counted as lost,
 and so is a `send` answered with an error or not at all. Printed per rate: messages/s acknowledged vs offered,
 ack and delivery p50/p99, lost, CPU per process, content's mean SendMessage handler time, and database
-commands and transactions retried after a write conflict per message (content's and its worker's), then the
+commands and transactions retried (write conflicts, timeouts) per message (content's and its worker's), then the
 exact command.
 
 Target on a 2-core machine (issue 4): chat end-to-end p99 <= 100 ms.
@@ -273,7 +273,7 @@ def report(results: list[dict]) -> list[str]:
             else f"{'':>17} (no SendMessage observed)"
         )
         lines.append(
-            f"{'':>17} transactions retried after a write conflict, per message: "
+            f"{'':>17} transactions retried (write conflicts, timeouts), per message: "
             + " ".join(f"{k} {v}" for k, v in r["retries_per_message"].items())
         )
         for name, top in r["db_commands"].items():

@@ -22,7 +22,7 @@ records each region process's CPU (% of one core; a process group, so RabbitMQ's
 start script) and peak resident memory (RSS sampled from /proc every --sample seconds, summed over the
 group), the load generator's own and the rest of the machine's; and, from each process's /metrics around the
 measured window, the database commands per completed action, the time waited for the database per action by
-command and collection (which grow slow), and the transactions retried after a write conflict, by the work
+command and collection (which grow slow), and the transactions retried (a write conflict, a timeout), by the work
 retried (where contention is).
 
 Printed: each step, the saturation throughput and why the ramp stopped, p50/p99 at 50 % and 80 %, CPU and
@@ -227,7 +227,7 @@ def step_lines(step: Step, labels: bool = True) -> list[str]:
         lines.append(f"{'':<6} database ms per action: " + ", ".join(f"{k} {v:g}" for k, v in slowest))
     if step.retries:
         lines.append(
-            f"{'':<6} transactions retried after a write conflict: "
+            f"{'':<6} transactions retried (write conflicts, timeouts): "
             + ", ".join(f"{k} × {v}" for k, v in sorted(step.retries.items(), key=lambda kv: -kv[1])[:6])
         )
     if labels and len(step.by_label) > 1:

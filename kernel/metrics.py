@@ -24,7 +24,8 @@ DB_COMMAND_SECONDS = Counter(
 )
 DB_TRANSACTION_RETRIES = Counter(
     "jiceng_db_transaction_retries_total",
-    "Transactions run again after a transient write conflict (kernel/store.atomically), by the work retried",
+    "Transactions run again after a transient error (a write conflict, or a network error or timeout inside the"
+    " transaction: kernel/store.atomically), by the work retried",
     ["work"],
 )
 

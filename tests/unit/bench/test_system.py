@@ -148,7 +148,7 @@ def test_the_database_figures_come_from_the_scrapes_around_the_window():
     assert lines[1] == "       database commands per action: content 3, orgs 0.5"
     assert lines[2] == "       database ms per action: content find posts 5"
     assert lines[3] == (
-        "       transactions retried after a write conflict: content deliver.write × 5, orgs approve_out.write × 3"
+        "       transactions retried (write conflicts, timeouts): content deliver.write × 5, orgs approve_out.write × 3"
     )
 
 
