@@ -345,9 +345,9 @@ class LiveHub:
             frame = _media_frame(kind, data)
             for session in self.sessions.get(data.get("owner_id", ""), ()):
                 session.offer(("frame", frame))
-        elif kind == ACCOUNT_DELETED:  # its tokens stop here too, and its open sockets close
-            self.erased.add(data.get("account_id", ""))
-            for session in self.sessions.get(data.get("account_id", ""), ()):
+        elif kind == ACCOUNT_DELETED and (account_id := data.get("account_id")):
+            self.erased.add(account_id)  # its tokens stop here too, and its open sockets close
+            for session in self.sessions.get(account_id, ()):
                 session.offer(("deleted", None))
 
     def _resync_all(self) -> None:

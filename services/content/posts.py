@@ -288,8 +288,6 @@ def create_post(
     me_ = me_as_author()
     reader = me_.reader
     key = _post_key(tenant, reader.account_id, rules.check_client_post_id(client_post_id))
-    if key and (made := _made_with(tenant, key)) is not None:
-        return made
     media_ids = rules.check_media_ids(list(media_ids))
     rules.check_text(text, bool(media_ids), bool(repost_of))
     mention_ids = rules.check_mentions(list(mentions or []), reader.account_id)
@@ -374,7 +372,7 @@ def create_post(
         made = _made_with(tenant, key) if key else None
         if made is None:
             raise
-        return made  # the same post sent again at the same moment: the first one made it
+        return made  # the same post sent again (its answer was lost): the first one made it
     cache.raise_head(tenant, post.source, post.id)
     cache.forget_recent(tenant, post.source)
     return post
